@@ -1,0 +1,1 @@
+"""The catalogue: search index and queries (no web framework imports)."""

@@ -1,0 +1,138 @@
+"""Atomic, multi-process-safe storage of the Whoosh search index.
+
+The index folder holds numbered generations (`gen-000001/`, …) and a `CURRENT` file naming
+the one to serve. A rebuild writes a new generation, then replaces `CURRENT` with
+`os.replace`, which is atomic: a reader sees either the old complete index or the new one,
+never a half-built one. Each process re-reads `CURRENT` (a cheap stat) before a search, so
+every worker picks up a new index without a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh.fields import Schema
+from whoosh.searching import Searcher
+
+logger = logging.getLogger(__name__)
+
+POINTER_FILE = "CURRENT"
+GENERATION_PREFIX = "gen-"
+KEEP_OLD_GENERATIONS = 1  # one old generation stays for readers still holding it
+
+
+class IndexUnavailableError(RuntimeError):
+    """No complete index has been built yet, or the current one cannot be opened."""
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    """What the health check reports about the index."""
+
+    generation: str
+    document_count: int
+    built_at: float
+
+
+def _read_pointer(index_dir: Path) -> str | None:
+    try:
+        name = (index_dir / POINTER_FILE).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return name or None
+
+
+def build_index(
+    index_dir: Path,
+    schema: Schema,
+    documents: Iterable[dict[str, Any]],
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> Path:
+    """Write all documents into a new generation and make it current atomically."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    generation = f"{GENERATION_PREFIX}{time.time_ns()}"
+    build_dir = index_dir / f".building-{generation}"
+    build_dir.mkdir()
+    try:
+        writer = whoosh_index.create_in(str(build_dir), schema).writer(
+            limitmb=128, procs=1
+        )
+        count = 0
+        for count, document in enumerate(documents, start=1):
+            writer.add_document(**document)
+            if progress and count % 500 == 0:
+                progress(count)
+        writer.commit()
+        if progress:
+            progress(count)
+        final_dir = index_dir / generation
+        build_dir.rename(final_dir)
+        pointer_tmp = index_dir / f".{POINTER_FILE}.{generation}"
+        pointer_tmp.write_text(generation, encoding="utf-8")
+        os.replace(pointer_tmp, index_dir / POINTER_FILE)
+    except BaseException:
+        shutil.rmtree(build_dir, ignore_errors=True)
+        raise
+    _remove_old_generations(index_dir, keep=generation)
+    return final_dir
+
+
+def _remove_old_generations(index_dir: Path, *, keep: str) -> None:
+    generations = sorted(
+        path.name for path in index_dir.iterdir() if path.name.startswith(GENERATION_PREFIX)
+    )
+    old = [name for name in generations if name != keep]
+    for name in old[: max(0, len(old) - KEEP_OLD_GENERATIONS)]:
+        shutil.rmtree(index_dir / name, ignore_errors=True)
+
+
+class IndexReader:
+    """Serves searchers from the current generation; reopens when it changes."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = index_dir
+        self._lock = threading.Lock()
+        self._generation: str | None = None
+        self._searcher: Searcher | None = None
+
+    def searcher(self) -> Searcher:
+        """A searcher over the newest complete index (shared; do not close it)."""
+        generation = _read_pointer(self.index_dir)
+        if generation is None:
+            raise IndexUnavailableError(f"no search index in {self.index_dir}")
+        with self._lock:
+            if generation != self._generation or self._searcher is None:
+                try:
+                    opened = whoosh_index.open_dir(str(self.index_dir / generation))
+                    new_searcher = opened.searcher()
+                except Exception as error:  # a missing or corrupt folder means "unavailable"
+                    raise IndexUnavailableError(str(error)) from error
+                if self._searcher is not None:
+                    self._searcher.close()
+                self._searcher, self._generation = new_searcher, generation
+                logger.info("opened search index %s", generation)
+            return self._searcher
+
+    def status(self) -> IndexStatus:
+        """Generation, document count and build time of the current index."""
+        searcher = self.searcher()
+        generation = self._generation or ""
+        built_at = (self.index_dir / generation).stat().st_mtime
+        return IndexStatus(generation, searcher.doc_count(), built_at)
+
+    def close(self) -> None:
+        """Release the open searcher."""
+        with self._lock:
+            if self._searcher is not None:
+                self._searcher.close()
+            self._searcher, self._generation = None, None

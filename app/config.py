@@ -1,0 +1,80 @@
+"""Settings: the only place that reads the environment."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
+_PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev"}
+
+
+class Settings(BaseSettings):
+    """Runtime configuration from environment variables, with safe local defaults."""
+
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    environment: Literal["development", "production"] = Field(
+        "development",
+        description="`production` refuses generated secrets and requires BASE_URL.",
+    )
+    var_dir: Path = Field(
+        DEFAULT_VAR_DIR, description="Writable folder for the SQLite file, index and secret."
+    )
+    database_url: str = Field(
+        "",
+        description="SQLAlchemy URL. Default: a SQLite file `polku.sqlite3` under VAR_DIR. "
+        "PostgreSQL: postgresql+psycopg://user@host/dbname",
+    )
+    index_dir: Path | None = Field(
+        None, description="Folder of the Whoosh search index. Default: VAR_DIR/index."
+    )
+    secret_key: str = Field(
+        "",
+        description="Key for signing cookies and CSRF tokens. Generated and kept in "
+        "VAR_DIR/secret_key in development; required in production.",
+    )
+    base_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="Public address of the site, used for absolute links in the API.",
+    )
+    feedback_email: str = Field(
+        "",
+        description="Address shown in the footer and accessibility statement for feedback.",
+    )
+
+    @model_validator(mode="after")
+    def _fill_defaults(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.var_dir / 'polku.sqlite3'}"
+        if self.index_dir is None:
+            self.index_dir = self.var_dir / "index"
+        self.base_url = self.base_url.rstrip("/")
+        if self.environment == "production":
+            if self.secret_key.strip().lower() in _PLACEHOLDER_SECRETS or len(self.secret_key) < 32:
+                raise ValueError("SECRET_KEY must be set to at least 32 random characters")
+        return self
+
+    @property
+    def search_index_dir(self) -> Path:
+        """The index folder, with the default already applied."""
+        assert self.index_dir is not None  # noqa: S101 – set by the validator above
+        return self.index_dir
+
+    def resolved_secret_key(self) -> str:
+        """The signing key: from the environment, or generated once and kept under var/."""
+        if self.secret_key:
+            return self.secret_key
+        key_file = self.var_dir / "secret_key"
+        if key_file.exists():
+            return key_file.read_text(encoding="utf-8").strip()
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        key_file.write_text(key, encoding="utf-8")
+        key_file.chmod(0o600)
+        return key

@@ -1,0 +1,85 @@
+"""Wellbeing regions and municipalities: loading the bundled data and reading it."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlmodel import Session, col, select
+
+from app.models import OUTSIDE_SYSTEM_REGION_CODE, Municipality, Region
+
+DATA_DIR = Path(__file__).resolve().parent / "content" / "data"
+
+
+def _rows(path: Path) -> Iterator[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        yield from csv.DictReader(handle)
+
+
+def load_geography(*, session: Session, data_dir: Path = DATA_DIR) -> tuple[int, int]:
+    """Insert or update regions and municipalities from the CSV files; return the counts."""
+    websites = {row["region_code"]: row for row in _rows(data_dir / "region_websites.csv")}
+    region_count = 0
+    for row in _rows(data_dir / "regions.csv"):
+        code = row["region_code"]
+        site = websites.get(code, {})
+        region = session.get(Region, code) or Region(code=code)
+        region.name_fi = row["region_name_fi"]
+        region.name_sv = row["region_name_sv"]
+        region.name_en = row["region_name_en"]
+        region.kind = row["type"]
+        region.is_organiser = code != OUTSIDE_SYSTEM_REGION_CODE
+        region.website = site.get("website") or None
+        region.website_evidence_url = site.get("website_evidence_url") or None
+        region.social_services_contact = site.get("social_services_contact") or None
+        region.contact_evidence_url = site.get("contact_evidence_url") or None
+        session.add(region)
+        region_count += 1
+    session.flush()
+    municipality_count = 0
+    for row in _rows(data_dir / "municipalities.csv"):
+        municipality = session.get(Municipality, row["municipality_code"]) or Municipality(
+            code=row["municipality_code"]
+        )
+        municipality.name_fi = row["name_fi"]
+        municipality.name_sv = row["name_sv"]
+        municipality.region_code = row["region_code"] or OUTSIDE_SYSTEM_REGION_CODE
+        session.add(municipality)
+        municipality_count += 1
+    session.commit()
+    return region_count, municipality_count
+
+
+def list_organisers(*, session: Session) -> list[Region]:
+    """The 22 organisers (21 wellbeing regions and Helsinki), by code."""
+    statement = select(Region).where(col(Region.is_organiser)).order_by(col(Region.code))
+    return list(session.exec(statement))
+
+
+def get_region(*, session: Session, code: str) -> Region | None:
+    """One region by its two-digit code."""
+    return session.get(Region, code)
+
+
+_FINNISH_ORDER = str.maketrans({"å": "{", "ä": "|", "ö": "}"})  # after z, as in Finnish
+
+
+def finnish_sort_key(name: str) -> str:
+    """Sort key that puts å, ä and ö after z, as Finnish alphabetical order does."""
+    return name.casefold().translate(_FINNISH_ORDER)
+
+
+def list_municipalities(*, session: Session) -> list[Municipality]:
+    """All municipalities in Finnish alphabetical order."""
+    municipalities = session.exec(select(Municipality)).all()
+    return sorted(municipalities, key=lambda municipality: finnish_sort_key(municipality.name_fi))
+
+
+def municipalities_by_region(*, session: Session) -> dict[str, list[Municipality]]:
+    """All municipalities grouped by region code, each group in Finnish alphabetical order."""
+    grouped: dict[str, list[Municipality]] = {}
+    for municipality in list_municipalities(session=session):
+        grouped.setdefault(municipality.region_code, []).append(municipality)
+    return grouped

@@ -1,0 +1,1 @@
+"""The service guide: loading, validating and rendering the content pages."""

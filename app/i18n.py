@@ -1,0 +1,153 @@
+"""Languages and reading versions: URL prefixes, gettext catalogues, locale per request.
+
+The site has three UI languages (fi, sv, en) and four reading versions of content: the
+three languages plus easy Finnish (`fi-selko`), which uses the Finnish UI. Finnish lives at
+the root; the others under a prefix, with the first path segment translated so that a
+Swedish reader sees Swedish addresses (`/sv/tjanster/...`).
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Literal
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+KNOWN_LOCALES = ("fi", "sv", "en")
+Version = Literal["fi", "fi-selko", "sv", "en"]
+VERSIONS: tuple[Version, ...] = ("fi", "fi-selko", "sv", "en")
+DEFAULT_VERSION: Version = "fi"
+
+VERSION_PREFIX: dict[str, str] = {"fi": "", "fi-selko": "/selko", "sv": "/sv", "en": "/en"}
+VERSION_LOCALE: dict[str, str] = {"fi": "fi", "fi-selko": "fi", "sv": "sv", "en": "en"}
+VERSION_LABEL: dict[str, str] = {
+    "fi": "Suomi",
+    "fi-selko": "Selkosuomi",
+    "sv": "Svenska",
+    "en": "English",
+}
+# First path segments per language; Finnish is canonical and what the routes declare.
+SEGMENT_TRANSLATIONS: dict[str, dict[str, str]] = {
+    "palvelut": {"sv": "tjanster", "en": "services"},
+    "alueet": {"sv": "omraden", "en": "regions"},
+    "saavutettavuus": {"sv": "tillganglighet", "en": "accessibility"},
+}
+# Paths that are the same in every language and never carry a prefix.
+UNPREFIXED_ROOTS = ("api", "static", "healthz", "openapi.json", "hsds", "metrics")
+
+TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
+
+_current_version: ContextVar[str] = ContextVar("polku_version", default=DEFAULT_VERSION)
+_catalogues: dict[str, gettext.NullTranslations] = {}
+
+
+def load_catalogues(directory: Path = TRANSLATIONS_DIR) -> None:
+    """Compile every `messages.po` in memory, so no `.mo` files are kept in the repository."""
+    for locale in KNOWN_LOCALES:
+        po_path = directory / locale / "LC_MESSAGES" / "messages.po"
+        if not po_path.exists():
+            _catalogues[locale] = gettext.NullTranslations()
+            continue
+        with po_path.open("rb") as handle:
+            catalog = read_po(handle, locale=locale)
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog)
+        buffer.seek(0)
+        _catalogues[locale] = gettext.GNUTranslations(buffer)
+
+
+def set_current_version(version: str) -> None:
+    """Remember the reading version of the request being served."""
+    _current_version.set(version)
+
+
+def current_version() -> str:
+    """The reading version of the request being served."""
+    return _current_version.get()
+
+
+def current_locale() -> str:
+    """The UI language of the request being served."""
+    return VERSION_LOCALE[_current_version.get()]
+
+
+def translate(message: str) -> str:
+    """gettext for the current request's UI language."""
+    catalogue = _catalogues.get(current_locale())
+    return catalogue.gettext(message) if catalogue else message
+
+
+def translate_plural(singular: str, plural: str, count: int) -> str:
+    """ngettext for the current request's UI language."""
+    catalogue = _catalogues.get(current_locale())
+    if catalogue is None:
+        return singular if count == 1 else plural
+    return catalogue.ngettext(singular, plural, count)
+
+
+def split_version(path: str) -> tuple[str, str]:
+    """Map a public path to (reading version, canonical Finnish path)."""
+    for version in ("fi-selko", "sv", "en"):
+        prefix = VERSION_PREFIX[version]
+        if path == prefix or path.startswith(prefix + "/"):
+            rest = path[len(prefix) :] or "/"
+            return version, _translate_first_segment(rest, version, to_finnish=True)
+    return DEFAULT_VERSION, path
+
+
+def localized_path(canonical_path: str, version: str) -> str:
+    """Map a canonical Finnish path to its address in the given reading version."""
+    first = canonical_path.strip("/").split("/", 1)[0]
+    if first in UNPREFIXED_ROOTS:
+        return canonical_path
+    translated = _translate_first_segment(canonical_path, version, to_finnish=False)
+    prefix = VERSION_PREFIX[version]
+    if translated == "/" and prefix:
+        return prefix
+    return prefix + translated
+
+
+def _translate_first_segment(path: str, version: str, *, to_finnish: bool) -> str:
+    locale = VERSION_LOCALE[version]
+    if locale == "fi":
+        return path
+    parts = path.split("/", 2)  # "", first, rest
+    if len(parts) < 2 or not parts[1]:
+        return path
+    if to_finnish:
+        for finnish, translations in SEGMENT_TRANSLATIONS.items():
+            if translations.get(locale) == parts[1]:
+                parts[1] = finnish
+                break
+    elif parts[1] in SEGMENT_TRANSLATIONS:
+        parts[1] = SEGMENT_TRANSLATIONS[parts[1]][locale]
+    return "/".join(parts)
+
+
+def html_lang(version: str) -> str:
+    """The value of `<html lang>` for a reading version (easy Finnish is Finnish)."""
+    return VERSION_LOCALE[version]
+
+
+class LocaleMiddleware:
+    """Strips the version prefix from the path and remembers the version for the request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        version, canonical_path = split_version(scope["path"])
+        set_current_version(version)
+        scope = dict(scope)
+        scope["path"] = canonical_path
+        scope["raw_path"] = canonical_path.encode("utf-8")
+        scope.setdefault("state", {})["version"] = version
+        await self.app(scope, receive, send)

@@ -1,0 +1,103 @@
+"""Application factory: settings, database, index, templates, middleware and routes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+from starlette.types import ASGIApp
+
+from app import i18n
+from app.catalogue.index_store import IndexReader
+from app.config import Settings
+from app.db import make_engine
+from app.guide.content import load_guide
+from app.routes import api, health, pages, services
+from app.security import SecurityHeadersMiddleware
+from app.templating import STATIC_DIR, create_templates, render
+
+logger = logging.getLogger(__name__)
+
+
+class PolkuApp(FastAPI):
+    """FastAPI with the security headers wrapped around everything, error pages included."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeadersMiddleware(super().build_middleware_stack())
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Assemble the web application."""
+    settings = settings or Settings()
+    settings.secret_key = settings.resolved_secret_key()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.index_reader.close()
+        app.state.engine.dispose()
+
+    app = PolkuApp(
+        title="Polku API",
+        summary="Finland's employment-promoting social services: guide, regions and providers.",
+        version="1",
+        docs_url=None,  # the interactive docs load scripts from a CDN; the schema stays
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    i18n.load_catalogues()
+    app.state.settings = settings
+    app.state.engine = make_engine(settings.database_url)
+    app.state.index_reader = IndexReader(settings.search_index_dir)
+    app.state.templates = create_templates()
+    app.state.guide = load_guide()
+
+    app.add_middleware(i18n.LocaleMiddleware)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for router in (pages.router, services.router, api.router, health.router):
+        app.include_router(router)
+    app.add_exception_handler(StarletteHTTPException, http_error_page)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(Exception, server_error_page)
+    return app
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith(("/api/", "/hsds/"))
+
+
+async def http_error_page(request: Request, exc: Exception) -> Response:
+    """404 and other HTTP errors: JSON for the API, a page in the reader's language elsewhere."""
+    assert isinstance(exc, StarletteHTTPException)  # noqa: S101 – registered for this type only
+    if _wants_json(request):
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+    template = "errors/404.html" if exc.status_code == 404 else "errors/error.html"
+    return render(request, template, {"status_code": exc.status_code}, exc.status_code)
+
+
+async def validation_error(request: Request, exc: Exception) -> Response:
+    """Bad query parameters: a 422 with the reasons, never a 500."""
+    assert isinstance(exc, RequestValidationError)  # noqa: S101 – registered for this type only
+    if _wants_json(request):
+        details = [
+            {"loc": list(error["loc"]), "msg": error["msg"], "type": error["type"]}
+            for error in exc.errors()
+        ]
+        return JSONResponse({"detail": details}, status_code=422)
+    return render(request, "errors/error.html", {"status_code": 422}, 422)
+
+
+async def server_error_page(request: Request, exc: Exception) -> Response:
+    """Unexpected errors: logged with the traceback, a calm page for the reader."""
+    logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    i18n.set_current_version(i18n.split_version(request.scope.get("path", "/"))[0])
+    if _wants_json(request):
+        return JSONResponse({"detail": "Internal server error"}, status_code=500)
+    return render(request, "errors/500.html", {"status_code": 500}, 500)

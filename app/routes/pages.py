@@ -1,0 +1,39 @@
+"""Site pages: home, regions, accessibility statement."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from app import geography, i18n
+from app.guide.site_pages import load_site_page
+from app.deps import SessionDep
+from app.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/", name="home")
+def read_home(request: Request) -> Response:
+    """Home page: routes clients, professionals and relatives onwards."""
+    return render(request, "pages/home.html")
+
+
+@router.get("/alueet", name="regions")
+def read_regions(request: Request, session: SessionDep) -> Response:
+    """All 22 organisers with their municipalities and official website."""
+    return render(
+        request,
+        "pages/regions.html",
+        {
+            "regions": geography.list_organisers(session=session),
+            "municipalities": geography.municipalities_by_region(session=session),
+        },
+    )
+
+
+@router.get("/saavutettavuus", name="accessibility")
+def read_accessibility_statement(request: Request) -> Response:
+    """The accessibility statement required by Act 306/2019, with the feedback contact."""
+    page = load_site_page("saavutettavuus", i18n.current_locale())
+    return render(request, "pages/site_page.html", {"page": page})

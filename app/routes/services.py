@@ -1,0 +1,56 @@
+"""Service guide pages: the index and one page per service, in four reading versions."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request
+from starlette.responses import Response
+
+from app import i18n
+from app.guide.content import COMPARISON_CODE, REFORM_CODE, Guide
+from app.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _guide(request: Request) -> Guide:
+    guide: Guide = request.app.state.guide
+    return guide
+
+
+@router.get("/palvelut", name="services")
+def read_services(request: Request) -> Response:
+    """Cards for the core and related services, and the reform and comparison pages."""
+    guide, version = _guide(request), i18n.current_version()
+    return render(
+        request,
+        "services/index.html",
+        {
+            "core": guide.pages_of_kind("core", version),
+            "related": guide.pages_of_kind("related", version),
+            "reform": guide.page(REFORM_CODE, version),
+            "comparison": guide.page(COMPARISON_CODE, version),
+        },
+    )
+
+
+@router.get("/palvelut/{code}", name="service")
+def read_service(request: Request, code: str) -> Response:
+    """One guide page; a version not yet written shows the Finnish page with a notice."""
+    guide, version = _guide(request), i18n.current_version()
+    page = guide.page(code, version)
+    if page is None:
+        raise HTTPException(status_code=404)
+    shown = guide.page(code, "fi") if page.missing else page
+    assert shown is not None  # noqa: S101 – load_guide guarantees a Finnish version
+    related = [p for c in shown.related if (p := guide.page(c, version)) is not None]
+    return render(
+        request,
+        "services/page.html",
+        {
+            "page": shown,
+            "requested_missing": page.missing,
+            "related_pages": related,
+            "reform": guide.page(REFORM_CODE, version),
+            "content_lang": i18n.html_lang(shown.version),
+        },
+    )

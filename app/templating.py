@@ -1,0 +1,105 @@
+"""The one Jinja environment: autoescape, gettext, URL and static-file helpers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from babel import dates as babel_dates
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from starlette.responses import Response
+
+from app import i18n
+from app.config import PROJECT_ROOT
+
+TEMPLATES_DIR = PROJECT_ROOT / "templates"
+STATIC_DIR = PROJECT_ROOT / "static"
+
+
+@cache
+def _static_fingerprint(relative_path: str) -> str:
+    digest = hashlib.sha256((STATIC_DIR / relative_path).read_bytes()).hexdigest()
+    return digest[:12]
+
+
+def static_url(relative_path: str) -> str:
+    """Address of a static file with a content fingerprint, safe to cache for a year."""
+    return f"/static/{relative_path}?v={_static_fingerprint(relative_path)}"
+
+
+@jinja2.pass_context
+def url(context: jinja2.runtime.Context, name: str, **params: Any) -> str:
+    """Path of a named route in the current reading version (or `version=`)."""
+    request: Request = context["request"]
+    version = params.pop("version", None) or context["version"]
+    query = params.pop("query", None)
+    path = i18n.localized_path(str(request.app.url_path_for(name, **params)), version)
+    return f"{path}?{query}" if query else path
+
+
+@jinja2.pass_context
+def switch_url(context: jinja2.runtime.Context, version: str) -> str:
+    """The current page in another reading version."""
+    request: Request = context["request"]
+    path = i18n.localized_path(request.url.path, version)
+    return f"{path}?{request.url.query}" if request.url.query else path
+
+
+def name_of(item: Any) -> str:
+    """The item's name in the current UI language (`name_sv`, `name_en`, else `name_fi`)."""
+    locale = i18n.current_locale()
+    localized = getattr(item, f"name_{locale}", None)
+    return str(localized or item.name_fi)
+
+
+def format_date(value: dt.date) -> str:
+    """A date written out in the current UI language."""
+    return babel_dates.format_date(value, format="long", locale=i18n.current_locale())
+
+
+def create_templates(template_dir: Path = TEMPLATES_DIR) -> Jinja2Templates:
+    """Build the environment once per app."""
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(template_dir),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
+        undefined=jinja2.StrictUndefined,
+    )
+    environment.install_gettext_callables(  # type: ignore[attr-defined]  # added by the i18n extension
+        i18n.translate, i18n.translate_plural, newstyle=True
+    )
+    environment.policies["ext.i18n.trimmed"] = True
+    environment.globals.update(
+        url=url,
+        switch_url=switch_url,
+        static_url=static_url,
+        versions=i18n.VERSIONS,
+        version_label=i18n.VERSION_LABEL,
+        html_lang_of=i18n.html_lang,
+        name_of=name_of,
+    )
+    environment.filters["date"] = format_date
+    return Jinja2Templates(env=environment)
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200
+) -> Response:
+    """Render a page with the request's version, language and settings in its context."""
+    version = i18n.current_version()
+    page_context = {
+        "version": version,
+        "html_lang": i18n.html_lang(version),
+        "settings": request.app.state.settings,
+        **(context or {}),
+    }
+    return request.app.state.templates.TemplateResponse(
+        request, template, page_context, status_code=status_code
+    )
