@@ -55,9 +55,11 @@ class Settings(BaseSettings):
         if self.index_dir is None:
             self.index_dir = self.var_dir / "index"
         self.base_url = self.base_url.rstrip("/")
-        if self.environment == "production":
-            if self.secret_key.strip().lower() in _PLACEHOLDER_SECRETS or len(self.secret_key) < 32:
-                raise ValueError("SECRET_KEY must be set to at least 32 random characters")
+        weak_secret = (
+            self.secret_key.strip().lower() in _PLACEHOLDER_SECRETS or len(self.secret_key) < 32
+        )
+        if self.environment == "production" and weak_secret:
+            raise ValueError("SECRET_KEY must be set to at least 32 random characters")
         return self
 
     @property

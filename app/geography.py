@@ -5,8 +5,9 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from app.models import OUTSIDE_SYSTEM_REGION_CODE, Municipality, Region
 
@@ -18,6 +19,15 @@ def _rows(path: Path) -> Iterator[dict[str, str]]:
         yield from csv.DictReader(handle)
 
 
+def _upsert(session: Session, model: type[SQLModel], code: str, values: dict[str, Any]) -> None:
+    existing = session.get(model, code)
+    if existing is None:
+        session.add(model(code=code, **values))
+        return
+    for name, value in values.items():
+        setattr(existing, name, value)
+
+
 def load_geography(*, session: Session, data_dir: Path = DATA_DIR) -> tuple[int, int]:
     """Insert or update regions and municipalities from the CSV files; return the counts."""
     websites = {row["region_code"]: row for row in _rows(data_dir / "region_websites.csv")}
@@ -25,28 +35,28 @@ def load_geography(*, session: Session, data_dir: Path = DATA_DIR) -> tuple[int,
     for row in _rows(data_dir / "regions.csv"):
         code = row["region_code"]
         site = websites.get(code, {})
-        region = session.get(Region, code) or Region(code=code)
-        region.name_fi = row["region_name_fi"]
-        region.name_sv = row["region_name_sv"]
-        region.name_en = row["region_name_en"]
-        region.kind = row["type"]
-        region.is_organiser = code != OUTSIDE_SYSTEM_REGION_CODE
-        region.website = site.get("website") or None
-        region.website_evidence_url = site.get("website_evidence_url") or None
-        region.social_services_contact = site.get("social_services_contact") or None
-        region.contact_evidence_url = site.get("contact_evidence_url") or None
-        session.add(region)
+        values = {
+            "name_fi": row["region_name_fi"],
+            "name_sv": row["region_name_sv"],
+            "name_en": row["region_name_en"],
+            "kind": row["type"],
+            "is_organiser": code != OUTSIDE_SYSTEM_REGION_CODE,
+            "website": site.get("website") or None,
+            "website_evidence_url": site.get("website_evidence_url") or None,
+            "social_services_contact": site.get("social_services_contact") or None,
+            "contact_evidence_url": site.get("contact_evidence_url") or None,
+        }
+        _upsert(session, Region, code, values)
         region_count += 1
     session.flush()
     municipality_count = 0
     for row in _rows(data_dir / "municipalities.csv"):
-        municipality = session.get(Municipality, row["municipality_code"]) or Municipality(
-            code=row["municipality_code"]
-        )
-        municipality.name_fi = row["name_fi"]
-        municipality.name_sv = row["name_sv"]
-        municipality.region_code = row["region_code"] or OUTSIDE_SYSTEM_REGION_CODE
-        session.add(municipality)
+        values = {
+            "name_fi": row["name_fi"],
+            "name_sv": row["name_sv"],
+            "region_code": row["region_code"] or OUTSIDE_SYSTEM_REGION_CODE,
+        }
+        _upsert(session, Municipality, row["municipality_code"], values)
         municipality_count += 1
     session.commit()
     return region_count, municipality_count

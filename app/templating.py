@@ -100,6 +100,5 @@ def render(
         "settings": request.app.state.settings,
         **(context or {}),
     }
-    return request.app.state.templates.TemplateResponse(
-        request, template, page_context, status_code=status_code
-    )
+    templates: Jinja2Templates = request.app.state.templates
+    return templates.TemplateResponse(request, template, page_context, status_code=status_code)

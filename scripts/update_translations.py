@@ -17,18 +17,41 @@ POT = ROOT / "app" / "translations" / "messages.pot"
 def main() -> int:
     pybabel = [sys.executable, "-m", "babel.messages.frontend"]
     subprocess.run(
-        [*pybabel, "extract", "-F", "babel.cfg", "-o", str(POT), "--no-location",
-         "--omit-header", "--sort-output", "--width=100", "."],
-        cwd=ROOT, check=True,
+        [
+            *pybabel,
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-o",
+            str(POT),
+            "--no-location",
+            "--omit-header",
+            "--sort-output",
+            "--width=100",
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
     )
     for locale in ("fi", "sv", "en"):
         po = ROOT / "app" / "translations" / locale / "LC_MESSAGES" / "messages.po"
         action = "update" if po.exists() else "init"
         options = ["--no-fuzzy-matching", "--ignore-obsolete"] if action == "update" else []
         subprocess.run(
-            [*pybabel, action, "-i", str(POT), "-d", str(ROOT / "app" / "translations"),
-             "-l", locale, "--width=100", *options],
-            cwd=ROOT, check=True,
+            [
+                *pybabel,
+                action,
+                "-i",
+                str(POT),
+                "-d",
+                str(ROOT / "app" / "translations"),
+                "-l",
+                locale,
+                "--width=100",
+                *options,
+            ],
+            cwd=ROOT,
+            check=True,
         )
     return 0
 

@@ -64,9 +64,7 @@ def build_index(
     build_dir = index_dir / f".building-{generation}"
     build_dir.mkdir()
     try:
-        writer = whoosh_index.create_in(str(build_dir), schema).writer(
-            limitmb=128, procs=1
-        )
+        writer = whoosh_index.create_in(str(build_dir), schema).writer(limitmb=128, procs=1)
         count = 0
         for count, document in enumerate(documents, start=1):
             writer.add_document(**document)

@@ -35,7 +35,7 @@ class GuideLinkExtension(Extension):
         self.version = version
         self.base_path = base_path
 
-    def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 – name fixed by Markdown
+    def extendMarkdown(self, md: Markdown) -> None:
         md.treeprocessors.register(
             _GuideLinkProcessor(md, self.version, self.base_path), "polku_guide_links", 5
         )

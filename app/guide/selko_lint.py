@@ -65,13 +65,12 @@ def text_units(markdown_text: str) -> list[str]:
     body = _FRONT_MATTER.sub("", markdown_text)
     units: list[str] = []
     paragraph: list[str] = []
-    for raw_line in body.splitlines() + [""]:
+    for raw_line in [*body.splitlines(), ""]:
         line = raw_line.strip()
         is_block_start = line.startswith(("#", "-", "*", "|")) or re.match(r"\d+\.\s", line)
-        if not line or is_block_start:
-            if paragraph:
-                units.append(" ".join(paragraph))
-                paragraph = []
+        if (not line or is_block_start) and paragraph:
+            units.append(" ".join(paragraph))
+            paragraph = []
         if not line or line.startswith("|"):
             continue  # tables are checked by eye, not by sentence length
         cleaned = _MARKUP.sub("", _LINK.sub(r"\1", _ATTR_LIST.sub("", line)))

@@ -111,9 +111,16 @@ def _service_summary(guide: Guide, page: GuidePage, base_url: str, lang: str) ->
     shown = guide.page(page.code, lang) or page
     urls = {
         key: f"{base_url}{i18n.localized_path(f'/palvelut/{page.code}', version)}"
-        for key, version in (("url", "fi"), ("url_selko", "fi-selko"), ("url_sv", "sv"), ("url_en", "en"))
+        for key, version in (
+            ("url", "fi"),
+            ("url_selko", "fi-selko"),
+            ("url_sv", "sv"),
+            ("url_en", "en"),
+        )
     }
-    missing = [v for v in i18n.VERSIONS if (p := guide.page(page.code, v)) is None or p.missing]
+    missing: list[str] = [
+        v for v in i18n.VERSIONS if (p := guide.page(page.code, v)) is None or p.missing
+    ]
     if shown.missing:
         shown = page
     return ServiceSummary(
@@ -134,7 +141,9 @@ LangQuery = Annotated[
 
 
 @router.get("/services", response_model=list[ServiceSummary])
-def read_services(request: Request, settings: SettingsDep, lang: LangQuery = "fi") -> list[ServiceSummary]:
+def read_services(
+    request: Request, settings: SettingsDep, lang: LangQuery = "fi"
+) -> list[ServiceSummary]:
     """List every guide page (core services, related services, topics)."""
     guide: Guide = request.app.state.guide
     return [
@@ -145,7 +154,9 @@ def read_services(request: Request, settings: SettingsDep, lang: LangQuery = "fi
 
 
 @router.get(
-    "/services/{code}", response_model=ServiceDetail, responses={404: {"description": "Unknown code"}}
+    "/services/{code}",
+    response_model=ServiceDetail,
+    responses={404: {"description": "Unknown code"}},
 )
 def read_service(
     request: Request, code: str, settings: SettingsDep, lang: LangQuery = "fi"

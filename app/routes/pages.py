@@ -6,8 +6,8 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from app import geography, i18n
-from app.guide.site_pages import load_site_page
 from app.deps import SessionDep
+from app.guide.site_pages import load_site_page
 from app.templating import render
 
 router = APIRouter(include_in_schema=False)

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Installs the test tools and runs lint, type checks and the whole test suite.
+# Set TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test) to run
+# the database tests on PostgreSQL as well as SQLite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --dev
+.venv/bin/ruff check app tests scripts
+.venv/bin/ruff format --check app tests scripts
+.venv/bin/mypy
+.venv/bin/python -m pytest "$@"

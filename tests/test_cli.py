@@ -1,0 +1,67 @@
+"""`python -m app` commands, run as a newcomer would run them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from app.db import make_engine
+from app.models import Municipality
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_cli(var_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "VAR_DIR": str(var_dir)}
+    env.pop("DATABASE_URL", None)
+    env.pop("INDEX_DIR", None)
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+
+
+def test_init_is_safe_to_run_again(tmp_path: Path) -> None:
+    first = run_cli(tmp_path, "init")
+    assert first.returncode == 0, first.stderr
+    assert "308 municipalities" in first.stderr
+    second = run_cli(tmp_path, "init")
+    assert second.returncode == 0, second.stderr
+    engine = make_engine(f"sqlite:///{tmp_path / 'polku.sqlite3'}")
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(Municipality)).one() == 308
+    engine.dispose()
+    assert (tmp_path / "secret_key").exists()
+
+
+def test_reindex_swaps_in_a_new_generation(tmp_path: Path) -> None:
+    assert run_cli(tmp_path, "init").returncode == 0
+    before = (tmp_path / "index" / "CURRENT").read_text()
+    result = run_cli(tmp_path, "reindex")
+    assert result.returncode == 0, result.stderr
+    after = (tmp_path / "index" / "CURRENT").read_text()
+    assert after != before
+    assert (tmp_path / "index" / after).is_dir()
+
+
+def test_configuration_errors_are_reported_without_a_traceback(tmp_path: Path) -> None:
+    env = {**os.environ, "VAR_DIR": str(tmp_path), "ENVIRONMENT": "production"}
+    env.pop("SECRET_KEY", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "app", "init"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "SECRET_KEY" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_command_shows_usage(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "frobnicate")
+    assert result.returncode == 2
+    assert "usage:" in result.stderr

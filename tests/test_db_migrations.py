@@ -1,0 +1,61 @@
+"""Migrations run up from an empty database, and again, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from sqlalchemy import inspect, text
+
+from app.db import alembic_config, make_engine, migrate
+from tests.fixtures.databases import DATABASES, POSTGRES_URL
+
+MIGRATION_SCHEMA = "migration_test"
+
+
+@pytest.fixture(params=DATABASES)
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database: a new SQLite file, or a fresh PostgreSQL schema of its own."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+        return
+    if not POSTGRES_URL:
+        pytest.skip("TEST_DATABASE_URL is not set")
+    engine = make_engine(POSTGRES_URL)
+    with engine.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {MIGRATION_SCHEMA} CASCADE"))
+        connection.execute(text(f"CREATE SCHEMA {MIGRATION_SCHEMA}"))
+    yield f"{POSTGRES_URL}?options=-csearch_path%3D{MIGRATION_SCHEMA}"
+    with engine.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {MIGRATION_SCHEMA} CASCADE"))
+    engine.dispose()
+
+
+def _tables(url: str) -> set[str]:
+    engine = make_engine(url)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_migrations_create_the_schema_from_empty(empty_url: str) -> None:
+    migrate(empty_url)
+    assert {"region", "municipality", "alembic_version"} <= _tables(empty_url)
+
+
+def test_migrating_twice_changes_nothing(empty_url: str) -> None:
+    migrate(empty_url)
+    before = _tables(empty_url)
+    migrate(empty_url)
+    assert _tables(empty_url) == before
+
+
+def test_migrations_downgrade_to_empty_and_up_again(empty_url: str) -> None:
+    migrate(empty_url)
+    command.downgrade(alembic_config(empty_url), "base")
+    assert _tables(empty_url) <= {"alembic_version"}
+    migrate(empty_url)
+    assert "region" in _tables(empty_url)
