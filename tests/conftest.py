@@ -1,3 +1,3 @@
 """Shared fixtures live in the fixture modules listed here, to keep this file small."""
 
-pytest_plugins = ["tests.fixtures.databases", "tests.fixtures.web"]
+pytest_plugins = ["tests.fixtures.databases", "tests.fixtures.web", "tests.fixtures.browser"]

@@ -56,3 +56,9 @@ def test_production_accepts_a_long_random_secret_key(tmp_path: Path) -> None:
 def test_unknown_environment_is_rejected(tmp_path: Path) -> None:
     with pytest.raises(ValidationError):
         Settings(var_dir=tmp_path, environment="staging")  # type: ignore[arg-type]
+
+
+def test_every_setting_is_documented_in_the_readme() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    for name in Settings.model_fields:
+        assert f"`{name.upper()}`" in readme, f"document {name.upper()} in README.md"

@@ -75,7 +75,8 @@ def test_easy_finnish_pages_meet_the_limits(path: Path) -> None:
     report = lint_selko(path.parent.name, path.read_text(encoding="utf-8"))
     print(
         f"{path.parent.name}: {report.sentences} sentences, "
-        f"average {report.average_sentence_words:.1f} words, longest {report.longest_sentence_words}"
+        f"average {report.average_sentence_words:.1f} words, "
+        f"longest {report.longest_sentence_words}"
     )
     assert report.problems == []
 
