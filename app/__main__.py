@@ -6,64 +6,33 @@ import argparse
 import logging
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-from sqlmodel import Session
-
-from app.catalogue.places import rebuild_search_index
 from app.config import Settings
-from app.db import make_engine, migrate
-from app.geography import load_geography
+from app.site_setup import initialise_site, reindex_site
 
 
-def _step(message: str) -> Callable[[], None]:
-    started = time.monotonic()
-    print(f"• {message} …", file=sys.stderr, flush=True)
-
-    def done() -> None:
-        print(f"  done in {time.monotonic() - started:.1f} s", file=sys.stderr, flush=True)
-
-    return done
+def _report(message: str) -> None:
+    print(f"• {message}", file=sys.stderr, flush=True)
 
 
-def _progress(label: str) -> Callable[[int], None]:
-    def report(count: int) -> None:
-        print(f"\r  {label}: {count}", end="", file=sys.stderr, flush=True)
-
-    return report
+def _progress(count: int) -> None:
+    print(f"\r  indexed {count} documents", end="", file=sys.stderr, flush=True)
 
 
 def command_init(settings: Settings) -> int:
     """Migrate, load bundled data and build the search index; safe to run again."""
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
-    settings.resolved_secret_key()
-    done = _step("Migrating the database")
-    migrate(settings.database_url)
-    done()
-    engine = make_engine(settings.database_url)
-    with Session(engine) as session:
-        done = _step("Loading regions and municipalities")
-        regions, municipalities = load_geography(session=session)
-        done()
-        print(f"  {regions} regions, {municipalities} municipalities", file=sys.stderr)
-    command_reindex(settings)
-    engine.dispose()
+    started = time.monotonic()
+    initialise_site(settings, _report)
+    print(f"\n• Done in {time.monotonic() - started:.1f} s", file=sys.stderr)
     return 0
 
 
 def command_reindex(settings: Settings) -> int:
     """Rebuild the search index from the database and swap it in atomically."""
-    engine = make_engine(settings.database_url)
-    done = _step(f"Building the search index in {settings.search_index_dir}")
-    with Session(engine) as session:
-        rebuild_search_index(
-            session=session,
-            index_dir=settings.search_index_dir,
-            progress=_progress("documents"),
-        )
-    print(file=sys.stderr)
-    done()
-    engine.dispose()
+    started = time.monotonic()
+    reindex_site(settings, _report, _progress)
+    print(f"\n• Done in {time.monotonic() - started:.1f} s", file=sys.stderr)
     return 0
 
 

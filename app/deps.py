@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated
+from enum import StrEnum
+from typing import Annotated, Literal
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import StringConstraints
 from sqlmodel import Session
 
 from app.catalogue.index_store import IndexReader
+from app.catalogue.resources import SERVICE_CODES, CatalogueResources
+from app.catalogue.search import MAX_PER_PAGE, ProviderQuery
 from app.config import Settings
 from app.db import session_scope
+
+ServiceCode = StrEnum("ServiceCode", {code: code for code in SERVICE_CODES})  # type: ignore[misc]
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -33,3 +40,68 @@ def get_index_reader(request: Request) -> IndexReader:
 SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 IndexDep = Annotated[IndexReader, Depends(get_index_reader)]
+
+
+def get_catalogue(request: Request) -> CatalogueResources:
+    """Vocabularies, mappings and synonyms loaded at start-up."""
+    resources: CatalogueResources = request.app.state.catalogue
+    return resources
+
+
+CatalogueDep = Annotated[CatalogueResources, Depends(get_catalogue)]
+
+RegionCode = Annotated[str, StringConstraints(pattern=r"^\d{2}$")]
+MunicipalityCode = Annotated[str, StringConstraints(pattern=r"^\d{3}$")]
+
+
+def get_provider_query(
+    catalogue: CatalogueDep,
+    q: Annotated[
+        str, Query(max_length=200, description="Free text; Finnish inflection understood")
+    ] = "",
+    region: Annotated[
+        list[RegionCode], Query(description="Organiser code (01–21, 90 = Helsinki)")
+    ] = [],  # noqa: B006 – FastAPI copies defaults per request
+    municipality: Annotated[
+        list[MunicipalityCode], Query(description="Three-digit municipality code")
+    ] = [],  # noqa: B006
+    service: Annotated[list[ServiceCode], Query(description="Service code")] = [],  # noqa: B006
+    activity: Annotated[list[str], Query(description="Activity type code")] = [],  # noqa: B006
+    target_group: Annotated[list[str], Query(description="Target group code")] = [],  # noqa: B006
+    language: Annotated[list[Literal["fi", "sv", "en"]], Query()] = [],  # noqa: B006
+    status: Annotated[
+        list[Literal["current", "verify", "closed"]],
+        Query(description="Default: current and verify; closed only when asked for"),
+    ] = [],  # noqa: B006
+    sort: Annotated[Literal["relevance", "name", "municipality"], Query()] = "relevance",
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 20,
+) -> ProviderQuery:
+    """Parse and validate the catalogue's query parameters (shared by pages, exports, API)."""
+    errors = [
+        {"loc": ["query", name], "msg": f"Unknown code: {value}", "type": "value_error"}
+        for name, values, allowed in (
+            ("activity", activity, catalogue.vocabularies.activity_types),
+            ("target_group", target_group, catalogue.vocabularies.target_groups),
+        )
+        for value in values
+        if value not in allowed
+    ]
+    if errors:
+        raise RequestValidationError(errors)
+    return ProviderQuery(
+        text=q.strip(),
+        region=list(dict.fromkeys(region)),
+        municipality=list(dict.fromkeys(municipality)),
+        service=list(dict.fromkeys(str(code) for code in service)),
+        activity=list(dict.fromkeys(activity)),
+        target_group=list(dict.fromkeys(target_group)),
+        language=list(dict.fromkeys(language)),
+        status=list(dict.fromkeys(status)),
+        sort=sort,
+        page=page,
+        per_page=per_page,
+    )
+
+
+ProviderQueryDep = Annotated[ProviderQuery, Depends(get_provider_query)]

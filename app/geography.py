@@ -93,3 +93,16 @@ def municipalities_by_region(*, session: Session) -> dict[str, list[Municipality
     for municipality in list_municipalities(session=session):
         grouped.setdefault(municipality.region_code, []).append(municipality)
     return grouped
+
+
+def place_names(*, session: Session, language: str) -> dict[str, dict[str, str]]:
+    """Names of regions and municipalities by code, in Finnish, Swedish or English."""
+    regions = {
+        region.code: getattr(region, f"name_{language}", None) or region.name_fi
+        for region in session.exec(select(Region))
+    }
+    municipalities = {
+        municipality.code: (municipality.name_sv if language == "sv" else municipality.name_fi)
+        for municipality in session.exec(select(Municipality))
+    }
+    return {"region": regions, "municipality": municipalities}

@@ -36,6 +36,7 @@ SEGMENT_TRANSLATIONS: dict[str, dict[str, str]] = {
     "palvelut": {"sv": "tjanster", "en": "services"},
     "alueet": {"sv": "omraden", "en": "regions"},
     "saavutettavuus": {"sv": "tillganglighet", "en": "accessibility"},
+    "palveluntuottajat": {"sv": "tjansteproducenter", "en": "providers"},
 }
 # Paths that are the same in every language and never carry a prefix.
 UNPREFIXED_ROOTS = ("api", "static", "healthz", "openapi.json", "hsds", "metrics")

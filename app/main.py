@@ -15,11 +15,12 @@ from starlette.responses import Response
 from starlette.types import ASGIApp
 
 from app import i18n
-from app.catalogue.index_store import IndexReader
+from app.catalogue.index_store import IndexReader, IndexUnavailableError
+from app.catalogue.resources import load_catalogue_resources
 from app.config import Settings
 from app.db import make_engine
 from app.guide.content import load_guide
-from app.routes import api, health, pages, services
+from app.routes import api, api_providers, health, pages, providers, services
 from app.security import SecurityHeadersMiddleware
 from app.templating import STATIC_DIR, create_templates, render
 
@@ -58,13 +59,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.index_reader = IndexReader(settings.search_index_dir)
     app.state.templates = create_templates()
     app.state.guide = load_guide()
+    app.state.catalogue = load_catalogue_resources(app.state.guide)
 
     app.add_middleware(i18n.LocaleMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for router in (pages.router, services.router, api.router, health.router):
-        app.include_router(router)
+    routers = (pages, services, providers, api, api_providers, health)
+    for module in routers:
+        app.include_router(module.router)
     app.add_exception_handler(StarletteHTTPException, http_error_page)
     app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(IndexUnavailableError, search_unavailable_page)
     app.add_exception_handler(Exception, server_error_page)
     return app
 
@@ -92,6 +96,19 @@ async def validation_error(request: Request, exc: Exception) -> Response:
         ]
         return JSONResponse({"detail": details}, status_code=422)
     return render(request, "errors/error.html", {"status_code": 422}, 422)
+
+
+async def search_unavailable_page(request: Request, exc: Exception) -> Response:
+    """The search index is missing or broken: say so plainly, with a 503."""
+    logger.error("search index unavailable: %s", exc)
+    headers = {"Retry-After": "60"}
+    if _wants_json(request):
+        return JSONResponse(
+            {"detail": "Search is temporarily unavailable"}, status_code=503, headers=headers
+        )
+    response = render(request, "errors/search_unavailable.html", {"status_code": 503}, 503)
+    response.headers.update(headers)
+    return response
 
 
 async def server_error_page(request: Request, exc: Exception) -> Response:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlmodel import Field, SQLModel
 
 OUTSIDE_SYSTEM_REGION_CODE = "91"  # Åland: a pseudo-code, not a wellbeing region
@@ -31,3 +33,76 @@ class Municipality(SQLModel, table=True):
     name_fi: str
     name_sv: str
     region_code: str = Field(foreign_key="region.code", index=True)
+
+
+# --- Provider catalogue, shaped after Open Referral HSDS 3.0 -------------------------------
+# organization → provider (HSDS service_at_location with its location and contacts)
+# → codes of services, activity types, target groups and languages in link tables.
+
+
+class Organization(SQLModel, table=True):
+    """An organisation that runs one or more provider units (HSDS organization)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True, unique=True)
+    organisation_type: str | None = Field(default=None, description="As the source states it")
+    website: str | None = None
+
+
+class Provider(SQLModel, table=True):
+    """A provider unit at a location (HSDS service_at_location + location + contacts)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    external_id: str = Field(unique=True, description="Source and its id, e.g. csv:P001")
+    organization_id: int = Field(foreign_key="organization.id", index=True)
+    name: str = Field(description="Unit name, or the organisation's name when no unit is named")
+    region_code: str = Field(foreign_key="region.code", index=True)
+    municipality_code: str | None = Field(default=None, foreign_key="municipality.code", index=True)
+    street_address: str | None = None
+    postal_code: str | None = None
+    post_office: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    website: str | None = None
+    accessibility: str | None = None
+    description: str | None = Field(default=None, description="Notes from the source (Finnish)")
+    services_text: str | None = Field(default=None, description="Original source text")
+    activities_text: str | None = Field(default=None, description="Original source text")
+    target_groups_text: str | None = Field(default=None, description="Original source text")
+    status: str = Field(index=True, description="current, verify or closed")
+    status_text: str | None = Field(default=None, description="Original status note")
+    source_url: str | None = None
+    source_date: str | None = Field(
+        default=None, description="As the source dates it: 2015, 2026-01"
+    )
+    source_year: int | None = None
+    assured_date: dt.date | None = Field(default=None, description="When a person last checked it")
+    updated_at: dt.datetime = Field(default_factory=lambda: dt.datetime.now(dt.UTC))
+
+
+class ProviderService(SQLModel, table=True):
+    """A service (guide page code) a provider offers."""
+
+    provider_id: int = Field(foreign_key="provider.id", primary_key=True)
+    code: str = Field(primary_key=True, index=True)
+
+
+class ProviderActivity(SQLModel, table=True):
+    """An activity type (controlled vocabulary) at a provider."""
+
+    provider_id: int = Field(foreign_key="provider.id", primary_key=True)
+    code: str = Field(primary_key=True, index=True)
+
+
+class ProviderTargetGroup(SQLModel, table=True):
+    """A target group (controlled vocabulary) a provider serves."""
+
+    provider_id: int = Field(foreign_key="provider.id", primary_key=True)
+    code: str = Field(primary_key=True, index=True)
+
+
+class ProviderLanguage(SQLModel, table=True):
+    """A language of service (ISO 639-1)."""
+
+    provider_id: int = Field(foreign_key="provider.id", primary_key=True)
+    code: str = Field(primary_key=True, index=True)

@@ -7,6 +7,7 @@ import hashlib
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import jinja2
 from babel import dates as babel_dates
@@ -50,6 +51,19 @@ def switch_url(context: jinja2.runtime.Context, version: str) -> str:
     return f"{path}?{request.url.query}" if request.url.query else path
 
 
+@jinja2.pass_context
+def current_query(context: jinja2.runtime.Context, **changes: Any) -> str:
+    """The current query string with some parameters replaced (None removes one)."""
+    request: Request = context["request"]
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in changes]
+    for key, value in changes.items():
+        if isinstance(value, list | tuple):
+            kept.extend((key, str(item)) for item in value)
+        elif value is not None:
+            kept.append((key, str(value)))
+    return urlencode(kept)
+
+
 def name_of(item: Any) -> str:
     """The item's name in the current UI language (`name_sv`, `name_en`, else `name_fi`)."""
     locale = i18n.current_locale()
@@ -84,6 +98,7 @@ def create_templates(template_dir: Path = TEMPLATES_DIR) -> Jinja2Templates:
         version_label=i18n.VERSION_LABEL,
         html_lang_of=i18n.html_lang,
         name_of=name_of,
+        current_query=current_query,
     )
     environment.filters["date"] = format_date
     return Jinja2Templates(env=environment)

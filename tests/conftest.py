@@ -1,3 +1,8 @@
 """Shared fixtures live in the fixture modules listed here, to keep this file small."""
 
-pytest_plugins = ["tests.fixtures.databases", "tests.fixtures.web", "tests.fixtures.browser"]
+pytest_plugins = [
+    "tests.fixtures.databases",
+    "tests.fixtures.web",
+    "tests.fixtures.catalogue",
+    "tests.fixtures.browser",
+]

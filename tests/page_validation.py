@@ -26,7 +26,8 @@ def assert_valid_page(html: str, url: str) -> BeautifulSoup:
     for link in page.select('a[href^="#"]'):
         target = str(link["href"])[1:]
         assert target in ids, f"{url}: link to missing anchor #{target}"
-    assert not page.select("script:not([src])"), f"{url}: inline script"
+    inline = page.select('script:not([src]):not([type="application/ld+json"])')
+    assert not inline, f"{url}: inline script"
     assert not page.select("[style]"), f"{url}: inline style attribute"
     assert not page.select("style"), f"{url}: inline <style> element"
     return page

@@ -95,42 +95,50 @@ def _remove_old_generations(index_dir: Path, *, keep: str) -> None:
 
 
 class IndexReader:
-    """Serves searchers from the current generation; reopens when it changes."""
+    """Serves searchers from the current generation; reopens when it changes.
+
+    Each thread gets its own searcher, because Whoosh searchers share file positions and
+    are not safe to use from several threads at once.
+    """
 
     def __init__(self, index_dir: Path) -> None:
         self.index_dir = index_dir
+        self._local = threading.local()
         self._lock = threading.Lock()
-        self._generation: str | None = None
-        self._searcher: Searcher | None = None
+        self._opened: list[Searcher] = []
 
     def searcher(self) -> Searcher:
-        """A searcher over the newest complete index (shared; do not close it)."""
+        """A searcher over the newest complete index (owned by this reader; do not close)."""
         generation = _read_pointer(self.index_dir)
         if generation is None:
             raise IndexUnavailableError(f"no search index in {self.index_dir}")
+        current: tuple[str, Searcher] | None = getattr(self._local, "current", None)
+        if current is not None and current[0] == generation:
+            return current[1]
+        try:
+            opened = whoosh_index.open_dir(str(self.index_dir / generation)).searcher()
+        except Exception as error:  # a missing or corrupt folder means "unavailable"
+            raise IndexUnavailableError(str(error)) from error
         with self._lock:
-            if generation != self._generation or self._searcher is None:
-                try:
-                    opened = whoosh_index.open_dir(str(self.index_dir / generation))
-                    new_searcher = opened.searcher()
-                except Exception as error:  # a missing or corrupt folder means "unavailable"
-                    raise IndexUnavailableError(str(error)) from error
-                if self._searcher is not None:
-                    self._searcher.close()
-                self._searcher, self._generation = new_searcher, generation
-                logger.info("opened search index %s", generation)
-            return self._searcher
+            if current is not None:
+                current[1].close()
+                self._opened.remove(current[1])
+            self._opened.append(opened)
+        self._local.current = (generation, opened)
+        logger.info("opened search index %s", generation)
+        return opened
 
     def status(self) -> IndexStatus:
         """Generation, document count and build time of the current index."""
         searcher = self.searcher()
-        generation = self._generation or ""
+        generation: str = self._local.current[0]
         built_at = (self.index_dir / generation).stat().st_mtime
         return IndexStatus(generation, searcher.doc_count(), built_at)
 
     def close(self) -> None:
-        """Release the open searcher."""
+        """Release every searcher this reader opened."""
         with self._lock:
-            if self._searcher is not None:
-                self._searcher.close()
-            self._searcher, self._generation = None, None
+            for searcher in self._opened:
+                searcher.close()
+            self._opened.clear()
+        self._local = threading.local()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import Response
 
 from app import geography, i18n
-from app.deps import SessionDep
+from app.catalogue.providers import provider_details, providers_by_service, region_provider_ids
+from app.deps import CatalogueDep, SessionDep
 from app.guide.site_pages import load_site_page
 from app.templating import render
 
@@ -37,3 +38,27 @@ def read_accessibility_statement(request: Request) -> Response:
     """The accessibility statement required by Act 306/2019, with the feedback contact."""
     page = load_site_page("saavutettavuus", i18n.current_locale())
     return render(request, "pages/site_page.html", {"page": page})
+
+
+@router.get("/alueet/{code}", name="region")
+def read_region(
+    request: Request, code: str, session: SessionDep, catalogue: CatalogueDep
+) -> Response:
+    """One organiser: its municipalities, where to ask, and its providers by service."""
+    region = geography.get_region(session=session, code=code)
+    if region is None or not region.is_organiser:
+        raise HTTPException(status_code=404)
+    details = provider_details(
+        session=session, provider_ids=region_provider_ids(session=session, region_code=code)
+    )
+    return render(
+        request,
+        "pages/region.html",
+        {
+            "region": region,
+            "municipalities": geography.municipalities_by_region(session=session).get(code, []),
+            "providers_by_service": providers_by_service(details),
+            "provider_count": len(details),
+            "catalogue": catalogue,
+        },
+    )

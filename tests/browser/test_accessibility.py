@@ -54,6 +54,30 @@ PAGES = {
         "sv": "/sv/tillganglighet",
         "en": "/en/accessibility",
     },
+    "provider search": {
+        "fi": "/palveluntuottajat?q=kierr%C3%A4tys",
+        "fi-selko": "/selko/palveluntuottajat?region=10",
+        "sv": "/sv/tjansteproducenter?service=kuntouttava-tyotoiminta",
+        "en": "/en/providers?q=Sotke",
+    },
+    "provider": {
+        "fi": "/palveluntuottajat/1",
+        "fi-selko": "/selko/palveluntuottajat/20",
+        "sv": "/sv/tjansteproducenter/19",
+        "en": "/en/providers/44",
+    },
+    "region": {
+        "fi": "/alueet/10",
+        "fi-selko": "/selko/alueet/15",
+        "sv": "/sv/omraden/01",
+        "en": "/en/regions/90",
+    },
+    "print view": {
+        "fi": "/palveluntuottajat/tuloste?region=10",
+        "fi-selko": "/selko/palveluntuottajat/tuloste?region=90",
+        "sv": "/sv/tjansteproducenter/tuloste?region=01",
+        "en": "/en/providers/tuloste?q=paja",
+    },
     "not found": {
         "fi": "/ei-ole",
         "fi-selko": "/selko/ei-ole",

@@ -1,0 +1,114 @@
+"""Finnish morphology for search: Voikko lemmas and compound parts as a Whoosh filter.
+
+"kierrätyksessä" → kierrätys; "puutöitä" → puutyö, puu, työ; "Jyväskylässä" → jyväskylä.
+Without Voikko (library or dictionary missing) the Snowball Finnish stemmer is used and a
+warning is logged once: it misses many forms, so production images install Voikko.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import Any
+
+from whoosh.analysis import (
+    Filter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StemFilter,
+)
+from whoosh.analysis.analyzers import Analyzer
+
+logger = logging.getLogger(__name__)
+
+MIN_COMPOUND_PART = 3  # shorter parts ("ys", "ja") are suffixes, not words
+PROPER_NOUN_CLASSES = {"paikannimi", "etunimi", "sukunimi", "nimi"}
+_WORD_BASE = re.compile(r"\+([^+(]*)\(([^)]*)\)")
+_voikko_lock = threading.Lock()  # libvoikko handles are not thread-safe
+
+
+@lru_cache(maxsize=1)
+def _voikko() -> Any | None:
+    try:
+        import libvoikko
+
+        return libvoikko.Voikko("fi")
+    except Exception as error:  # OSError from ctypes, or the dictionary is missing
+        logger.warning("Voikko unavailable (%s): falling back to the Snowball stemmer", error)
+        return None
+
+
+def voikko_available() -> bool:
+    """True when the Voikko library and its Finnish dictionary load."""
+    return _voikko() is not None
+
+
+def _compound_parts(word_bases: str) -> list[str]:
+    """Parts of a compound from Voikko's WORDBASES, derivational suffixes merged back."""
+    parts: list[str] = []
+    surfaces: list[str] = []
+    for surface, base in _WORD_BASE.findall(word_bases):
+        if base.startswith("+") and surfaces:
+            surfaces[-1] += surface  # a suffix such as +ys joins the part before it
+            parts[-1] = surfaces[-1]
+        else:
+            surfaces.append(surface)
+            parts.append(base.replace("=", "") or surface)
+    return [part.lower() for part in parts if len(part) >= MIN_COMPOUND_PART]
+
+
+@lru_cache(maxsize=200_000)
+def word_forms(word: str, *, with_parts: bool = True) -> tuple[str, ...]:
+    """Lemmas (and compound parts) of one lower-case word; the word itself when unknown.
+
+    The index stores compound parts so that "puu" finds "puutyö"; a query uses lemmas only,
+    so that "puutöitä" does not find everything with "työ" in it.
+    """
+    voikko = _voikko()
+    if voikko is None:
+        return (word,)
+    with _voikko_lock:
+        analyses = voikko.analyze(word)
+    if not analyses:
+        return (word,)
+    forms: list[str] = []
+    is_name = any(a.get("CLASS") in PROPER_NOUN_CLASSES for a in analyses)
+    for analysis in analyses:
+        base = str(analysis.get("BASEFORM", word)).lower()
+        if base not in forms:
+            forms.append(base)
+        if with_parts and not is_name and "WORDBASES" in analysis:
+            parts = _compound_parts(str(analysis["WORDBASES"]))
+            if len(parts) > 1:
+                forms.extend(part for part in parts if part not in forms)
+    return tuple(forms)
+
+
+class VoikkoFilter(Filter):  # type: ignore[misc]  # whoosh has no type information
+    """Replaces each token with its lemmas and compound parts, at the same position."""
+
+    def __call__(self, tokens: Iterator[Any]) -> Iterator[Any]:
+        for token in tokens:
+            for form in word_forms(token.text):
+                token.text = form
+                yield token
+
+
+def finnish_analyzer() -> Analyzer:
+    """The analyzer for Finnish text fields: Voikko when present, else Snowball Finnish."""
+    tokenizer = RegexTokenizer(r"\w+(?:[-']\w+)*") | LowercaseFilter()
+    if voikko_available():
+        return tokenizer | VoikkoFilter()
+    return tokenizer | StemFilter(lang="fi")
+
+
+def analyse_query_word(word: str) -> tuple[str, ...]:
+    """The forms a query word is searched by (same analysis as the index)."""
+    lowered = word.lower()
+    if voikko_available():
+        return word_forms(lowered, with_parts=False)
+    stem = StemFilter(lang="fi").stemmer
+    return (stem(lowered),)

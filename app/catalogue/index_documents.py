@@ -1,0 +1,183 @@
+"""What the search index holds: one schema, documents for providers and places, the rebuild."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, col, select
+from whoosh.analysis import StandardAnalyzer
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+
+from app.catalogue.finnish import finnish_analyzer
+from app.catalogue.index_store import build_index
+from app.catalogue.mapping import Vocabularies
+from app.geography import finnish_sort_key
+from app.models import (
+    Municipality,
+    Organization,
+    Provider,
+    ProviderActivity,
+    ProviderLanguage,
+    ProviderService,
+    ProviderTargetGroup,
+    Region,
+)
+
+LANGUAGES = ("fi", "sv", "en")
+FACET_FIELDS = (
+    "region",
+    "municipality",
+    "service",
+    "activity",
+    "target_group",
+    "language",
+    "status",
+)
+
+
+def build_schema() -> Schema:
+    """Fields: analysed Finnish text, unstemmed names for prefixes, facets, sort keys."""
+    finnish = finnish_analyzer()
+    plain = StandardAnalyzer(stoplist=None, minsize=1)
+    return Schema(
+        doc_id=ID(stored=True, unique=True),
+        kind=ID(stored=True),
+        provider_id=NUMERIC(stored=True),
+        code=ID(stored=True),
+        name=TEXT(analyzer=finnish, field_boost=3.0),
+        name_plain=TEXT(analyzer=plain, spelling=True, stored=True),
+        place=TEXT(analyzer=finnish, field_boost=2.0),
+        place_plain=TEXT(analyzer=plain, spelling=True),
+        body=TEXT(analyzer=finnish),
+        name_sort=ID(sortable=True),
+        municipality_sort=ID(sortable=True),
+        region=ID(stored=True),
+        municipality=ID(stored=True),
+        service=KEYWORD(commas=True, stored=True),
+        activity=KEYWORD(commas=True, stored=True),
+        target_group=KEYWORD(commas=True),
+        language=KEYWORD(commas=True),
+        status=ID(stored=True),
+        summary=STORED(),
+    )
+
+
+@dataclass(frozen=True)
+class IndexLabels:
+    """Labels that make codes searchable in every language."""
+
+    vocabularies: Vocabularies
+    service_titles: dict[str, list[str]]  # service code -> its titles in all versions
+
+
+def _codes(session: Session, table: Any) -> dict[int, list[str]]:
+    grouped: dict[int, list[str]] = {}
+    for provider_id, code in session.exec(select(table.provider_id, table.code)):
+        grouped.setdefault(provider_id, []).append(code)
+    return grouped
+
+
+def provider_documents(*, session: Session, labels: IndexLabels) -> Iterator[dict[str, Any]]:
+    """One document per provider, with all texts and labels it should be found by."""
+    municipalities = {m.code: m for m in session.exec(select(Municipality))}
+    regions = {r.code: r for r in session.exec(select(Region))}
+    organizations = {o.id: o for o in session.exec(select(Organization))}
+    services = _codes(session, ProviderService)
+    activities = _codes(session, ProviderActivity)
+    groups = _codes(session, ProviderTargetGroup)
+    languages = _codes(session, ProviderLanguage)
+    vocab = labels.vocabularies
+    for provider in session.exec(select(Provider).order_by(col(Provider.id))):
+        assert provider.id is not None  # noqa: S101 – rows from the database have ids
+        municipality = municipalities.get(provider.municipality_code or "")
+        region = regions[provider.region_code]
+        organization = organizations[provider.organization_id]
+        service_codes = services.get(provider.id, [])
+        activity_codes = activities.get(provider.id, [])
+        group_codes = groups.get(provider.id, [])
+        place_names = [region.name_fi, region.name_sv, region.name_en]
+        if municipality:
+            place_names[:0] = [municipality.name_fi, municipality.name_sv]
+        place_names += [provider.post_office or "", provider.street_address or ""]
+        body = [
+            organization.name,
+            *(t for code in service_codes for t in labels.service_titles.get(code, [])),
+            *(vocab.label("activity_types", c, lang) for c in activity_codes for lang in LANGUAGES),
+            *(vocab.label("target_groups", c, lang) for c in group_codes for lang in LANGUAGES),
+            provider.services_text or "",
+            provider.activities_text or "",
+            provider.target_groups_text or "",
+            provider.description or "",
+        ]
+        names = f"{provider.name} {organization.name}"
+        yield {
+            "doc_id": f"provider:{provider.id}",
+            "kind": "provider",
+            "provider_id": provider.id,
+            "name": names,
+            "name_plain": names,
+            "place": " ".join(place_names),
+            "place_plain": " ".join(place_names),
+            "body": " ".join(body),
+            "name_sort": finnish_sort_key(provider.name),
+            "municipality_sort": finnish_sort_key(municipality.name_fi if municipality else "~"),
+            "region": provider.region_code,
+            "municipality": provider.municipality_code or "",
+            "service": ",".join(service_codes),
+            "activity": ",".join(activity_codes),
+            "target_group": ",".join(group_codes),
+            "language": ",".join(languages.get(provider.id, [])),
+            "status": provider.status,
+            "summary": {
+                "name": provider.name,
+                "organization": organization.name,
+                "municipality_fi": municipality.name_fi if municipality else None,
+                "municipality_sv": municipality.name_sv if municipality else None,
+                "source_date": provider.source_date,
+                "source_year": provider.source_year,
+                "assured_date": provider.assured_date,
+            },
+        }
+
+
+def place_documents(*, session: Session) -> Iterator[dict[str, Any]]:
+    """One document per region and municipality, for place look-ups while typing."""
+    for region in session.exec(select(Region)):
+        names = f"{region.name_fi} {region.name_sv} {region.name_en}"
+        yield {
+            "doc_id": f"region:{region.code}",
+            "kind": "region",
+            "code": region.code,
+            "region": region.code,
+            "place": names,
+            "place_plain": names,
+        }
+    for municipality in session.exec(select(Municipality)):
+        names = f"{municipality.name_fi} {municipality.name_sv}"
+        yield {
+            "doc_id": f"municipality:{municipality.code}",
+            "kind": "municipality",
+            "code": municipality.code,
+            "region": municipality.region_code,
+            "place": names,
+            "place_plain": names,
+        }
+
+
+def rebuild_search_index(
+    *,
+    session: Session,
+    index_dir: Path,
+    labels: IndexLabels,
+    progress: Callable[[int], None] | None = None,
+) -> Path:
+    """Build a fresh index from the database and make it current atomically."""
+
+    def documents() -> Iterator[dict[str, Any]]:
+        yield from place_documents(session=session)
+        yield from provider_documents(session=session, labels=labels)
+
+    return build_index(index_dir, build_schema(), documents(), progress=progress)

@@ -1,0 +1,109 @@
+"""Reading providers from the database, with their codes, place and organisation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, col, select
+
+from app.models import (
+    Municipality,
+    Organization,
+    Provider,
+    ProviderActivity,
+    ProviderLanguage,
+    ProviderService,
+    ProviderTargetGroup,
+    Region,
+)
+
+STALE_AFTER_YEARS = 1
+
+
+@dataclass
+class ProviderDetail:
+    """A provider with everything its page and the exports show."""
+
+    provider: Provider
+    organization: Organization
+    region: Region
+    municipality: Municipality | None
+    services: list[str] = field(default_factory=list)
+    activities: list[str] = field(default_factory=list)
+    target_groups: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+
+    @property
+    def id(self) -> int:
+        """The provider's id."""
+        assert self.provider.id is not None  # noqa: S101 – loaded from the database
+        return self.provider.id
+
+
+def _codes_by_provider(session: Session, table: type, ids: Sequence[int]) -> dict[int, list[str]]:
+    grouped: dict[int, list[str]] = {}
+    statement = (
+        select(table.provider_id, table.code)  # type: ignore[attr-defined]
+        .where(col(table.provider_id).in_(ids))  # type: ignore[attr-defined]
+        .order_by(table.code)  # type: ignore[attr-defined]
+    )
+    for provider_id, code in session.exec(statement):
+        grouped.setdefault(provider_id, []).append(code)
+    return grouped
+
+
+def provider_details(*, session: Session, provider_ids: Sequence[int]) -> list[ProviderDetail]:
+    """Providers by id, in the order given; unknown ids are left out."""
+    if not provider_ids:
+        return []
+    rows = session.exec(
+        select(Provider, Organization, Region, Municipality)
+        .join(Organization, col(Organization.id) == Provider.organization_id)
+        .join(Region, col(Region.code) == Provider.region_code)
+        .join(Municipality, col(Municipality.code) == Provider.municipality_code, isouter=True)
+        .where(col(Provider.id).in_(provider_ids))
+    ).all()
+    services = _codes_by_provider(session, ProviderService, provider_ids)
+    activities = _codes_by_provider(session, ProviderActivity, provider_ids)
+    groups = _codes_by_provider(session, ProviderTargetGroup, provider_ids)
+    languages = _codes_by_provider(session, ProviderLanguage, provider_ids)
+    by_id = {}
+    for provider, organization, region, municipality in rows:
+        assert provider.id is not None  # noqa: S101 – loaded from the database
+        by_id[provider.id] = ProviderDetail(
+            provider,
+            organization,
+            region,
+            municipality,
+            services.get(provider.id, []),
+            activities.get(provider.id, []),
+            groups.get(provider.id, []),
+            languages.get(provider.id, []),
+        )
+    return [by_id[provider_id] for provider_id in provider_ids if provider_id in by_id]
+
+
+def get_provider(*, session: Session, provider_id: int) -> ProviderDetail | None:
+    """One provider with its details, or None."""
+    found = provider_details(session=session, provider_ids=[provider_id])
+    return found[0] if found else None
+
+
+def region_provider_ids(*, session: Session, region_code: str) -> list[int]:
+    """Ids of the providers of one region that are not closed, by name."""
+    statement = (
+        select(Provider.id)
+        .where(Provider.region_code == region_code, Provider.status != "closed")
+        .order_by(col(Provider.name))
+    )
+    return [provider_id for provider_id in session.exec(statement).all() if provider_id is not None]
+
+
+def providers_by_service(details: list[ProviderDetail]) -> dict[str, list[ProviderDetail]]:
+    """Providers grouped under each service they offer ('' for those with no service code)."""
+    grouped: dict[str, list[ProviderDetail]] = {}
+    for detail in details:
+        for code in detail.services or [""]:
+            grouped.setdefault(code, []).append(detail)
+    return grouped

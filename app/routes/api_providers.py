@@ -1,0 +1,133 @@
+"""JSON API for the provider catalogue."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import APIRouter, HTTPException, Request
+from pydantic import BaseModel, Field
+
+from app import i18n
+from app.catalogue.providers import ProviderDetail, get_provider, provider_details
+from app.catalogue.search import search_providers
+from app.deps import CatalogueDep, IndexDep, ProviderQueryDep, SessionDep, SettingsDep
+
+router = APIRouter(prefix="/api/v1", tags=["providers"])
+
+
+class ProviderItem(BaseModel):
+    """A provider unit in search results."""
+
+    id: int
+    name: str
+    organization: str
+    region_code: str = Field(description="Organiser code; 90 = City of Helsinki")
+    municipality_code: str | None
+    services: list[str] = Field(description="Service codes of the guide")
+    activities: list[str] = Field(description="Activity type codes")
+    target_groups: list[str]
+    languages: list[str]
+    status: str = Field(description="current, verify (check before relying) or closed")
+    source_date: str | None = Field(description="As the source dates it, e.g. 2015 or 2026-01")
+    assured_date: dt.date | None = Field(description="When a person last checked the entry")
+    url: str = Field(description="The provider's page on Polku")
+
+
+class ProviderFull(ProviderItem):
+    """A provider with its address, contacts and provenance."""
+
+    street_address: str | None
+    postal_code: str | None
+    post_office: str | None
+    phone: str | None
+    email: str | None
+    website: str | None
+    accessibility: str | None
+    source_url: str | None
+    services_text: str | None = Field(description="The source's own wording (Finnish)")
+    activities_text: str | None
+    target_groups_text: str | None
+    description: str | None
+
+
+class ProviderPage(BaseModel):
+    """One page of search results with facet counts."""
+
+    total: int
+    page: int
+    per_page: int
+    items: list[ProviderItem]
+    facets: dict[str, dict[str, int]] = Field(
+        description="Counts per value of region, municipality, service, activity, "
+        "target_group, language and status; a facet's own filter is not applied to its counts"
+    )
+    suggestion: str | None = Field(description="A corrected query when nothing was found")
+
+
+def _item_values(detail: ProviderDetail, base_url: str) -> dict[str, object]:
+    provider = detail.provider
+    return {
+        "id": detail.id,
+        "name": provider.name,
+        "organization": detail.organization.name,
+        "region_code": provider.region_code,
+        "municipality_code": provider.municipality_code,
+        "services": detail.services,
+        "activities": detail.activities,
+        "target_groups": detail.target_groups,
+        "languages": detail.languages,
+        "status": provider.status,
+        "source_date": provider.source_date,
+        "assured_date": provider.assured_date,
+        "url": f"{base_url}{i18n.localized_path(f'/palveluntuottajat/{detail.id}', 'fi')}",
+    }
+
+
+@router.get("/providers", response_model=ProviderPage)
+def read_providers(
+    query: ProviderQueryDep, session: SessionDep, index_reader: IndexDep,
+    catalogue: CatalogueDep, settings: SettingsDep,
+) -> ProviderPage:  # fmt: skip
+    """Search providers; filters are repeatable (`?region=10&region=11`)."""
+    results = search_providers(index_reader.searcher(), query, catalogue.synonyms)
+    details = provider_details(session=session, provider_ids=[h.provider_id for h in results.hits])
+    return ProviderPage(
+        total=results.total,
+        page=results.page,
+        per_page=results.per_page,
+        items=[ProviderItem.model_validate(_item_values(d, settings.base_url)) for d in details],
+        facets=results.facets,
+        suggestion=results.suggestion,
+    )
+
+
+@router.get(
+    "/providers/{provider_id}",
+    response_model=ProviderFull,
+    responses={404: {"description": "No such provider"}},
+)
+def read_provider(
+    request: Request, provider_id: int, session: SessionDep, settings: SettingsDep
+) -> ProviderFull:
+    """One provider with its address, contacts and where the facts come from."""
+    detail = get_provider(session=session, provider_id=provider_id)
+    if detail is None:
+        raise HTTPException(status_code=404, detail=f"No provider {provider_id}")
+    provider = detail.provider
+    return ProviderFull.model_validate(
+        {
+            **_item_values(detail, settings.base_url),
+            "street_address": provider.street_address,
+            "postal_code": provider.postal_code,
+            "post_office": provider.post_office,
+            "phone": provider.phone,
+            "email": provider.email,
+            "website": provider.website,
+            "accessibility": provider.accessibility,
+            "source_url": provider.source_url,
+            "services_text": provider.services_text,
+            "activities_text": provider.activities_text,
+            "target_groups_text": provider.target_groups_text,
+            "description": provider.description,
+        }
+    )

@@ -1,0 +1,130 @@
+"""Provider catalogue pages: search with filters, exports, print view, provider page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from fastapi import APIRouter, HTTPException, Request
+from starlette.responses import Response
+
+from app import geography, i18n
+from app.catalogue.export import export_row, provider_json_ld, rows_to_csv
+from app.catalogue.facets import build_facets
+from app.catalogue.providers import get_provider, provider_details
+from app.catalogue.search import matching_provider_ids, search_providers
+from app.deps import CatalogueDep, IndexDep, ProviderQueryDep, SessionDep, SettingsDep
+from app.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+EXPORT_LIMIT = 10_000  # rows; a region's whole catalogue fits comfortably
+
+
+def _is_htmx_fragment_request(request: Request) -> bool:
+    """htmx asks for a fragment, except when restoring history (then it needs a full page)."""
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+@router.get("/palveluntuottajat", name="providers")
+def read_providers(
+    request: Request,
+    query: ProviderQueryDep,
+    session: SessionDep,
+    index_reader: IndexDep,
+    catalogue: CatalogueDep,
+) -> Response:
+    """Search page: works as a plain GET form; htmx swaps in the results fragment."""
+    results = search_providers(index_reader.searcher(), query, catalogue.synonyms)
+    version = i18n.current_version()
+    names = geography.place_names(session=session, language=i18n.current_locale())
+    context = {
+        "query": query,
+        "results": results,
+        "facets": build_facets(results, query, catalogue, names, version),
+        "place_names": names,
+        "catalogue": catalogue,
+    }
+    fragment = _is_htmx_fragment_request(request)
+    context["fragment"] = fragment
+    template = "providers/_results.html" if fragment else "providers/index.html"
+    response = render(request, template, context)
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+def _export_rows(
+    request: Request, query: ProviderQueryDep, session: SessionDep, index_reader: IndexDep,
+    catalogue: CatalogueDep, base_url: str,
+) -> list[dict[str, str]]:  # fmt: skip
+    ids = matching_provider_ids(index_reader.searcher(), query, catalogue.synonyms, EXPORT_LIMIT)
+    details = provider_details(session=session, provider_ids=ids)
+    page_path = request.app.url_path_for("provider", provider_id="0").rsplit("/", 1)[0]
+    return [export_row(detail, f"{base_url}{page_path}/{detail.id}") for detail in details]
+
+
+@router.get("/palveluntuottajat.csv", name="providers_csv")
+def export_providers_csv(
+    request: Request, query: ProviderQueryDep, session: SessionDep, index_reader: IndexDep,
+    catalogue: CatalogueDep, settings: SettingsDep,
+) -> Response:  # fmt: skip
+    """The whole result set as CSV (UTF-8 with BOM, opens in Excel)."""
+    rows = _export_rows(request, query, session, index_reader, catalogue, settings.base_url)
+    return Response(
+        rows_to_csv(rows),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="palveluntuottajat.csv"'},
+    )
+
+
+@router.get("/palveluntuottajat.json", name="providers_json")
+def export_providers_json(
+    request: Request, query: ProviderQueryDep, session: SessionDep, index_reader: IndexDep,
+    catalogue: CatalogueDep, settings: SettingsDep,
+) -> Response:  # fmt: skip
+    """The whole result set as JSON rows with the same columns as the CSV."""
+    rows = _export_rows(request, query, session, index_reader, catalogue, settings.base_url)
+    return Response(
+        json.dumps(rows, ensure_ascii=False, indent=1),
+        media_type="application/json",
+        headers={"Content-Disposition": 'attachment; filename="palveluntuottajat.json"'},
+    )
+
+
+@router.get("/palveluntuottajat/tuloste", name="providers_print")
+def read_providers_print(
+    request: Request, query: ProviderQueryDep, session: SessionDep, index_reader: IndexDep,
+    catalogue: CatalogueDep,
+) -> Response:  # fmt: skip
+    """A compact table of the whole result set for printing on A4."""
+    ids = matching_provider_ids(index_reader.searcher(), query, catalogue.synonyms, EXPORT_LIMIT)
+    details = provider_details(session=session, provider_ids=ids)
+    return render(
+        request,
+        "providers/print.html",
+        {"query": query, "details": details, "catalogue": catalogue, "today": dt.date.today()},
+    )
+
+
+@router.get("/palveluntuottajat/{provider_id}", name="provider")
+def read_provider(
+    request: Request, provider_id: int, session: SessionDep, catalogue: CatalogueDep,
+    settings: SettingsDep,
+) -> Response:  # fmt: skip
+    """One provider with all its facts, its source and how old they are."""
+    detail = get_provider(session=session, provider_id=provider_id)
+    if detail is None:
+        raise HTTPException(status_code=404)
+    page_url = f"{settings.base_url}{i18n.localized_path(request.url.path, 'fi')}"
+    return render(
+        request,
+        "providers/provider.html",
+        {
+            "detail": detail,
+            "catalogue": catalogue,
+            "json_ld": provider_json_ld(detail, page_url),
+        },
+    )

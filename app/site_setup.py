@@ -1,0 +1,60 @@
+"""Setting a site up: migrations, bundled data and the search index (used by the CLI)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlmodel import Session
+
+from app.catalogue.bundled import load_bundled_providers
+from app.catalogue.index_documents import rebuild_search_index
+from app.catalogue.resources import load_catalogue_resources
+from app.config import Settings
+from app.db import make_engine, migrate
+from app.geography import load_geography
+from app.guide.content import load_guide
+
+Report = Callable[[str], None]
+
+
+def _quiet(_message: str) -> None:
+    """Report nothing."""
+
+
+def initialise_site(settings: Settings, report: Report = _quiet) -> None:
+    """Migrate, load the bundled data and build the index; safe to run again."""
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    settings.resolved_secret_key()
+    report("Migrating the database")
+    migrate(settings.database_url)
+    resources = load_catalogue_resources(load_guide())
+    engine = make_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            regions, municipalities = load_geography(session=session)
+            report(f"Loaded {regions} regions and {municipalities} municipalities")
+            providers = load_bundled_providers(session=session, mappings=resources.mappings)
+            report(f"Loaded {providers} providers from the bundled data")
+    finally:
+        engine.dispose()
+    reindex_site(settings, report)
+
+
+def reindex_site(
+    settings: Settings, report: Report = _quiet, progress: Callable[[int], None] | None = None
+) -> Path:
+    """Rebuild the search index from the database and swap it in atomically."""
+    resources = load_catalogue_resources(load_guide())
+    engine = make_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            report(f"Building the search index in {settings.search_index_dir}")
+            return rebuild_search_index(
+                session=session,
+                index_dir=settings.search_index_dir,
+                labels=resources.index_labels,
+                progress=progress,
+            )
+    finally:
+        engine.dispose()

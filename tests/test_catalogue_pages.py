@@ -1,0 +1,226 @@
+"""Catalogue pages, exports and API: plain GET forms, htmx fragments, honest provenance."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from pathlib import Path
+
+from bs4 import BeautifulSoup
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app.config import Settings
+from app.main import create_app
+from tests.fixtures.catalogue import provider_ids_by_record
+
+
+def soup(html: str) -> BeautifulSoup:
+    return BeautifulSoup(html, "html.parser")
+
+
+def test_search_page_works_as_a_plain_get_form(client: TestClient) -> None:
+    page = soup(client.get("/palveluntuottajat", params={"q": "kierrätys", "region": "01"}).text)
+    form = page.select_one("form#provider-search")
+    assert form is not None and form["method"] == "get" and form["action"] == "/palveluntuottajat"
+    assert page.select_one("input#q")["value"] == "kierrätys"  # type: ignore[index]
+    assert page.select_one("input#f-region-01[checked]") is not None
+    titles = [a.get_text(strip=True) for a in page.select(".result__title a")]
+    assert any(title.startswith("Sotek Porvoo") for title in titles)
+    status = page.select_one("#search-status[role=status]")
+    assert status is not None and str(len(titles)) in status.get_text()
+
+
+def test_search_page_is_localised(client: TestClient) -> None:
+    page = soup(client.get("/sv/tjansteproducenter").text)
+    assert page.html is not None and page.html["lang"] == "sv"
+    form = page.select_one("form#provider-search")
+    assert form is not None and form["action"] == "/sv/tjansteproducenter"
+
+
+def test_htmx_gets_a_fragment_with_the_count_out_of_band(client: TestClient) -> None:
+    response = client.get(
+        "/palveluntuottajat", params={"q": "verhoomo"}, headers={"HX-Request": "true"}
+    )
+    assert response.headers["vary"] == "HX-Request"
+    assert "<!doctype" not in response.text.lower()
+    fragment = soup(response.text)
+    oob = fragment.select_one("#search-status[hx-swap-oob]")
+    assert oob is not None and "1" in oob.get_text()
+    assert [a.get_text(strip=True) for a in fragment.select(".result__title a")] == [
+        "Pakilan työkeskus"
+    ]
+
+
+def test_history_restore_gets_a_full_page(client: TestClient) -> None:
+    response = client.get(
+        "/palveluntuottajat",
+        headers={"HX-Request": "true", "HX-History-Restore-Request": "true"},
+    )
+    assert response.text.lower().lstrip().startswith("<!doctype html>")
+
+
+def test_search_form_has_htmx_attributes_that_repeat_its_action(client: TestClient) -> None:
+    form = soup(client.get("/palveluntuottajat").text).select_one("form#provider-search")
+    assert form is not None
+    assert form["hx-get"] == form["action"]
+    assert form["hx-push-url"] == "true"
+
+
+def test_did_you_mean_links_to_the_corrected_search(client: TestClient) -> None:
+    page = soup(client.get("/palveluntuottajat", params={"q": "Sotke"}).text)
+    link = page.select_one(".suggestion a")
+    assert link is not None and "q=sotek" in str(link["href"])
+
+
+def test_bad_filter_values_get_a_clear_422_page(client: TestClient) -> None:
+    response = client.get("/palveluntuottajat", params={"region": "1"})
+    assert response.status_code == 422
+    assert "Osa osoitteen arvoista" in response.text
+
+
+def test_provider_page_is_honest_about_the_age_of_its_facts(
+    client: TestClient, db_session: Session
+) -> None:
+    ids = provider_ids_by_record(db_session)
+    page = soup(client.get(f"/palveluntuottajat/{ids['P001']}").text)
+    warning = page.select_one(".notice--warning")
+    assert warning is not None and "2015" in warning.get_text()
+    assert "tarkista" in warning.get_text().lower()
+    source = page.select_one(".source-box a[href^='http']")
+    assert source is not None and "kotka.fi" in str(source["href"])
+
+
+def test_provider_page_has_contacts_and_json_ld(client: TestClient, db_session: Session) -> None:
+    ids = provider_ids_by_record(db_session)
+    page = soup(client.get(f"/palveluntuottajat/{ids['P019']}").text)
+    data = json.loads(page.select_one('script[type="application/ld+json"]').get_text())  # type: ignore[union-attr]
+    assert data["@type"] == "Organization"
+    assert data["address"]["streetAddress"] == "Ratsumestarinkatu 9"
+    assert data["parentOrganization"]["name"] == "Sotek-säätiö"
+    assert page.select_one("a[href='https://www.sotek.fi/']") is not None
+
+
+def test_closed_provider_page_says_it_is_closed(client: TestClient, db_session: Session) -> None:
+    ids = provider_ids_by_record(db_session)
+    page = soup(client.get(f"/palveluntuottajat/{ids['P020']}").text)
+    assert page.select_one(".notice--warning") is not None
+    assert "lopettanut" in page.get_text().lower()
+
+
+def test_unknown_provider_is_404(client: TestClient) -> None:
+    assert client.get("/palveluntuottajat/999999").status_code == 404
+
+
+def test_region_page_lists_providers_by_service_and_where_to_ask(client: TestClient) -> None:
+    page = soup(client.get("/alueet/10").text)
+    assert page.h1 is not None and "Kymenlaakso" in page.h1.get_text()
+    assert page.select_one("#service-kuntouttava-tyotoiminta") is not None
+    assert page.select_one("a[href='https://kymenhva.fi']") is not None
+    assert "Kotka" in page.get_text()
+    assert client.get("/alueet/91").status_code == 404, "Åland is not an organiser"
+    assert client.get("/alueet/xx").status_code == 404
+
+
+def test_csv_export_has_a_bom_and_the_same_rows_as_json(client: TestClient) -> None:
+    params = {"region": "10", "sort": "name"}
+    csv_response = client.get("/palveluntuottajat.csv", params=params)
+    assert csv_response.headers["content-type"].startswith("text/csv")
+    assert csv_response.content.startswith(b"\xef\xbb\xbf")
+    csv_rows = list(csv.DictReader(io.StringIO(csv_response.content.decode("utf-8-sig"))))
+    json_rows = client.get("/palveluntuottajat.json", params=params).json()
+    assert csv_rows == json_rows
+    assert len(csv_rows) == client.get("/api/v1/providers", params=params).json()["total"]
+
+
+def test_print_view_lists_the_whole_result_set(client: TestClient) -> None:
+    page = soup(client.get("/palveluntuottajat/tuloste", params={"region": "90"}).text)
+    total = client.get("/api/v1/providers", params={"region": "90"}).json()["total"]
+    assert len(page.select("tbody tr")) == total > 0
+
+
+def test_api_lists_providers_with_facets(client: TestClient) -> None:
+    body = client.get("/api/v1/providers", params={"q": "kierrätyksessä", "per_page": 5}).json()
+    assert body["total"] >= 5 and body["per_page"] == 5 and len(body["items"]) == 5
+    item = body["items"][0]
+    assert set(item) >= {
+        "id",
+        "name",
+        "region_code",
+        "municipality_code",
+        "services",
+        "activities",
+        "status",
+        "source_date",
+        "url",
+    }
+    assert item["url"].startswith("https://polku.example/palveluntuottajat/")
+    assert set(body["facets"]) == {
+        "region",
+        "municipality",
+        "service",
+        "activity",
+        "target_group",
+        "language",
+        "status",
+    }
+
+
+def test_api_provider_detail_and_errors(client: TestClient, db_session: Session) -> None:
+    ids = provider_ids_by_record(db_session)
+    body = client.get(f"/api/v1/providers/{ids['P019']}").json()
+    assert body["street_address"] == "Ratsumestarinkatu 9" and body["phone"] is None
+    assert client.get("/api/v1/providers/999999").status_code == 404
+    for params in (
+        {"region": "ab"},
+        {"municipality": "12"},
+        {"service": "ei-ole"},
+        {"activity": "x"},
+        {"per_page": "0"},
+        {"sort": "x"},
+    ):
+        response = client.get("/api/v1/providers", params=params)
+        assert response.status_code == 422, params
+        assert response.json()["detail"][0]["loc"][0] == "query"
+
+
+def test_provider_api_is_in_openapi(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/api/v1/providers", "/api/v1/providers/{provider_id}"} <= set(paths)
+    parameters = {p["name"] for p in paths["/api/v1/providers"]["get"]["parameters"]}
+    assert parameters >= {
+        "q",
+        "region",
+        "municipality",
+        "service",
+        "activity",
+        "target_group",
+        "language",
+        "status",
+        "page",
+        "per_page",
+    }
+
+
+def test_search_without_an_index_is_a_clear_503(site_settings: Settings, tmp_path: Path) -> None:
+    settings = site_settings.model_copy(update={"index_dir": tmp_path / "missing"})
+    with TestClient(create_app(settings)) as client:
+        page = client.get("/palveluntuottajat")
+        api = client.get("/api/v1/providers")
+        guide = client.get("/palvelut")
+    assert page.status_code == 503 and "tilapäisesti" in page.text.lower()
+    assert api.status_code == 503
+    assert guide.status_code == 200, "the rest of the site keeps working"
+
+
+def test_corrupt_index_is_a_503_not_a_500(site_settings: Settings, tmp_path: Path) -> None:
+    broken = tmp_path / "index"
+    shutil.copytree(site_settings.search_index_dir, broken)
+    generation = (broken / "CURRENT").read_text()
+    for file in (broken / generation).iterdir():
+        file.write_bytes(b"garbage")
+    settings = site_settings.model_copy(update={"index_dir": broken})
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/palveluntuottajat").status_code == 503

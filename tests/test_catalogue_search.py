@@ -1,0 +1,185 @@
+"""Search that understands Finnish: inflection, compounds, synonyms, typos, facets."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func
+from sqlmodel import Session, select
+from whoosh.searching import Searcher
+
+from app.catalogue.finnish import voikko_available, word_forms
+from app.catalogue.search import ProviderQuery, Synonyms, search_providers
+from app.models import Provider, ProviderService
+from tests.fixtures.catalogue import provider_ids_by_record, search
+
+
+def names(results) -> list[str]:  # type: ignore[no-untyped-def]
+    return [hit.fields["summary"]["name"] for hit in results.hits]
+
+
+def test_voikko_is_installed_for_these_tests() -> None:
+    assert voikko_available(), "install libvoikko1 and voikko-fi (scripts/setup.sh does)"
+
+
+@pytest.mark.parametrize(
+    ("word", "forms"),
+    [
+        ("kierrätyksessä", {"kierrätys"}),
+        ("puutöitä", {"puutyö", "puu", "työ"}),
+        ("jyväskylässä", {"jyväskylä"}),
+        ("mielenterveyskuntoutujat", {"mielenterveyskuntoutuja", "kuntoutuja"}),
+    ],
+)
+def test_voikko_gives_lemmas_and_compound_parts(word: str, forms: set[str]) -> None:
+    assert forms <= set(word_forms(word))
+
+
+def test_inflected_recycling_finds_the_goodwill_recycling_shop(
+    searcher: Searcher, synonyms: Synonyms
+) -> None:
+    assert any(
+        "Sotek Porvoo" in name for name in names(search(searcher, synonyms, "kierrätyksessä"))
+    )
+
+
+def test_partitive_woodwork_finds_woodwork_not_all_work(
+    searcher: Searcher, synonyms: Synonyms
+) -> None:
+    found = names(search(searcher, synonyms, "puutöitä"))
+    assert "Pakilan työkeskus" in found
+    assert 3 <= len(found) <= 20, "the compound part 'työ' alone must not match everything"
+
+
+def test_place_in_inessive_finds_providers_there(searcher: Searcher, synonyms: Synonyms) -> None:
+    results = search(searcher, synonyms, "Jyväskylässä")
+    assert results.total >= 2
+    assert all(
+        hit.fields["municipality"] in {"179"} or hit.fields["region"] == "15"
+        for hit in results.hits
+    )
+
+
+def test_rare_word_upholstery_finds_pakila(searcher: Searcher, synonyms: Synonyms) -> None:
+    assert names(search(searcher, synonyms, "verhoomo")) == ["Pakilan työkeskus"]
+
+
+def test_misspelled_name_suggests_a_correction(searcher: Searcher, synonyms: Synonyms) -> None:
+    results = search(searcher, synonyms, "Sotke")
+    assert results.total == 0
+    assert results.suggestion == "sotek"
+    assert search(searcher, synonyms, results.suggestion).total > 0
+
+
+def test_lay_synonyms_find_the_same_providers(searcher: Searcher, synonyms: Synonyms) -> None:
+    assert (
+        search(searcher, synonyms, "kuty").total
+        == search(searcher, synonyms, "kuntouttava").total
+        > 0
+    )
+    assert set(names(search(searcher, synonyms, "paja"))) == set(
+        names(search(searcher, synonyms, "työpaja"))
+    )
+
+
+def test_prefix_of_a_place_finds_it_while_typing(searcher: Searcher, synonyms: Synonyms) -> None:
+    assert any("Nokia" in name for name in names(search(searcher, synonyms, "noki")))
+
+
+def test_swedish_and_english_labels_are_searchable(searcher: Searcher, synonyms: Synonyms) -> None:
+    finnish = set(names(search(searcher, synonyms, "kierrätys")))
+    assert set(names(search(searcher, synonyms, "återvinning"))) == finnish
+    assert set(names(search(searcher, synonyms, "recycling"))) == finnish
+
+
+def test_all_words_must_match(searcher: Searcher, synonyms: Synonyms) -> None:
+    both = search(searcher, synonyms, "Kotka kuntouttava")
+    kotka = search(searcher, synonyms, "Kotka")
+    assert 0 < both.total < search(searcher, synonyms, "kuntouttava").total
+    assert both.total <= kotka.total
+
+
+def test_closed_providers_are_not_listed_unless_asked(
+    searcher: Searcher, synonyms: Synonyms
+) -> None:
+    assert all(hit.fields["status"] != "closed" for hit in search(searcher, synonyms).hits)
+    closed = search(searcher, synonyms, status=["closed"])
+    assert closed.total == 2
+
+
+def test_facet_counts_equal_database_counts(
+    searcher: Searcher, synonyms: Synonyms, db_session: Session
+) -> None:
+    facets = search(searcher, synonyms).facets
+    open_providers = select(Provider.id).where(Provider.status != "closed")
+    for code, count in facets["service"].items():
+        expected = db_session.exec(
+            select(func.count())
+            .select_from(ProviderService)
+            .where(ProviderService.code == code, ProviderService.provider_id.in_(open_providers))  # type: ignore[attr-defined]
+        ).one()
+        assert count == expected, code
+    for region, count in facets["region"].items():
+        expected = db_session.exec(
+            select(func.count())
+            .select_from(Provider)
+            .where(Provider.region_code == region, Provider.status != "closed")
+        ).one()
+        assert count == expected, region
+
+
+def test_a_facets_own_filter_leaves_its_other_values_countable(
+    searcher: Searcher, synonyms: Synonyms
+) -> None:
+    unfiltered = search(searcher, synonyms).facets["region"]
+    filtered = search(searcher, synonyms, region=["10"])
+    assert filtered.facets["region"] == unfiltered
+    assert filtered.total == unfiltered["10"]
+    assert all(hit.fields["region"] == "10" for hit in filtered.hits)
+
+
+def test_filters_combine_across_facets(searcher: Searcher, synonyms: Synonyms) -> None:
+    results = search(searcher, synonyms, region=["15"], service=["kuntouttava-tyotoiminta"])
+    assert results.total > 0
+    assert all(
+        hit.fields["region"] == "15" and "kuntouttava-tyotoiminta" in hit.fields["service"]
+        for hit in results.hits
+    )
+
+
+def test_sort_by_name_is_alphabetical_in_finnish(searcher: Searcher, synonyms: Synonyms) -> None:
+    found = names(search(searcher, synonyms, sort="name"))
+    from app.geography import finnish_sort_key
+
+    assert found == sorted(found, key=finnish_sort_key)
+
+
+def test_pages_do_not_overlap(searcher: Searcher, synonyms: Synonyms) -> None:
+    first = search_providers(searcher, ProviderQuery(per_page=10, page=1), synonyms)
+    second = search_providers(searcher, ProviderQuery(per_page=10, page=2), synonyms)
+    assert first.total == second.total > 20
+    assert not {h.provider_id for h in first.hits} & {h.provider_id for h in second.hits}
+
+
+def test_provider_ids_in_index_match_database(
+    searcher: Searcher, synonyms: Synonyms, db_session: Session
+) -> None:
+    ids = set(provider_ids_by_record(db_session).values())
+    found = {
+        hit.provider_id
+        for hit in search(searcher, synonyms, status=["current", "verify", "closed"]).hits
+    }
+    assert found == ids
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.text(max_size=60)
+    | st.sampled_from(["AND OR NOT", '"', "(", "*", "title:x", "a~2", "[a TO", "\\", "ö*ä?"])
+)
+def test_any_text_gives_a_result_not_an_error(
+    searcher: Searcher, synonyms: Synonyms, text: str
+) -> None:
+    results = search_providers(searcher, ProviderQuery(text=text), synonyms)
+    assert results.total >= 0
