@@ -11,9 +11,10 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import StringConstraints
 from sqlmodel import Session
 
+from app.catalogue.facet_table import FacetTable
 from app.catalogue.index_store import IndexReader
 from app.catalogue.resources import SERVICE_CODES, CatalogueResources
-from app.catalogue.search import MAX_PER_PAGE, ProviderQuery
+from app.catalogue.search import MAX_PER_PAGE, ProviderQuery, ProviderSearch, RankedMatchCache
 from app.config import Settings
 from app.db import session_scope
 
@@ -105,3 +106,16 @@ def get_provider_query(
 
 
 ProviderQueryDep = Annotated[ProviderQuery, Depends(get_provider_query)]
+
+
+def get_provider_search(index_reader: IndexDep, catalogue: CatalogueDep) -> ProviderSearch:
+    """The searcher of the current index generation with its shared facet table."""
+    return ProviderSearch(
+        searcher=index_reader.searcher(),
+        table=index_reader.shared(FacetTable.from_searcher),
+        cache=index_reader.shared(RankedMatchCache.for_generation),
+        synonyms=catalogue.synonyms,
+    )
+
+
+ProviderSearchDep = Annotated[ProviderSearch, Depends(get_provider_search)]

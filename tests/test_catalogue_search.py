@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from whoosh.searching import Searcher
 
 from app.catalogue.finnish import voikko_available, word_forms
-from app.catalogue.search import ProviderQuery, Synonyms, search_providers
+from app.catalogue.search import Synonyms, typo_distance
 from app.models import Provider, ProviderService
 from tests.fixtures.catalogue import provider_ids_by_record, search
 
@@ -156,8 +156,8 @@ def test_sort_by_name_is_alphabetical_in_finnish(searcher: Searcher, synonyms: S
 
 
 def test_pages_do_not_overlap(searcher: Searcher, synonyms: Synonyms) -> None:
-    first = search_providers(searcher, ProviderQuery(per_page=10, page=1), synonyms)
-    second = search_providers(searcher, ProviderQuery(per_page=10, page=2), synonyms)
+    first = search(searcher, synonyms, per_page=10, page=1)
+    second = search(searcher, synonyms, per_page=10, page=2)
     assert first.total == second.total > 20
     assert not {h.provider_id for h in first.hits} & {h.provider_id for h in second.hits}
 
@@ -181,5 +181,13 @@ def test_provider_ids_in_index_match_database(
 def test_any_text_gives_a_result_not_an_error(
     searcher: Searcher, synonyms: Synonyms, text: str
 ) -> None:
-    results = search_providers(searcher, ProviderQuery(text=text), synonyms)
+    results = search(searcher, synonyms, text)
     assert results.total >= 0
+
+
+@pytest.mark.parametrize(
+    ("typed", "word", "distance"),
+    [("sotke", "sotek", 1), ("sotke", "kotka", 2), ("kotka", "kotka", 0), ("hamnia", "hamina", 1)],
+)
+def test_typo_distance_counts_a_swap_as_one_edit(typed: str, word: str, distance: int) -> None:
+    assert typo_distance(typed, word) == distance

@@ -47,19 +47,19 @@ def build_schema() -> Schema:
         kind=ID(stored=True),
         provider_id=NUMERIC(stored=True),
         code=ID(stored=True),
-        name=TEXT(analyzer=finnish, field_boost=3.0),
-        name_plain=TEXT(analyzer=plain, spelling=True, stored=True),
-        place=TEXT(analyzer=finnish, field_boost=2.0),
-        place_plain=TEXT(analyzer=plain, spelling=True),
-        body=TEXT(analyzer=finnish),
-        name_sort=ID(sortable=True),
-        municipality_sort=ID(sortable=True),
+        # One analysed field keeps the query small (a union over many fields is slow in
+        # Whoosh); names are repeated in it so that they weigh more than other text.
+        text=TEXT(analyzer=finnish),
+        # Names and local place names unstemmed, for prefixes while typing and spelling.
+        plain=TEXT(analyzer=plain, spelling=True),
+        name_sort=ID(stored=True),
+        municipality_sort=ID(stored=True),
         region=ID(stored=True),
         municipality=ID(stored=True),
         service=KEYWORD(commas=True, stored=True),
         activity=KEYWORD(commas=True, stored=True),
-        target_group=KEYWORD(commas=True),
-        language=KEYWORD(commas=True),
+        target_group=KEYWORD(commas=True, stored=True),
+        language=KEYWORD(commas=True, stored=True),
         status=ID(stored=True),
         summary=STORED(),
     )
@@ -98,10 +98,10 @@ def provider_documents(*, session: Session, labels: IndexLabels) -> Iterator[dic
         service_codes = services.get(provider.id, [])
         activity_codes = activities.get(provider.id, [])
         group_codes = groups.get(provider.id, [])
-        place_names = [region.name_fi, region.name_sv, region.name_en]
+        local_names = [provider.post_office or ""]
         if municipality:
-            place_names[:0] = [municipality.name_fi, municipality.name_sv]
-        place_names += [provider.post_office or "", provider.street_address or ""]
+            local_names += [municipality.name_fi, municipality.name_sv]
+        place_names = [*local_names, region.name_fi, region.name_sv, provider.street_address or ""]
         body = [
             organization.name,
             *(t for code in service_codes for t in labels.service_titles.get(code, [])),
@@ -117,11 +117,8 @@ def provider_documents(*, session: Session, labels: IndexLabels) -> Iterator[dic
             "doc_id": f"provider:{provider.id}",
             "kind": "provider",
             "provider_id": provider.id,
-            "name": names,
-            "name_plain": names,
-            "place": " ".join(place_names),
-            "place_plain": " ".join(place_names),
-            "body": " ".join(body),
+            "text": " ".join([names, names, names, *place_names, *place_names, *body]),
+            "plain": " ".join([names, *local_names]),
             "name_sort": finnish_sort_key(provider.name),
             "municipality_sort": finnish_sort_key(municipality.name_fi if municipality else "~"),
             "region": provider.region_code,
@@ -152,8 +149,8 @@ def place_documents(*, session: Session) -> Iterator[dict[str, Any]]:
             "kind": "region",
             "code": region.code,
             "region": region.code,
-            "place": names,
-            "place_plain": names,
+            "text": names,
+            "plain": names,
         }
     for municipality in session.exec(select(Municipality)):
         names = f"{municipality.name_fi} {municipality.name_sv}"
@@ -162,8 +159,8 @@ def place_documents(*, session: Session) -> Iterator[dict[str, Any]]:
             "kind": "municipality",
             "code": municipality.code,
             "region": municipality.region_code,
-            "place": names,
-            "place_plain": names,
+            "text": names,
+            "plain": names,
         }
 
 

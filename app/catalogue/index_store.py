@@ -17,17 +17,19 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from whoosh import index as whoosh_index
 from whoosh.fields import Schema
 from whoosh.searching import Searcher
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 POINTER_FILE = "CURRENT"
 GENERATION_PREFIX = "gen-"
 KEEP_OLD_GENERATIONS = 1  # one old generation stays for readers still holding it
+WRITER_MEMORY_MB = 512  # postings kept in memory before spilling sorted runs to disk
 
 
 class IndexUnavailableError(RuntimeError):
@@ -106,6 +108,7 @@ class IndexReader:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._opened: list[Searcher] = []
+        self._shared: dict[tuple[str, object], object] = {}
 
     def searcher(self) -> Searcher:
         """A searcher over the newest complete index (owned by this reader; do not close)."""
@@ -127,6 +130,20 @@ class IndexReader:
         self._local.current = (generation, opened)
         logger.info("opened search index %s", generation)
         return opened
+
+    def shared(self, build: Callable[[Searcher], T]) -> T:
+        """A value derived from the current generation, built once and shared by all threads."""
+        searcher = self.searcher()
+        generation: str = self._local.current[0]
+        with self._lock:
+            cached = self._shared.get((generation, build))
+            if cached is None:
+                cached = build(searcher)
+                self._shared = {
+                    key: value for key, value in self._shared.items() if key[0] == generation
+                }
+                self._shared[(generation, build)] = cached
+        return cast(T, cached)
 
     def status(self) -> IndexStatus:
         """Generation, document count and build time of the current index."""

@@ -26,7 +26,11 @@ class CatalogueResources:
         """The labels the index makes searchable."""
         return IndexLabels(
             vocabularies=self.vocabularies,
-            service_titles={code: list(t.values()) for code, t in self.service_titles.items()},
+            # the easy-Finnish title repeats the Finnish words; three languages are enough
+            service_titles={
+                code: [title for version, title in titles.items() if version != "fi-selko"]
+                for code, titles in self.service_titles.items()
+            },
         )
 
     def service_title(self, code: str, version: str) -> str:

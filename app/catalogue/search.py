@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from whoosh import query as q
-from whoosh import sorting
 from whoosh.searching import Searcher
 
+from app.catalogue.facet_table import FacetTable
 from app.catalogue.finnish import analyse_query_word
 from app.catalogue.index_documents import FACET_FIELDS
 from app.catalogue.mapping import CATALOGUE_CONTENT_DIR
@@ -104,81 +106,126 @@ def text_query(text: str, synonyms: Synonyms) -> q.Query:
     clauses: list[q.Query] = []
     for word in query_words(text):
         forms = synonyms.expand(analyse_query_word(word))
-        alternatives: list[q.Query] = [
-            q.Term(fieldname, form) for form in forms for fieldname in ("name", "place", "body")
-        ]
+        alternatives: list[q.Query] = [q.Term("text", form) for form in forms]
         lowered = word.lower()
-        alternatives.append(q.Term("name_plain", lowered))
-        alternatives.append(q.Term("place_plain", lowered))
+        alternatives.append(q.Term("plain", lowered))
         if len(lowered) >= MIN_PREFIX:
-            alternatives.append(q.Prefix("name_plain", lowered))
-            alternatives.append(q.Prefix("place_plain", lowered))
+            alternatives.append(q.Prefix("plain", lowered))
         clauses.append(q.Or(alternatives))
     return q.And(clauses) if clauses else q.Every()
 
 
-def _filter_query(filters: dict[str, list[str]], *, show_closed: bool) -> q.Query:
-    clauses: list[q.Query] = [q.Term("kind", "provider")]
-    for fieldname, values in filters.items():
-        clauses.append(q.Or([q.Term(fieldname, value) for value in values]))
-    if not show_closed:
-        clauses.append(q.Not(q.Term("status", "closed")))
-    return q.And(clauses)
+class RankedMatchCache:
+    """Recently searched texts and their documents in score order, for one index generation.
+
+    Many people search the same few words ("kuntouttava", a town); the text part of a
+    search does not depend on the filters, so it is kept and reused.
+    """
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self._items: OrderedDict[str, list[int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @classmethod
+    def for_generation(cls, _searcher: Searcher) -> RankedMatchCache:
+        """A new, empty cache (the signature suits `IndexReader.shared`)."""
+        return cls()
+
+    def ranked_docnums(self, searcher: Searcher, text: str, synonyms: Synonyms) -> list[int]:
+        """Documents matching the text, best first."""
+        key = " ".join(word.lower() for word in query_words(text))
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        results = searcher.search(text_query(text, synonyms), limit=None)
+        ranked = [docnum for _score, docnum in results.top_n]
+        with self._lock:
+            self._items[key] = ranked
+            if len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return ranked
 
 
-def _facet_counts(
-    searcher: Searcher,
-    text: q.Query,
-    filters: dict[str, list[str]],
-    names: list[str],
-    show_closed: bool,
-) -> dict[str, dict[str, int]]:
-    facets = {
-        name: sorting.FieldFacet(name, allow_overlap=True, maptype=sorting.Count) for name in names
-    }
-    results = searcher.search(
-        text, filter=_filter_query(filters, show_closed=show_closed), groupedby=facets, limit=1
-    )
-    return {name: {k: v for k, v in results.groups(name).items() if k} for name in names}
-
-
-def _sort_order(request: ProviderQuery) -> Any:
-    """Whoosh sort: by score for text queries, else by name or municipality then name."""
-    if request.sort == "municipality":
-        return sorting.MultiFacet(["municipality_sort", "name_sort"])
-    if request.sort == "relevance" and query_words(request.text):
-        return None
-    return "name_sort"
+def _ordered_matches(
+    searcher: Searcher, table: FacetTable, cache: RankedMatchCache, request: ProviderQuery,
+    synonyms: Synonyms,
+) -> tuple[list[int], dict[str, dict[str, int]]]:  # fmt: skip
+    """Matching documents in the requested order, and the facet counts."""
+    show_closed = "closed" in request.status
+    if query_words(request.text):
+        ranked = cache.ranked_docnums(searcher, request.text, synonyms)
+        candidates = table.visible(ranked, show_closed=show_closed)
+    else:
+        candidates = table.visible(table.records, show_closed=show_closed)
+    matched, facets = table.filter_and_count(candidates, request.filters())
+    if query_words(request.text) and request.sort == "relevance":
+        return matched, facets  # already best first
+    return table.sorted_by(matched, request.sort), facets
 
 
 def search_providers(
-    searcher: Searcher, request: ProviderQuery, synonyms: Synonyms
-) -> SearchResults:
+    searcher: Searcher, table: FacetTable, cache: RankedMatchCache, request: ProviderQuery,
+    synonyms: Synonyms,
+) -> SearchResults:  # fmt: skip
     """Run one search: hits for the requested page, facet counts and a suggestion."""
     per_page = max(1, min(request.per_page, MAX_PER_PAGE))
     page = max(1, request.page)
-    text = text_query(request.text, synonyms)
-    filters = request.filters()
-    show_closed = "closed" in request.status
-    results = searcher.search_page(
-        text,
-        page,
-        pagelen=per_page,
-        filter=_filter_query(filters, show_closed=show_closed),
-        sortedby=_sort_order(request),
-    )
-    hits = [SearchHit(int(hit["provider_id"]), dict(hit)) for hit in results]
-    # Facets are disjunctive: a facet's own filter is left out of its counts, so that the
-    # other values stay visible (and selectable) after one is chosen.
-    unfiltered = [name for name in FACET_FIELDS if name not in filters]
-    facets = _facet_counts(searcher, text, filters, unfiltered, show_closed)
-    for name in filters:
-        others = {key: value for key, value in filters.items() if key != name}
-        facets.update(_facet_counts(searcher, text, others, [name], show_closed))
+    matched, facets = _ordered_matches(searcher, table, cache, request, synonyms)
+    start = (page - 1) * per_page
+    hits = [
+        SearchHit(int(fields["provider_id"]), fields)
+        for docnum in matched[start : start + per_page]
+        if (fields := searcher.stored_fields(docnum))
+    ]
     suggestion = None
-    if results.total == 0 and query_words(request.text):
+    if not matched and query_words(request.text):
         suggestion = suggest_spelling(searcher, request.text)
-    return SearchResults(results.total, page, per_page, hits, facets, suggestion)
+    return SearchResults(len(matched), page, per_page, hits, facets, suggestion)
+
+
+def matching_provider_ids(
+    searcher: Searcher, table: FacetTable, cache: RankedMatchCache, request: ProviderQuery,
+    synonyms: Synonyms, limit: int,
+) -> list[int]:  # fmt: skip
+    """Ids of all matching providers in the requested order, at most `limit` (for exports)."""
+    matched, _facets = _ordered_matches(searcher, table, cache, request, synonyms)
+    return [int(searcher.stored_fields(docnum)["provider_id"]) for docnum in matched[:limit]]
+
+
+@dataclass
+class ProviderSearch:
+    """What one request searches with: the searcher, its facet table and the synonyms."""
+
+    searcher: Searcher
+    table: FacetTable
+    cache: RankedMatchCache
+    synonyms: Synonyms
+
+    def search(self, request: ProviderQuery) -> SearchResults:
+        """One page of results with facet counts."""
+        return search_providers(self.searcher, self.table, self.cache, request, self.synonyms)
+
+    def matching_ids(self, request: ProviderQuery, limit: int) -> list[int]:
+        """All matching provider ids in order, at most `limit`."""
+        return matching_provider_ids(
+            self.searcher, self.table, self.cache, request, self.synonyms, limit
+        )
+
+
+def typo_distance(typed: str, word: str) -> int:
+    """Edits between two words, a swap of neighbouring letters counting as one edit."""
+    rows = [list(range(len(word) + 1))]
+    for i, typed_char in enumerate(typed, start=1):
+        row = [i]
+        for j, word_char in enumerate(word, start=1):
+            cost = 0 if typed_char == word_char else 1
+            row.append(min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + cost))
+            if i > 1 and j > 1 and typed_char == word[j - 2] and typed[i - 2] == word_char:
+                row[j] = min(row[j], rows[-2][j - 2] + 1)
+        rows.append(row)
+    return rows[-1][-1]
 
 
 def suggest_spelling(searcher: Searcher, text: str) -> str | None:
@@ -187,26 +234,14 @@ def suggest_spelling(searcher: Searcher, text: str) -> str | None:
     for word in query_words(text):
         lowered = word.lower()
         replacement = lowered
-        known = any((f, lowered) in searcher.reader() for f in ("name_plain", "place_plain"))
-        guessable = len(lowered) >= MIN_CORRECTED_WORD and not known
-        for fieldname in ("name_plain", "place_plain") if guessable else ():
-            suggestions = searcher.corrector(fieldname).suggest(lowered, limit=1, maxdist=2)
-            if suggestions and suggestions[0] != lowered:
-                replacement = suggestions[0]
-                break
+        guessable = (
+            len(lowered) >= MIN_CORRECTED_WORD and ("plain", lowered) not in searcher.reader()
+        )
+        if guessable:
+            suggestions = searcher.corrector("plain").suggest(lowered, limit=5, maxdist=2)
+            if suggestions:
+                # typing two letters the wrong way round is the commonest slip: count it as one
+                replacement = min(suggestions, key=lambda word: typo_distance(lowered, word))
         changed = changed or replacement != lowered
         corrected.append(replacement)
     return " ".join(corrected) if changed else None
-
-
-def matching_provider_ids(
-    searcher: Searcher, request: ProviderQuery, synonyms: Synonyms, limit: int
-) -> list[int]:
-    """Ids of all matching providers in the requested order, at most `limit` (for exports)."""
-    results = searcher.search(
-        text_query(request.text, synonyms),
-        filter=_filter_query(request.filters(), show_closed="closed" in request.status),
-        sortedby=_sort_order(request),
-        limit=limit,
-    )
-    return [int(hit["provider_id"]) for hit in results]

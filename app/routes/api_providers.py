@@ -9,8 +9,7 @@ from pydantic import BaseModel, Field
 
 from app import i18n
 from app.catalogue.providers import ProviderDetail, get_provider, provider_details
-from app.catalogue.search import search_providers
-from app.deps import CatalogueDep, IndexDep, ProviderQueryDep, SessionDep, SettingsDep
+from app.deps import ProviderQueryDep, ProviderSearchDep, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/api/v1", tags=["providers"])
 
@@ -85,11 +84,11 @@ def _item_values(detail: ProviderDetail, base_url: str) -> dict[str, object]:
 
 @router.get("/providers", response_model=ProviderPage)
 def read_providers(
-    query: ProviderQueryDep, session: SessionDep, index_reader: IndexDep,
-    catalogue: CatalogueDep, settings: SettingsDep,
+    query: ProviderQueryDep, session: SessionDep, search: ProviderSearchDep,
+    settings: SettingsDep,
 ) -> ProviderPage:  # fmt: skip
     """Search providers; filters are repeatable (`?region=10&region=11`)."""
-    results = search_providers(index_reader.searcher(), query, catalogue.synonyms)
+    results = search.search(query)
     details = provider_details(session=session, provider_ids=[h.provider_id for h in results.hits])
     return ProviderPage(
         total=results.total,

@@ -12,8 +12,7 @@ from app import geography, i18n
 from app.catalogue.export import export_row, provider_json_ld, rows_to_csv
 from app.catalogue.facets import build_facets
 from app.catalogue.providers import get_provider, provider_details
-from app.catalogue.search import matching_provider_ids, search_providers
-from app.deps import CatalogueDep, IndexDep, ProviderQueryDep, SessionDep, SettingsDep
+from app.deps import CatalogueDep, ProviderQueryDep, ProviderSearchDep, SessionDep, SettingsDep
 from app.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -34,11 +33,11 @@ def read_providers(
     request: Request,
     query: ProviderQueryDep,
     session: SessionDep,
-    index_reader: IndexDep,
+    search: ProviderSearchDep,
     catalogue: CatalogueDep,
 ) -> Response:
     """Search page: works as a plain GET form; htmx swaps in the results fragment."""
-    results = search_providers(index_reader.searcher(), query, catalogue.synonyms)
+    results = search.search(query)
     version = i18n.current_version()
     names = geography.place_names(session=session, language=i18n.current_locale())
     context = {
@@ -57,10 +56,10 @@ def read_providers(
 
 
 def _export_rows(
-    request: Request, query: ProviderQueryDep, session: SessionDep, index_reader: IndexDep,
-    catalogue: CatalogueDep, base_url: str,
+    request: Request, query: ProviderQueryDep, session: SessionDep, search: ProviderSearchDep,
+    base_url: str,
 ) -> list[dict[str, str]]:  # fmt: skip
-    ids = matching_provider_ids(index_reader.searcher(), query, catalogue.synonyms, EXPORT_LIMIT)
+    ids = search.matching_ids(query, EXPORT_LIMIT)
     details = provider_details(session=session, provider_ids=ids)
     page_path = request.app.url_path_for("provider", provider_id="0").rsplit("/", 1)[0]
     return [export_row(detail, f"{base_url}{page_path}/{detail.id}") for detail in details]
@@ -68,11 +67,11 @@ def _export_rows(
 
 @router.get("/palveluntuottajat.csv", name="providers_csv")
 def export_providers_csv(
-    request: Request, query: ProviderQueryDep, session: SessionDep, index_reader: IndexDep,
-    catalogue: CatalogueDep, settings: SettingsDep,
+    request: Request, query: ProviderQueryDep, session: SessionDep, search: ProviderSearchDep,
+    settings: SettingsDep,
 ) -> Response:  # fmt: skip
     """The whole result set as CSV (UTF-8 with BOM, opens in Excel)."""
-    rows = _export_rows(request, query, session, index_reader, catalogue, settings.base_url)
+    rows = _export_rows(request, query, session, search, settings.base_url)
     return Response(
         rows_to_csv(rows),
         media_type="text/csv; charset=utf-8",
@@ -82,11 +81,11 @@ def export_providers_csv(
 
 @router.get("/palveluntuottajat.json", name="providers_json")
 def export_providers_json(
-    request: Request, query: ProviderQueryDep, session: SessionDep, index_reader: IndexDep,
-    catalogue: CatalogueDep, settings: SettingsDep,
+    request: Request, query: ProviderQueryDep, session: SessionDep, search: ProviderSearchDep,
+    settings: SettingsDep,
 ) -> Response:  # fmt: skip
     """The whole result set as JSON rows with the same columns as the CSV."""
-    rows = _export_rows(request, query, session, index_reader, catalogue, settings.base_url)
+    rows = _export_rows(request, query, session, search, settings.base_url)
     return Response(
         json.dumps(rows, ensure_ascii=False, indent=1),
         media_type="application/json",
@@ -96,11 +95,11 @@ def export_providers_json(
 
 @router.get("/palveluntuottajat/tuloste", name="providers_print")
 def read_providers_print(
-    request: Request, query: ProviderQueryDep, session: SessionDep, index_reader: IndexDep,
+    request: Request, query: ProviderQueryDep, session: SessionDep, search: ProviderSearchDep,
     catalogue: CatalogueDep,
 ) -> Response:  # fmt: skip
     """A compact table of the whole result set for printing on A4."""
-    ids = matching_provider_ids(index_reader.searcher(), query, catalogue.synonyms, EXPORT_LIMIT)
+    ids = search.matching_ids(query, EXPORT_LIMIT)
     details = provider_details(session=session, provider_ids=ids)
     return render(
         request,
