@@ -34,11 +34,21 @@ class FacetTable:
     by_municipality: list[int]
 
     def __post_init__(self) -> None:
-        # (facet index, value) pairs of each document, counted in one C-level Counter call
-        self._pairs = {
-            docnum: tuple((index, value) for index, values in enumerate(record) for value in values)
-            for docnum, record in self.records.items()
-        }
+        # Each (facet index, value) pair gets a small integer; a document's pairs are counted
+        # in one C-level Counter call, and integers hash faster than tuples of strings.
+        self._pair_list: list[tuple[int, str]] = []
+        pair_ids: dict[tuple[int, str], int] = {}
+        self._pairs: dict[int, tuple[int, ...]] = {}
+        for docnum, record in self.records.items():
+            ids = []
+            for index, values in enumerate(record):
+                for value in values:
+                    pair = (index, value)
+                    if pair not in pair_ids:
+                        pair_ids[pair] = len(self._pair_list)
+                        self._pair_list.append(pair)
+                    ids.append(pair_ids[pair])
+            self._pairs[docnum] = tuple(ids)
         self._open = {
             d for d, record in self.records.items() if "closed" not in record[STATUS_INDEX]
         }
@@ -88,14 +98,17 @@ class FacetTable:
             matched = candidates
         else:
             matched = [docnum for docnum in candidates if docnum in matched_set]
-        pairs = Counter(chain.from_iterable(self._pairs[d] for d in matched))
+        pair_counts = Counter(chain.from_iterable(self._pairs[d] for d in matched))
+        facets: dict[str, dict[str, int]] = {name: {} for name in FACET_FIELDS}
+        for pair_id, count in pair_counts.items():
+            index, value = self._pair_list[pair_id]
+            facets[FACET_FIELDS[index]][value] = count
         for index, docs in passing.items():
             others = [other for key, other in passing.items() if key != index]
             near_misses = pool.intersection(*others) - docs
-            pairs.update((index, v) for d in near_misses for v in self.records[d][index])
-        facets: dict[str, dict[str, int]] = {name: {} for name in FACET_FIELDS}
-        for (index, value), count in pairs.items():
-            facets[FACET_FIELDS[index]][value] = count
+            counts = facets[FACET_FIELDS[index]]
+            for value in chain.from_iterable(self.records[d][index] for d in near_misses):
+                counts[value] = counts.get(value, 0) + 1
         return matched, facets
 
     def sorted_by(self, docnums: list[int], order: str) -> list[int]:

@@ -8,7 +8,8 @@ from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field
 
 from app import i18n
-from app.catalogue.providers import ProviderDetail, get_provider, provider_details
+from app.catalogue.providers import ProviderDetail, get_provider
+from app.catalogue.search import SearchHit
 from app.deps import ProviderQueryDep, ProviderSearchDep, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/api/v1", tags=["providers"])
@@ -78,23 +79,49 @@ def _item_values(detail: ProviderDetail, base_url: str) -> dict[str, object]:
         "status": provider.status,
         "source_date": provider.source_date,
         "assured_date": provider.assured_date,
-        "url": f"{base_url}{i18n.localized_path(f'/palveluntuottajat/{detail.id}', 'fi')}",
+        "url": _provider_url(base_url, detail.id),
     }
+
+
+def _provider_url(base_url: str, provider_id: int) -> str:
+    return f"{base_url}{i18n.localized_path(f'/palveluntuottajat/{provider_id}', 'fi')}"
+
+
+def _item_from_hit(hit: SearchHit, base_url: str) -> ProviderItem:
+    """A result item straight from the index's stored fields: no database round trip."""
+    fields, summary = hit.fields, hit.fields["summary"]
+
+    def codes(name: str) -> list[str]:
+        return [code for code in str(fields.get(name) or "").split(",") if code]
+
+    return ProviderItem(
+        id=hit.provider_id,
+        name=summary["name"],
+        organization=summary["organization"],
+        region_code=fields["region"],
+        municipality_code=fields.get("municipality") or None,
+        services=codes("service"),
+        activities=codes("activity"),
+        target_groups=codes("target_group"),
+        languages=codes("language"),
+        status=fields["status"],
+        source_date=summary["source_date"],
+        assured_date=summary["assured_date"],
+        url=_provider_url(base_url, hit.provider_id),
+    )
 
 
 @router.get("/providers", response_model=ProviderPage)
 def read_providers(
-    query: ProviderQueryDep, session: SessionDep, search: ProviderSearchDep,
-    settings: SettingsDep,
+    query: ProviderQueryDep, search: ProviderSearchDep, settings: SettingsDep
 ) -> ProviderPage:  # fmt: skip
     """Search providers; filters are repeatable (`?region=10&region=11`)."""
     results = search.search(query)
-    details = provider_details(session=session, provider_ids=[h.provider_id for h in results.hits])
     return ProviderPage(
         total=results.total,
         page=results.page,
         per_page=results.per_page,
-        items=[ProviderItem.model_validate(_item_values(d, settings.base_url)) for d in details],
+        items=[_item_from_hit(hit, settings.base_url) for hit in results.hits],
         facets=results.facets,
         suggestion=results.suggestion,
     )
