@@ -106,3 +106,8 @@ def place_names(*, session: Session, language: str) -> dict[str, dict[str, str]]
         for municipality in session.exec(select(Municipality))
     }
     return {"region": regions, "municipality": municipalities}
+
+
+def get_municipality(*, session: Session, code: str) -> Municipality | None:
+    """One municipality by its three-digit code."""
+    return session.get(Municipality, code)

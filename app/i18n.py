@@ -37,6 +37,7 @@ SEGMENT_TRANSLATIONS: dict[str, dict[str, str]] = {
     "alueet": {"sv": "omraden", "en": "regions"},
     "saavutettavuus": {"sv": "tillganglighet", "en": "accessibility"},
     "palveluntuottajat": {"sv": "tjansteproducenter", "en": "providers"},
+    "polku": {"sv": "vagen", "en": "pathway"},
 }
 # Paths that are the same in every language and never carry a prefix.
 UNPREFIXED_ROOTS = ("api", "static", "healthz", "openapi.json", "hsds", "metrics")

@@ -16,12 +16,13 @@ from starlette.types import ASGIApp
 
 from app import i18n
 from app.catalogue.index_store import IndexReader, IndexUnavailableError
-from app.catalogue.resources import load_catalogue_resources
+from app.catalogue.resources import SERVICE_CODES, load_catalogue_resources
 from app.config import Settings
 from app.db import make_engine
 from app.guide.content import load_guide
-from app.routes import api, api_providers, health, pages, providers, services
-from app.security import SecurityHeadersMiddleware
+from app.pathway.content import load_pathway
+from app.routes import api, api_pathway, api_providers, health, pages, pathway, providers, services
+from app.security import SecurityHeadersMiddleware, install_access_log_privacy_filter
 from app.templating import STATIC_DIR, create_templates, render
 
 logger = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Assemble the web application."""
     settings = settings or Settings()
     settings.secret_key = settings.resolved_secret_key()
+    install_access_log_privacy_filter()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -60,10 +62,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = create_templates()
     app.state.guide = load_guide()
     app.state.catalogue = load_catalogue_resources(app.state.guide)
+    app.state.pathway = load_pathway(set(SERVICE_CODES))
 
     app.add_middleware(i18n.LocaleMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    routers = (pages, services, providers, api, api_providers, health)
+    routers = (pages, services, providers, pathway, api, api_providers, api_pathway, health)
     for module in routers:
         app.include_router(module.router)
     app.add_exception_handler(StarletteHTTPException, http_error_page)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.i18n import split_version
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -55,3 +59,25 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+PRIVATE_PATH_PREFIXES = ("/polku", "/api/v1/pathway")  # questionnaire answers live in the query
+
+
+class StripPrivateQueryStrings(logging.Filter):
+    """Removes the query string of questionnaire requests from uvicorn's access log lines."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) == 5 and isinstance(args[2], str):
+            path, _, _query = args[2].partition("?")
+            if split_version(path)[1].startswith(PRIVATE_PATH_PREFIXES):
+                record.args = (args[0], args[1], path, args[3], args[4])
+        return True
+
+
+def install_access_log_privacy_filter() -> None:
+    """Attach the filter once to uvicorn's access logger."""
+    access_logger = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, StripPrivateQueryStrings) for f in access_logger.filters):
+        access_logger.addFilter(StripPrivateQueryStrings())

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --dev
-.venv/bin/ruff check app tests scripts
-.venv/bin/ruff format --check app tests scripts
+.venv/bin/ruff check app tests scripts bench
+.venv/bin/ruff format --check app tests scripts bench
 .venv/bin/mypy
 .venv/bin/python -m pytest "$@"

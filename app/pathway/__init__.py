@@ -1,0 +1,1 @@
+"""The pathway questionnaire: questions, skip logic and rules (pure functions, no web)."""

@@ -1,0 +1,73 @@
+"""The questionnaire as the site uses it: questions, rules and texts in every reading version."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from app.pathway.questions import (
+    MUNICIPALITY_VALUES,
+    PATHWAY_CONTENT_DIR,
+    PathwayDataError,
+    Questionnaire,
+    load_questionnaire,
+)
+from app.pathway.rules import Rule, load_rules
+
+VERSIONS = ("fi", "fi-selko", "sv", "en")
+NOTE_KEYS = ("money", "over-64", "under-18", "employed", "nothing")
+
+
+@dataclass(frozen=True)
+class Pathway:
+    """Everything the questionnaire pages and the API need, validated at start-up."""
+
+    questionnaire: Questionnaire
+    rules: tuple[Rule, ...]
+    texts: dict[str, dict[str, Any]]  # reading version -> texts
+
+    def text(self, version: str) -> dict[str, Any]:
+        """Texts of a reading version (Finnish when the version has none)."""
+        return self.texts.get(version) or self.texts["fi"]
+
+
+def _check_texts(
+    path: Path, texts: dict[str, Any], questionnaire: Questionnaire, rules: tuple[Rule, ...]
+) -> None:
+    for key in ("title", "intro", "questions", "reasons", "exclusions", "notes", "result"):
+        if key not in texts:
+            raise PathwayDataError(f"{path}: missing {key!r}")
+    for question in questionnaire.questions:
+        entry = texts["questions"].get(question.id)
+        if not entry or not entry.get("question"):
+            raise PathwayDataError(f"{path}: no text for question {question.id!r}")
+        if question.values != (MUNICIPALITY_VALUES,):
+            options = entry.get("options") or {}
+            if missing := [v for v in question.values if not options.get(v)]:
+                raise PathwayDataError(f"{path}: {question.id}: no label for {missing}")
+    for rule in rules:
+        section = "exclusions" if rule.fit == "excluded" else "reasons"
+        if not texts[section].get(rule.reason):
+            raise PathwayDataError(f"{path}: no {section} text for {rule.reason!r}")
+    if missing_notes := [key for key in NOTE_KEYS if not texts["notes"].get(key)]:
+        raise PathwayDataError(f"{path}: no notes for {missing_notes}")
+
+
+def load_pathway(service_codes: set[str], content_dir: Path = PATHWAY_CONTENT_DIR) -> Pathway:
+    """Load and cross-check questions, rules and every version's texts."""
+    questionnaire = load_questionnaire(content_dir / "questions.yaml")
+    rules = load_rules(questionnaire, service_codes, content_dir / "rules.yaml")
+    texts: dict[str, dict[str, Any]] = {}
+    for version in VERSIONS:
+        path = content_dir / f"texts.{version}.yaml"
+        if not path.exists():
+            continue
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        _check_texts(path, loaded, questionnaire, rules)
+        texts[version] = loaded
+    if "fi" not in texts:
+        raise PathwayDataError(f"{content_dir}: texts.fi.yaml is required")
+    return Pathway(questionnaire, rules, texts)

@@ -1,0 +1,150 @@
+"""JSON API of the questionnaire: the same answers as query parameters, the same rules."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field, StringConstraints
+
+from app import geography
+from app.deps import SessionDep, SettingsDep
+from app.pathway.content import Pathway
+from app.pathway.questions import Answers
+from app.pathway.rules import evaluate
+
+router = APIRouter(prefix="/api/v1", tags=["pathway"])
+
+YesNoUnsure = Literal["yes", "no", "unsure"]
+Situation = Literal[
+    "employed", "unemployed-short", "unemployed-long", "student", "pension", "other"
+]
+
+
+class SuggestionOut(BaseModel):
+    """A service that may suit, with the reasons in the requested language."""
+
+    service: str = Field(description="Service code of the guide")
+    fit: Literal["likely", "possible"]
+    reasons: list[str]
+
+
+class ExclusionOut(BaseModel):
+    """A service that does not fit these answers, and why."""
+
+    service: str
+    reason: str
+    instead: list[str] = Field(description="Service codes that fit instead")
+
+
+class RegionOut(BaseModel):
+    """The wellbeing region of the given municipality and where to ask."""
+
+    code: str
+    name: str
+    website: str | None
+    social_services_contact: str | None = Field(description="Note in English; check first")
+    url: str = Field(description="The region's page on Polku")
+
+
+class PathwayOut(BaseModel):
+    """Guidance, not a decision: a professional assesses the need."""
+
+    suggestions: list[SuggestionOut]
+    excluded: list[ExclusionOut]
+    region: RegionOut | None
+
+
+@router.get("/pathway", response_model=PathwayOut)
+def read_pathway(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    age: Annotated[Literal["under-18", "18-29", "30-64", "65-plus"], Query()],
+    situation: Annotated[
+        Literal["employed", "unemployed-short", "unemployed-long", "student", "pension", "other"]
+        | None,
+        Query(description="Required unless age is under-18 or 65-plus"),
+    ] = None,
+    jobseeker: Annotated[YesNoUnsure | None, Query()] = None,
+    limits: Annotated[Literal["none", "some", "a-lot", "unsure"] | None, Query()] = None,
+    disability: Annotated[YesNoUnsure | None, Query()] = None,
+    intellectual_disability: Annotated[YesNoUnsure | None, Query()] = None,
+    goal: Annotated[
+        Literal["job", "studies", "daily-activity", "everyday-life", "unsure"] | None, Query()
+    ] = None,
+    support: Annotated[
+        list[Literal["substance", "mental-health", "loneliness", "money", "none"]],
+        Query(description="Repeatable"),
+    ] = [],  # noqa: B006 – FastAPI copies defaults per request
+    municipality: Annotated[
+        str | None, StringConstraints(pattern=r"^\d{3}$"), Query(description="3-digit code")
+    ] = None,
+    lang: Annotated[Literal["fi", "sv", "en", "fi-selko"], Query()] = "fi",
+) -> PathwayOut:
+    """Suggest services for the answers; unanswered later questions count as not known."""
+    pathway: Pathway = request.app.state.pathway
+    given: dict[str, list[str | None]] = {
+        "age": [age], "situation": [situation], "jobseeker": [jobseeker], "limits": [limits],
+        "disability": [disability], "intellectual_disability": [intellectual_disability],
+        "goal": [goal], "support": list(support), "municipality": [municipality],
+    }  # fmt: skip
+    codes = frozenset(m.code for m in geography.list_municipalities(session=session))
+    params = {key: [v for v in values if v] for key, values in given.items()}
+    answers: Answers
+    answers, errors = pathway.questionnaire.parse(params, codes)
+    if errors:
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ["query", e.question],
+                    "msg": f"Unknown value: {e.value}",
+                    "type": e.problem,
+                }
+                for e in errors
+            ]
+        )
+    answers = pathway.questionnaire.relevant(answers)
+    if "situation" not in answers and not pathway.questionnaire.stops_after(answers):
+        raise RequestValidationError(
+            [{"loc": ["query", "situation"], "msg": "Field required", "type": "missing"}]
+        )
+    texts = pathway.text(lang)
+    result = evaluate(pathway.rules, answers)
+    region_out = None
+    if municipality and municipality in codes:
+        found = next(
+            m for m in geography.list_municipalities(session=session) if m.code == municipality
+        )
+        region = geography.get_region(session=session, code=found.region_code)
+        if region is not None and region.is_organiser:
+            name = {"sv": region.name_sv, "en": region.name_en}.get(lang, region.name_fi)
+            region_out = RegionOut(
+                code=region.code,
+                name=name,
+                website=region.website,
+                social_services_contact=region.social_services_contact,
+                url=f"{settings.base_url}/alueet/{region.code}",
+            )
+    return PathwayOut(
+        suggestions=[
+            SuggestionOut.model_validate(
+                {
+                    "service": s.service,
+                    "fit": s.fit,
+                    "reasons": [texts["reasons"][r.key] for r in s.reasons],
+                }
+            )
+            for s in result.suggestions
+        ],
+        excluded=[
+            ExclusionOut(
+                service=e.service,
+                reason=texts["exclusions"][e.reason.key],
+                instead=list(e.instead),
+            )
+            for e in result.excluded
+        ],
+        region=region_out,
+    )
