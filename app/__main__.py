@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import logging
 import sys
 import time
@@ -36,6 +37,38 @@ def command_reindex(settings: Settings) -> int:
     return 0
 
 
+def command_create_user(settings: Settings, args: argparse.Namespace) -> int:
+    """Create a maintainer account; the password is read from stdin or asked for."""
+    from sqlmodel import Session
+
+    from app.accounts import AccountError, create_user
+    from app.db import make_engine
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Password again: ") != password:
+            print("The passwords differ.", file=sys.stderr)
+            return 1
+    engine = make_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            user = create_user(
+                session=session, username=args.username, password=password,
+                role=args.role, regions=args.region or [],
+            )  # fmt: skip
+    except AccountError as error:
+        print(f"Cannot create the user: {error}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    print(
+        f"Created {user.role} {user.username!r} ({user.regions or 'all regions'})", file=sys.stderr
+    )
+    return 0
+
+
 def command_serve(settings: Settings, host: str, port: int, workers: int, reload: bool) -> int:
     """Serve the site with uvicorn (uvloop and httptools from uvicorn[standard])."""
     import uvicorn
@@ -65,6 +98,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--reload", action="store_true", help="restart on code changes (dev)")
+    create = commands.add_parser("create-user", help="create a maintainer account")
+    create.add_argument("username")
+    create.add_argument("--role", choices=["admin", "coordinator"], required=True)
+    create.add_argument("--region", action="append", help="region code (repeat for several)")
+    create.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin"
+    )
     return parser
 
 
@@ -81,6 +121,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return command_init(settings)
     if args.command == "reindex":
         return command_reindex(settings)
+    if args.command == "create-user":
+        return command_create_user(settings, args)
     return command_serve(settings, args.host, args.port, args.workers, args.reload)
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
@@ -16,13 +17,29 @@ from starlette.types import ASGIApp
 
 from app import i18n
 from app.catalogue.index_store import IndexReader, IndexUnavailableError
+from app.catalogue.rebuild import BackgroundReindexer
 from app.catalogue.resources import SERVICE_CODES, load_catalogue_resources
 from app.config import Settings
 from app.db import make_engine
 from app.guide.content import load_guide
 from app.pathway.content import load_pathway
-from app.routes import api, api_pathway, api_providers, health, pages, pathway, providers, services
-from app.security import SecurityHeadersMiddleware, install_access_log_privacy_filter
+from app.routes import (
+    admin,
+    api,
+    api_pathway,
+    api_providers,
+    health,
+    pages,
+    pathway,
+    providers,
+    services,
+)
+from app.security import (
+    SecurityHeadersMiddleware,
+    SessionSigner,
+    install_access_log_privacy_filter,
+)
+from app.site_setup import reindex_site
 from app.templating import STATIC_DIR, create_templates, render
 
 logger = logging.getLogger(__name__)
@@ -44,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        app.state.reindexer.wait(timeout=30)
         app.state.index_reader.close()
         app.state.engine.dispose()
 
@@ -63,15 +81,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.guide = load_guide()
     app.state.catalogue = load_catalogue_resources(app.state.guide)
     app.state.pathway = load_pathway(set(SERVICE_CODES))
+    app.state.session_signer = SessionSigner(settings.secret_key)
+    app.state.reindexer = BackgroundReindexer(lambda: reindex_site(settings))
 
     app.add_middleware(i18n.LocaleMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    routers = (pages, services, providers, pathway, api, api_providers, api_pathway, health)
+    routers = (pages, services, providers, pathway, admin, api, api_providers, api_pathway, health)
     for module in routers:
         app.include_router(module.router)
     app.add_exception_handler(StarletteHTTPException, http_error_page)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(IndexUnavailableError, search_unavailable_page)
+    app.add_exception_handler(admin.NotSignedInError, sign_in_redirect)
     app.add_exception_handler(Exception, server_error_page)
     return app
 
@@ -99,6 +120,18 @@ async def validation_error(request: Request, exc: Exception) -> Response:
         ]
         return JSONResponse({"detail": details}, status_code=422)
     return render(request, "errors/error.html", {"status_code": 422}, 422)
+
+
+async def sign_in_redirect(request: Request, exc: Exception) -> Response:
+    """A maintainer page without a valid session: to the sign-in form, then back."""
+    version = i18n.current_version()
+    login = i18n.localized_path("/admin/login", version)
+    back = i18n.localized_path(request.url.path, version)
+    if request.method != "GET":
+        back = i18n.localized_path("/admin", version)
+    response = RedirectResponse(f"{login}?{urlencode({'next': back})}", status_code=303)
+    response.delete_cookie("polku_admin", path="/")
+    return response
 
 
 async def search_unavailable_page(request: Request, exc: Exception) -> Response:

@@ -106,3 +106,45 @@ class ProviderLanguage(SQLModel, table=True):
 
     provider_id: int = Field(foreign_key="provider.id", primary_key=True)
     code: str = Field(primary_key=True, index=True)
+
+
+# --- Maintainers and the change log -----------------------------------------------------
+
+
+class User(SQLModel, table=True):
+    """A maintainer account: `admin` (everything) or `coordinator` (own regions only)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(unique=True, index=True, max_length=64)
+    password_hash: str
+    role: str = Field(description="admin or coordinator")
+    regions: str = Field(default="", description="Comma-separated region codes (coordinators)")
+    session_version: int = Field(default=1, description="Raised to sign out everywhere")
+    is_active: bool = True
+    created_at: dt.datetime = Field(default_factory=lambda: dt.datetime.now(dt.UTC))
+
+    def region_codes(self) -> set[str]:
+        """The regions this user may edit (all for admins is decided by the role)."""
+        return {code for code in self.regions.split(",") if code}
+
+
+class LoginFailure(SQLModel, table=True):
+    """A failed sign-in, kept briefly for throttling per account and per address."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(index=True, description="user:<name> or ip:<address>")
+    at: dt.datetime = Field(index=True)
+
+
+class ChangeLogEntry(SQLModel, table=True):
+    """One field of one provider changed: who, when, from which source, before and after."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider_id: int = Field(foreign_key="provider.id", index=True)
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    source: str = Field(description="web, csv, ptv, hsds …")
+    at: dt.datetime = Field(default_factory=lambda: dt.datetime.now(dt.UTC), index=True)
+    action: str = Field(description="edit, checked, close, reopen, create")
+    field: str | None = None
+    before: str | None = None
+    after: str | None = None

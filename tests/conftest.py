@@ -4,5 +4,6 @@ pytest_plugins = [
     "tests.fixtures.databases",
     "tests.fixtures.web",
     "tests.fixtures.catalogue",
+    "tests.fixtures.admin",
     "tests.fixtures.browser",
 ]

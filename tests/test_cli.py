@@ -11,7 +11,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from app.db import make_engine
-from app.models import Municipality
+from app.models import Municipality, User
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -65,3 +65,43 @@ def test_unknown_command_shows_usage(tmp_path: Path) -> None:
     result = run_cli(tmp_path, "frobnicate")
     assert result.returncode == 2
     assert "usage:" in result.stderr
+
+
+def test_create_user_reads_the_password_from_stdin_and_hashes_it(tmp_path: Path) -> None:
+    assert run_cli(tmp_path, "init").returncode == 0
+    env = {**os.environ, "VAR_DIR": str(tmp_path)}
+    arguments = ["koordinaattori", "--role", "coordinator", "--region", "10", "--password-stdin"]
+    command = [sys.executable, "-m", "app", "create-user", *arguments]
+    created = subprocess.run(
+        command, input="a long and secret password\n", cwd=ROOT, env=env,
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    engine = make_engine(f"sqlite:///{tmp_path / 'polku.sqlite3'}")
+    with Session(engine) as session:
+        user = session.exec(select(User).where(User.username == "koordinaattori")).one()
+        assert user.password_hash.startswith("$argon2id$")
+        assert "a long and secret password" not in user.password_hash
+        assert user.region_codes() == {"10"}
+    engine.dispose()
+    again = subprocess.run(
+        command, input="a long and secret password\n", cwd=ROOT, env=env,
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert again.returncode == 1 and "already exists" in again.stderr
+    assert "Traceback" not in again.stderr
+
+
+def test_create_user_refuses_weak_passwords_and_unknown_regions(tmp_path: Path) -> None:
+    assert run_cli(tmp_path, "init").returncode == 0
+    env = {**os.environ, "VAR_DIR": str(tmp_path)}
+    for extra, password, message in (
+        (["--region", "10"], "short\n", "at least 12"),
+        (["--region", "99"], "a long and secret password\n", "unknown region"),
+    ):
+        result = subprocess.run(
+            [sys.executable, "-m", "app", "create-user", "x", "--role", "coordinator", *extra,
+             "--password-stdin"], input=password, cwd=ROOT, env=env, capture_output=True,
+            text=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert result.returncode == 1 and message in result.stderr

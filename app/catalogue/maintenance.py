@@ -1,0 +1,197 @@
+"""Keeping entries true: the review list, validated edits, checks, closing, the change log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, delete, select
+
+from app.catalogue.mapping import Vocabularies
+from app.catalogue.providers import ProviderDetail, provider_details
+from app.models import (
+    ChangeLogEntry,
+    Municipality,
+    Provider,
+    ProviderActivity,
+    ProviderLanguage,
+    ProviderService,
+    ProviderTargetGroup,
+    User,
+)
+
+STALE_AFTER = dt.timedelta(days=365)
+TEXT_FIELDS = {  # field -> maximum length
+    "name": 200, "street_address": 200, "postal_code": 5, "post_office": 100, "phone": 40,
+    "email": 200, "website": 500, "accessibility": 2000, "description": 4000,
+}  # fmt: skip
+CODE_FIELDS = {
+    "services": ProviderService,
+    "activities": ProviderActivity,
+    "target_groups": ProviderTargetGroup,
+    "languages": ProviderLanguage,
+}
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^\+?[0-9 ()-]{5,40}$")
+_POSTAL = re.compile(r"^\d{5}$")
+_WEB = re.compile(r"^https?://[^\s]+$")
+
+
+@dataclass(frozen=True)
+class ReviewList:
+    """A coordinator's entries, oldest check first, and how many are stale."""
+
+    entries: list[ProviderDetail]
+    stale: int
+
+
+def is_stale(provider: Provider, today: dt.date) -> bool:
+    """Not checked by a person within a year."""
+    return provider.assured_date is None or today - provider.assured_date > STALE_AFTER
+
+
+def review_list(*, session: Session, regions: set[str] | None, today: dt.date) -> ReviewList:
+    """Entries of the given regions (all when None), never checked or oldest check first."""
+    statement = select(Provider.id)
+    if regions is not None:
+        statement = statement.where(col(Provider.region_code).in_(regions))
+    ids = [pid for pid in session.exec(statement).all() if pid is not None]
+    details = provider_details(session=session, provider_ids=ids)
+    details.sort(key=lambda d: (d.provider.assured_date or dt.date.min, d.provider.name))
+    return ReviewList(details, sum(is_stale(d.provider, today) for d in details))
+
+
+def validate_provider_form(
+    form: Mapping[str, Sequence[str]],
+    *,
+    vocabularies: Vocabularies,
+    service_codes: set[str],
+    municipalities: set[str],
+) -> tuple[dict[str, object], dict[str, str]]:
+    """Clean values and error keys by field; nothing is saved when there is an error."""
+    values: dict[str, object] = {}
+    errors: dict[str, str] = {}
+    for name, max_length in TEXT_FIELDS.items():
+        value = " ".join((form.get(name) or [""])[0].split()) if name != "description" else (
+            (form.get(name) or [""])[0].strip()
+        )  # fmt: skip
+        if len(value) > max_length:
+            errors[name] = "too-long"
+        values[name] = value or None
+    if not values["name"]:
+        errors["name"] = "required"
+    checks = {"email": _EMAIL, "phone": _PHONE, "postal_code": _POSTAL, "website": _WEB}
+    for name, pattern in checks.items():
+        if values[name] and name not in errors and not pattern.match(str(values[name])):
+            errors[name] = "invalid"
+    municipality = (form.get("municipality_code") or [""])[0]
+    if municipality and municipality not in municipalities:
+        errors["municipality_code"] = "invalid"
+    values["municipality_code"] = municipality or None
+    allowed = {
+        "services": service_codes,
+        "activities": set(vocabularies.activity_types),
+        "target_groups": set(vocabularies.target_groups),
+        "languages": set(vocabularies.languages),
+    }
+    for name, codes in allowed.items():
+        chosen = list(dict.fromkeys(form.get(name) or []))
+        if set(chosen) - codes:
+            errors[name] = "invalid"
+        values[name] = sorted(chosen)
+    return values, errors
+
+
+def _log(
+    session: Session, provider: Provider, user: User, action: str, field: str,
+    before: object, after: object,
+) -> None:  # fmt: skip
+    assert provider.id is not None  # noqa: S101 – an existing provider
+    entry = ChangeLogEntry(
+        provider_id=provider.id, user_id=user.id, source="web", action=action,
+        field=field, before=_text(before), after=_text(after),
+    )  # fmt: skip
+    session.add(entry)
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return "; ".join(str(item) for item in value)
+    return str(value)
+
+
+def apply_edit(
+    *, session: Session, detail: ProviderDetail, values: Mapping[str, object], user: User
+) -> int:
+    """Save the changed fields in one transaction, one change-log entry per field."""
+    provider = detail.provider
+    changed = 0
+    for name in [*TEXT_FIELDS, "municipality_code"]:
+        before, after = getattr(provider, name), values[name]
+        if before != after:
+            setattr(provider, name, after)
+            _log(session, provider, user, "edit", name, before, after)
+            changed += 1
+    for name, table in CODE_FIELDS.items():
+        before_codes, after_codes = sorted(getattr(detail, name)), list(values[name])  # type: ignore[call-overload]
+        if before_codes != after_codes:
+            session.exec(delete(table).where(table.provider_id == detail.id))  # type: ignore[attr-defined]
+            session.add_all(table(provider_id=detail.id, code=code) for code in after_codes)
+            _log(
+                session, provider, user, "edit", field=name, before=before_codes, after=after_codes
+            )
+            changed += 1
+    if changed:
+        provider.updated_at = dt.datetime.now(dt.UTC)
+        session.add(provider)
+    session.commit()
+    return changed
+
+
+def mark_checked(*, session: Session, provider: Provider, user: User, today: dt.date) -> None:
+    """A person confirmed the entry today."""
+    _log(
+        session,
+        provider,
+        user,
+        "checked",
+        field="assured_date",
+        before=provider.assured_date,
+        after=today,
+    )
+    provider.assured_date = today
+    session.add(provider)
+    session.commit()
+
+
+def set_closed(*, session: Session, provider: Provider, user: User, closed: bool) -> None:
+    """Close an entry (never deleted) or reopen it for checking."""
+    new_status = "closed" if closed else "verify"
+    if provider.status == new_status:
+        return
+    _log(session, provider, user, "close" if closed else "reopen", field="status",
+         before=provider.status, after=new_status)  # fmt: skip
+    provider.status = new_status
+    session.add(provider)
+    session.commit()
+
+
+def change_log(*, session: Session, provider_id: int) -> list[tuple[ChangeLogEntry, str | None]]:
+    """Changes to one provider, newest first, with the username of whoever made them."""
+    statement = (
+        select(ChangeLogEntry, User.username)
+        .join(User, col(User.id) == ChangeLogEntry.user_id, isouter=True)
+        .where(ChangeLogEntry.provider_id == provider_id)
+        .order_by(col(ChangeLogEntry.at).desc(), col(ChangeLogEntry.id).desc())
+    )
+    return [(entry, username) for entry, username in session.exec(statement).all()]
+
+
+def region_municipalities(*, session: Session, region_code: str) -> list[Municipality]:
+    """Municipalities of a region (for the edit form)."""
+    statement = select(Municipality).where(Municipality.region_code == region_code)
+    return sorted(session.exec(statement).all(), key=lambda m: m.name_fi)

@@ -1,0 +1,292 @@
+"""Maintainer area: sign-in, the review list, editing with a change log, checks, closing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from starlette.responses import RedirectResponse, Response
+
+from app import accounts, i18n
+from app.catalogue import maintenance
+from app.catalogue.providers import ProviderDetail, get_provider
+from app.catalogue.resources import SERVICE_CODES
+from app.deps import CatalogueDep, SessionDep
+from app.models import User
+from app.security import SESSION_ABSOLUTE_S, SESSION_COOKIE, AdminSession, SessionSigner
+from app.templating import render
+
+router = APIRouter(prefix="/admin", include_in_schema=False)
+
+FormData = dict[str, list[str]]
+
+
+class NotSignedInError(Exception):
+    """The request needs a valid maintainer session."""
+
+
+def _signer(request: Request) -> SessionSigner:
+    signer: SessionSigner = request.app.state.session_signer
+    return signer
+
+
+def _local(request: Request, name: str, **params: object) -> str:
+    return i18n.localized_path(
+        str(request.app.url_path_for(name, **params)), i18n.current_version()
+    )
+
+
+def current_user(request: Request, session: SessionDep) -> User:
+    """The signed-in maintainer, or NotSignedInError (answered with a redirect to sign in)."""
+    admin_session = _signer(request).read(request.cookies.get(SESSION_COOKIE))
+    user = session.get(User, admin_session.user_id) if admin_session else None
+    if admin_session is None or user is None or not user.is_active:
+        raise NotSignedInError
+    if user.session_version != admin_session.version:
+        raise NotSignedInError
+    request.state.admin_session = admin_session
+    return user
+
+
+UserDep = Annotated[User, Depends(current_user)]
+
+
+async def form_data(request: Request) -> FormData:
+    """Every field of a posted form, with repeated names kept as lists."""
+    form = await request.form()
+    grouped: FormData = {}
+    for key, value in form.multi_items():
+        if isinstance(value, str):
+            grouped.setdefault(key, []).append(value)
+    return grouped
+
+
+FormDep = Annotated[FormData, Depends(form_data)]
+
+
+def _require_csrf(request: Request, form: FormData) -> None:
+    admin_session: AdminSession = request.state.admin_session
+    if not _signer(request).csrf_valid(admin_session, (form.get("csrf") or [""])[0]):
+        raise HTTPException(status_code=403, detail="CSRF token missing or wrong")
+
+
+def _set_session_cookie(request: Request, response: Response, value: str) -> None:
+    response.set_cookie(
+        SESSION_COOKIE, value, max_age=SESSION_ABSOLUTE_S, path="/", httponly=True,
+        samesite="lax", secure=request.url.scheme == "https",
+    )  # fmt: skip
+
+
+def _page(
+    request: Request, template: str, context: dict[str, object], status: int = 200
+) -> Response:
+    admin_session: AdminSession | None = getattr(request.state, "admin_session", None)
+    signer = _signer(request)
+    extra: dict[str, object] = {}
+    if admin_session is not None:
+        extra["csrf_token"] = signer.csrf_token(admin_session)
+    response = render(request, template, {**context, **extra}, status)
+    response.headers["Cache-Control"] = "no-store"
+    if admin_session is not None:
+        _set_session_cookie(request, response, signer.refreshed(admin_session))
+    return response
+
+
+def _redirect(url: str) -> Response:
+    return RedirectResponse(url, status_code=303, headers={"Cache-Control": "no-store"})
+
+
+def _safe_next(request: Request, target: str | None) -> str:
+    """Only a local maintainer address: never an open redirect."""
+    home = _local(request, "admin_home")
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return home
+    canonical = i18n.split_version(target.split("?", 1)[0])[1]
+    return target if canonical.startswith("/admin") else home
+
+
+@router.get("/login", name="admin_login")
+def read_login(request: Request, next: str = "") -> Response:
+    """The sign-in form."""
+    return _page(
+        request, "admin/login.html",
+        {"form_token": _signer(request).login_form_token(), "next": _safe_next(request, next),
+         "error": None, "username": ""},
+    )  # fmt: skip
+
+
+@router.post("/login", name="admin_login_submit")
+def submit_login(
+    request: Request,
+    session: SessionDep,
+    username: Annotated[str, Form(max_length=200)] = "",
+    password: Annotated[str, Form(max_length=1000)] = "",
+    form_token: Annotated[str, Form(max_length=200)] = "",
+    next: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    """Check the credentials; the same message for any mistake (no user enumeration)."""
+    signer = _signer(request)
+    context = {
+        "form_token": signer.login_form_token(),
+        "next": _safe_next(request, next),
+        "username": username,
+    }
+    if not signer.login_form_token_valid(form_token):
+        return _page(request, "admin/login.html", {**context, "error": "expired"}, 400)
+    address = request.client.host if request.client else "unknown"
+    result = accounts.authenticate(
+        session=session, username=username, password=password, address=address
+    )
+    if result.throttled:
+        return _page(request, "admin/login.html", {**context, "error": "throttled"}, 429)
+    if result.user is None or result.user.id is None:
+        return _page(request, "admin/login.html", {**context, "error": "invalid"}, 401)
+    response = _redirect(_safe_next(request, next))
+    _set_session_cookie(
+        request, response, signer.issue(result.user.id, result.user.session_version)
+    )
+    return response
+
+
+@router.post("/logout", name="admin_logout")
+def submit_logout(request: Request, user: UserDep, form: FormDep) -> Response:
+    """Sign out of this browser."""
+    _require_csrf(request, form)
+    response = _redirect(_local(request, "admin_login"))
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.post("/logout-everywhere", name="admin_logout_everywhere")
+def submit_logout_everywhere(
+    request: Request, user: UserDep, form: FormDep, session: SessionDep
+) -> Response:
+    """Sign out of every browser at once."""
+    _require_csrf(request, form)
+    accounts.sign_out_everywhere(session=session, user=user)
+    response = _redirect(_local(request, "admin_login"))
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("", name="admin_home")
+def read_admin_home(request: Request, user: UserDep, session: SessionDep) -> Response:
+    """The user's entries, never checked or oldest check first, with the stale count."""
+    regions = None if user.role == "admin" else user.region_codes()
+    today = dt.date.today()
+    review = maintenance.review_list(session=session, regions=regions, today=today)
+    return _page(
+        request,
+        "admin/index.html",
+        {"user": user, "review": review, "today": today, "is_stale": maintenance.is_stale},
+    )
+
+
+def _editable(session: SessionDep, user: User, provider_id: int) -> ProviderDetail:
+    detail = get_provider(session=session, provider_id=provider_id)
+    if detail is None:
+        raise HTTPException(status_code=404)
+    if not accounts.can_edit_region(user, detail.provider.region_code):
+        raise HTTPException(status_code=403)
+    return detail
+
+
+def _code_options(catalogue: CatalogueDep) -> dict[str, list[tuple[str, str]]]:
+    version, language = i18n.current_version(), i18n.current_locale()
+    vocab = catalogue.vocabularies
+    return {
+        "services": [(code, catalogue.service_title(code, version)) for code in SERVICE_CODES],
+        "activities": [
+            (c, vocab.label("activity_types", c, language)) for c in vocab.activity_types
+        ],
+        "target_groups": [
+            (c, vocab.label("target_groups", c, language)) for c in vocab.target_groups
+        ],
+        "languages": [(c, vocab.label("languages", c, language)) for c in vocab.languages],
+    }
+
+
+def _edit_page(
+    request: Request, session: SessionDep, catalogue: CatalogueDep, user: User,
+    detail: ProviderDetail, values: dict[str, object] | None, errors: dict[str, str],
+    status: int = 200,
+) -> Response:  # fmt: skip
+    chosen = values or {
+        **{
+            name: getattr(detail.provider, name)
+            for name in [*maintenance.TEXT_FIELDS, "municipality_code"]
+        },
+        **{name: getattr(detail, name) for name in maintenance.CODE_FIELDS},
+    }
+    region = detail.provider.region_code
+    context = {
+        "user": user,
+        "detail": detail,
+        "values": chosen,
+        "errors": errors,
+        "catalogue": catalogue,
+        "code_options": _code_options(catalogue),
+        "municipalities": maintenance.region_municipalities(session=session, region_code=region),
+        "log": maintenance.change_log(session=session, provider_id=detail.id),
+        "saved": request.query_params.get("tallennettu") == "1",
+    }
+    return _page(request, "admin/provider.html", context, status)
+
+
+@router.get("/palveluntuottajat/{provider_id}", name="admin_provider")
+def read_admin_provider(
+    request: Request, provider_id: int, user: UserDep, session: SessionDep, catalogue: CatalogueDep
+) -> Response:
+    """The edit form with the entry's change log."""
+    detail = _editable(session, user, provider_id)
+    return _edit_page(request, session, catalogue, user, detail, None, {})
+
+
+@router.post("/palveluntuottajat/{provider_id}", name="admin_provider_submit")
+def submit_admin_provider(
+    request: Request, provider_id: int, user: UserDep, session: SessionDep,
+    catalogue: CatalogueDep, form: FormDep,
+) -> Response:  # fmt: skip
+    """Validate and save; errors are shown next to their fields and nothing is saved."""
+    detail = _editable(session, user, provider_id)
+    _require_csrf(request, form)
+    municipalities = maintenance.region_municipalities(
+        session=session, region_code=detail.provider.region_code
+    )
+    values, errors = maintenance.validate_provider_form(
+        form, vocabularies=catalogue.vocabularies, service_codes=set(SERVICE_CODES),
+        municipalities={m.code for m in municipalities},
+    )  # fmt: skip
+    if errors:
+        return _edit_page(request, session, catalogue, user, detail, values, errors, 422)
+    if maintenance.apply_edit(session=session, detail=detail, values=values, user=user):
+        request.app.state.reindexer.request()
+    return _redirect(_local(request, "admin_provider", provider_id=provider_id) + "?tallennettu=1")
+
+
+@router.post("/palveluntuottajat/{provider_id}/tarkistettu", name="admin_provider_checked")
+def submit_checked(
+    request: Request, provider_id: int, user: UserDep, session: SessionDep, form: FormDep
+) -> Response:
+    """Mark the entry as checked today."""
+    detail = _editable(session, user, provider_id)
+    _require_csrf(request, form)
+    maintenance.mark_checked(
+        session=session, provider=detail.provider, user=user, today=dt.date.today()
+    )
+    request.app.state.reindexer.request()
+    return _redirect(_safe_next(request, (form.get("next") or [""])[0]))
+
+
+@router.post("/palveluntuottajat/{provider_id}/tila", name="admin_provider_status")
+def submit_status(
+    request: Request, provider_id: int, user: UserDep, session: SessionDep, form: FormDep
+) -> Response:
+    """Close the entry (it is never deleted) or reopen it."""
+    detail = _editable(session, user, provider_id)
+    _require_csrf(request, form)
+    closed = (form.get("status") or [""])[0] == "closed"
+    maintenance.set_closed(session=session, provider=detail.provider, user=user, closed=closed)
+    request.app.state.reindexer.request()
+    return _redirect(_local(request, "admin_provider", provider_id=provider_id))

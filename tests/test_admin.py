@@ -1,0 +1,295 @@
+"""Maintainer area: permissions, CSRF, throttling, sessions, the change log, escaping."""
+
+from __future__ import annotations
+
+import pytest
+from bs4 import BeautifulSoup
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from app.models import ChangeLogEntry, Provider
+from app.security import SESSION_COOKIE, SESSION_IDLE_S
+from tests.fixtures.admin import PASSWORD, csrf_of, post_form, sign_in
+from tests.fixtures.catalogue import provider_ids_by_record
+
+
+def soup(html: str) -> BeautifulSoup:
+    return BeautifulSoup(html, "html.parser")
+
+
+def edit_fields(client: TestClient, url: str, **changes: str) -> list[tuple[str, str]]:
+    """The edit form's current values, with some changed, as a browser would send them."""
+    form = soup(client.get(url).text).select("main form")[-1]
+    fields = [
+        (str(i["name"]), str(i.get("value", "")))
+        for i in form.select("input[type=hidden], input[type=text]")
+    ]
+    fields += [(str(t["name"]), t.get_text()) for t in form.select("textarea")]
+    fields += [
+        (str(c["name"]), str(c["value"])) for c in form.select("input[type=checkbox][checked]")
+    ]
+    selected = form.select_one("select option[selected]")
+    fields.append(("municipality_code", str(selected["value"]) if selected else ""))
+    return [(name, changes.get(name, value)) for name, value in fields]
+
+
+# who → (Kotka provider P002 in region 10, Tampere-region provider in region 08)
+EXPECTED_ACCESS = {
+    "anonymous": (303, 303),
+    "kymi": (200, 403),
+    "pirha": (403, 200),
+    "boss": (200, 200),
+}
+
+
+@pytest.mark.parametrize("who", list(EXPECTED_ACCESS))
+def test_permission_matrix_for_every_maintainer_route(
+    signed_in: dict[str, TestClient], db_session: Session, who: str
+) -> None:
+    ids = provider_ids_by_record(db_session)
+    kotka, pirkanmaa = ids["P002"], ids["P073"]
+    client = signed_in[who]
+    home = client.get("/admin")
+    assert home.status_code == (303 if who == "anonymous" else 200)
+    for provider_id, expected in zip((kotka, pirkanmaa), EXPECTED_ACCESS[who], strict=True):
+        page = client.get(f"/admin/palveluntuottajat/{provider_id}")
+        assert page.status_code == expected, (who, provider_id)
+        token = csrf_of(signed_in["boss"], f"/admin/palveluntuottajat/{provider_id}")
+        own_token = csrf_of(client, "/admin") if who != "anonymous" else token
+        for action in ("", "/tarkistettu", "/tila"):
+            fields = [("csrf", own_token), ("name", "Sama nimi"), ("status", "open")]
+            response = post_form(client, f"/admin/palveluntuottajat/{provider_id}{action}", fields)
+            if expected == 200:
+                assert response.status_code in (303, 422), (who, action)
+            else:
+                assert response.status_code == expected, (who, action)
+
+
+def test_state_changes_without_a_valid_csrf_token_are_refused(
+    signed_in: dict[str, TestClient], db_session: Session
+) -> None:
+    provider_id = provider_ids_by_record(db_session)["P003"]
+    client = signed_in["kymi"]
+    for token in ("", "forged", csrf_of(signed_in["boss"], "/admin")):
+        for action in ("/tarkistettu", "/tila", ""):
+            response = post_form(
+                client, f"/admin/palveluntuottajat/{provider_id}{action}", [("csrf", token)]
+            )
+            assert response.status_code == 403, (token, action)
+    assert post_form(client, "/admin/logout", [("csrf", "forged")]).status_code == 403
+
+
+def test_edit_is_validated_next_to_the_field_and_nothing_is_saved(
+    signed_in: dict[str, TestClient], db_session: Session
+) -> None:
+    provider_id = provider_ids_by_record(db_session)["P004"]
+    url = f"/admin/palveluntuottajat/{provider_id}"
+    client = signed_in["kymi"]
+    response = post_form(
+        client, url, edit_fields(client, url, email="not-an-address", postal_code="123")
+    )
+    assert response.status_code == 422
+    page = soup(response.text)
+    assert (
+        page.select_one("#error-email") is not None
+        and page.select_one("#error-postal_code") is not None
+    )
+    assert page.select_one("#field-email[aria-invalid=true]") is not None
+    db_session.expire_all()
+    provider = db_session.get(Provider, provider_id)
+    assert provider is not None and provider.email is None
+
+
+def test_every_change_is_logged_with_who_and_before_after(
+    signed_in: dict[str, TestClient], db_session: Session
+) -> None:
+    provider_id = provider_ids_by_record(db_session)["P005"]
+    url = f"/admin/palveluntuottajat/{provider_id}"
+    client = signed_in["kymi"]
+    response = post_form(
+        client, url, edit_fields(client, url, phone="05 123 4567", email="info@example.org")
+    )
+    assert response.status_code == 303
+    db_session.expire_all()
+    entries = db_session.exec(
+        select(ChangeLogEntry).where(ChangeLogEntry.provider_id == provider_id)
+    ).all()
+    changed = {(e.field, e.before, e.after) for e in entries}
+    assert ("phone", None, "05 123 4567") in changed and (
+        "email",
+        None,
+        "info@example.org",
+    ) in changed
+    assert all(e.source == "web" and e.user_id is not None for e in entries)
+    history = soup(client.get(url).text).select("#history ~ .table-wrap tbody tr")
+    assert any("kymi" in row.get_text() and "05 123 4567" in row.get_text() for row in history)
+
+
+def test_mark_checked_and_close_are_logged_and_shown_publicly(
+    app: FastAPI, signed_in: dict[str, TestClient], db_session: Session, client: TestClient
+) -> None:
+    provider_id = provider_ids_by_record(db_session)["P006"]
+    admin_client = signed_in["kymi"]
+    token = csrf_of(admin_client, "/admin")
+    assert (
+        post_form(
+            admin_client, f"/admin/palveluntuottajat/{provider_id}/tarkistettu", [("csrf", token)]
+        ).status_code
+        == 303
+    )
+    app.state.reindexer.wait()
+    public = soup(client.get(f"/palveluntuottajat/{provider_id}").text)
+    assert "koordinaattori" in public.select_one(".source-box").get_text().lower()  # type: ignore[union-attr]
+    assert (
+        post_form(
+            admin_client,
+            f"/admin/palveluntuottajat/{provider_id}/tila",
+            [("csrf", token), ("status", "closed")],
+        ).status_code
+        == 303
+    )
+    app.state.reindexer.wait()
+    results = client.get("/api/v1/providers", params={"region": "10", "per_page": 100}).json()
+    assert provider_id not in {item["id"] for item in results["items"]}, (
+        "closed entries leave the search"
+    )
+    assert client.get(f"/palveluntuottajat/{provider_id}").status_code == 200, "never deleted"
+    post_form(
+        admin_client,
+        f"/admin/palveluntuottajat/{provider_id}/tila",
+        [("csrf", token), ("status", "open")],
+    )
+    db_session.expire_all()
+    actions = [
+        e.action
+        for e in db_session.exec(
+            select(ChangeLogEntry).where(ChangeLogEntry.provider_id == provider_id)
+        )
+    ]
+    assert {"checked", "close", "reopen"} <= set(actions)
+
+
+def test_free_text_is_escaped_on_every_page_that_shows_it(
+    app: FastAPI, signed_in: dict[str, TestClient], db_session: Session, client: TestClient
+) -> None:
+    payload = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    provider_id = provider_ids_by_record(db_session)["P007"]
+    url = f"/admin/palveluntuottajat/{provider_id}"
+    admin_client = signed_in["kymi"]
+    response = post_form(
+        admin_client,
+        url,
+        edit_fields(admin_client, url, description=payload, accessibility=payload),
+    )
+    assert response.status_code == 303
+    app.state.reindexer.wait()
+    for page_client, page_url in (
+        (admin_client, url),
+        (client, f"/palveluntuottajat/{provider_id}"),
+    ):
+        html = page_client.get(page_url).text
+        assert payload not in html
+        assert "&lt;script&gt;" in html
+
+
+def test_sign_in_does_not_reveal_which_usernames_exist(
+    app: FastAPI, maintainer_accounts: dict[str, int]
+) -> None:
+    with TestClient(app, follow_redirects=False) as client:
+        wrong_password = sign_in(client, "pirha", "wrong password entirely")
+        no_such_user = sign_in(client, "nobody-here", "wrong password entirely")
+    assert wrong_password.status_code == no_such_user.status_code == 401
+    assert (
+        soup(wrong_password.text).select_one("#login-error").get_text()
+        == soup(no_such_user.text).select_one("#login-error").get_text()
+    )  # type: ignore[union-attr]
+
+
+def test_sign_in_is_throttled_per_account_with_a_clear_message(
+    app: FastAPI, maintainer_accounts: dict[str, int]
+) -> None:
+    with TestClient(app, follow_redirects=False) as client:  # same limits for unknown names
+        statuses = [sign_in(client, "ghost-account", f"wrong {n}").status_code for n in range(5)]
+        throttled = sign_in(client, "ghost-account")
+    assert statuses == [401] * 5
+    assert throttled.status_code == 429
+    assert "15" in soup(throttled.text).select_one("#login-error").get_text()  # type: ignore[union-attr]
+
+
+def test_session_cookie_is_flagged_and_expires_when_idle(
+    app: FastAPI, maintainer_accounts: dict[str, int]
+) -> None:
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
+        response = sign_in(client, "pirha")
+        cookie = response.headers["set-cookie"].lower()
+        assert "httponly" in cookie and "samesite=lax" in cookie and "secure" in cookie
+        value = client.cookies[SESSION_COOKIE]
+        signer = app.state.session_signer
+        session = signer.read(value)
+        assert session is not None
+        assert signer.read(value, now=session.last_seen + SESSION_IDLE_S + 1) is None
+        assert signer.read(value[:-2] + "xx") is None, "a tampered cookie is refused"
+
+
+def test_sign_out_everywhere_invalidates_other_sessions(
+    app: FastAPI, maintainer_accounts: dict[str, int]
+) -> None:
+    with (
+        TestClient(app, follow_redirects=False) as first,
+        TestClient(app, follow_redirects=False) as second,
+    ):
+        sign_in(first, "kymi")
+        sign_in(second, "kymi")
+        assert second.get("/admin").status_code == 200
+        assert (
+            post_form(
+                first, "/admin/logout-everywhere", [("csrf", csrf_of(first, "/admin"))]
+            ).status_code
+            == 303
+        )
+        assert second.get("/admin").status_code == 303
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/x",
+        "/\\evil.example",
+        "/palveluntuottajat",
+        "javascript:alert(1)",
+    ],
+)
+def test_next_parameter_cannot_redirect_elsewhere(
+    app: FastAPI, maintainer_accounts: dict[str, int], target: str
+) -> None:
+    with TestClient(app, follow_redirects=False) as client:
+        page = soup(client.get("/admin/login", params={"next": target}).text)
+        token = str(page.select_one("input[name=form_token]")["value"])  # type: ignore[index]
+        fields = [
+            ("username", "boss"),
+            ("password", PASSWORD),
+            ("form_token", token),
+            ("next", target),
+        ]
+        response = post_form(client, "/admin/login", fields)
+    assert response.headers["location"] == "/admin"
+
+
+def test_review_list_puts_unchecked_first_and_counts_stale(
+    signed_in: dict[str, TestClient],
+) -> None:
+    page = soup(signed_in["pirha"].get("/admin").text)
+    rows = page.select("tbody tr")
+    assert rows and all(row.select_one("form") for row in rows)
+    lead = page.select_one(".lead")
+    assert lead is not None and str(len(rows)) in lead.get_text()
+
+
+def test_login_form_token_expires(app: FastAPI) -> None:
+    signer = app.state.session_signer
+    token = signer.login_form_token()
+    assert signer.login_form_token_valid(token)
+    assert not signer.login_form_token_valid(token + "x")
+    assert not signer.login_form_token_valid("")
