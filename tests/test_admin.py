@@ -45,9 +45,9 @@ EXPECTED_ACCESS = {
 
 @pytest.mark.parametrize("who", list(EXPECTED_ACCESS))
 def test_permission_matrix_for_every_maintainer_route(
-    signed_in: dict[str, TestClient], db_session: Session, who: str
+    signed_in: dict[str, TestClient], admin_db: Session, who: str
 ) -> None:
-    ids = provider_ids_by_record(db_session)
+    ids = provider_ids_by_record(admin_db)
     kotka, pirkanmaa = ids["P002"], ids["P073"]
     client = signed_in[who]
     home = client.get("/admin")
@@ -67,9 +67,9 @@ def test_permission_matrix_for_every_maintainer_route(
 
 
 def test_state_changes_without_a_valid_csrf_token_are_refused(
-    signed_in: dict[str, TestClient], db_session: Session
+    signed_in: dict[str, TestClient], admin_db: Session
 ) -> None:
-    provider_id = provider_ids_by_record(db_session)["P003"]
+    provider_id = provider_ids_by_record(admin_db)["P003"]
     client = signed_in["kymi"]
     for token in ("", "forged", csrf_of(signed_in["boss"], "/admin")):
         for action in ("/tarkistettu", "/tila", ""):
@@ -81,9 +81,9 @@ def test_state_changes_without_a_valid_csrf_token_are_refused(
 
 
 def test_edit_is_validated_next_to_the_field_and_nothing_is_saved(
-    signed_in: dict[str, TestClient], db_session: Session
+    signed_in: dict[str, TestClient], admin_db: Session
 ) -> None:
-    provider_id = provider_ids_by_record(db_session)["P004"]
+    provider_id = provider_ids_by_record(admin_db)["P004"]
     url = f"/admin/palveluntuottajat/{provider_id}"
     client = signed_in["kymi"]
     response = post_form(
@@ -96,23 +96,23 @@ def test_edit_is_validated_next_to_the_field_and_nothing_is_saved(
         and page.select_one("#error-postal_code") is not None
     )
     assert page.select_one("#field-email[aria-invalid=true]") is not None
-    db_session.expire_all()
-    provider = db_session.get(Provider, provider_id)
+    admin_db.expire_all()
+    provider = admin_db.get(Provider, provider_id)
     assert provider is not None and provider.email is None
 
 
 def test_every_change_is_logged_with_who_and_before_after(
-    signed_in: dict[str, TestClient], db_session: Session
+    signed_in: dict[str, TestClient], admin_db: Session
 ) -> None:
-    provider_id = provider_ids_by_record(db_session)["P005"]
+    provider_id = provider_ids_by_record(admin_db)["P005"]
     url = f"/admin/palveluntuottajat/{provider_id}"
     client = signed_in["kymi"]
     response = post_form(
         client, url, edit_fields(client, url, phone="05 123 4567", email="info@example.org")
     )
     assert response.status_code == 303
-    db_session.expire_all()
-    entries = db_session.exec(
+    admin_db.expire_all()
+    entries = admin_db.exec(
         select(ChangeLogEntry).where(ChangeLogEntry.provider_id == provider_id)
     ).all()
     changed = {(e.field, e.before, e.after) for e in entries}
@@ -127,9 +127,12 @@ def test_every_change_is_logged_with_who_and_before_after(
 
 
 def test_mark_checked_and_close_are_logged_and_shown_publicly(
-    app: FastAPI, signed_in: dict[str, TestClient], db_session: Session, client: TestClient
+    admin_app: FastAPI,
+    signed_in: dict[str, TestClient],
+    admin_db: Session,
+    public_client: TestClient,
 ) -> None:
-    provider_id = provider_ids_by_record(db_session)["P006"]
+    provider_id = provider_ids_by_record(admin_db)["P006"]
     admin_client = signed_in["kymi"]
     token = csrf_of(admin_client, "/admin")
     assert (
@@ -138,8 +141,8 @@ def test_mark_checked_and_close_are_logged_and_shown_publicly(
         ).status_code
         == 303
     )
-    app.state.reindexer.wait()
-    public = soup(client.get(f"/palveluntuottajat/{provider_id}").text)
+    admin_app.state.reindexer.wait()
+    public = soup(public_client.get(f"/palveluntuottajat/{provider_id}").text)
     assert "koordinaattori" in public.select_one(".source-box").get_text().lower()  # type: ignore[union-attr]
     assert (
         post_form(
@@ -149,21 +152,25 @@ def test_mark_checked_and_close_are_logged_and_shown_publicly(
         ).status_code
         == 303
     )
-    app.state.reindexer.wait()
-    results = client.get("/api/v1/providers", params={"region": "10", "per_page": 100}).json()
+    admin_app.state.reindexer.wait()
+    results = public_client.get(
+        "/api/v1/providers", params={"region": "10", "per_page": 100}
+    ).json()
     assert provider_id not in {item["id"] for item in results["items"]}, (
         "closed entries leave the search"
     )
-    assert client.get(f"/palveluntuottajat/{provider_id}").status_code == 200, "never deleted"
+    assert public_client.get(f"/palveluntuottajat/{provider_id}").status_code == 200, (
+        "never deleted"
+    )
     post_form(
         admin_client,
         f"/admin/palveluntuottajat/{provider_id}/tila",
         [("csrf", token), ("status", "open")],
     )
-    db_session.expire_all()
+    admin_db.expire_all()
     actions = [
         e.action
-        for e in db_session.exec(
+        for e in admin_db.exec(
             select(ChangeLogEntry).where(ChangeLogEntry.provider_id == provider_id)
         )
     ]
@@ -171,10 +178,13 @@ def test_mark_checked_and_close_are_logged_and_shown_publicly(
 
 
 def test_free_text_is_escaped_on_every_page_that_shows_it(
-    app: FastAPI, signed_in: dict[str, TestClient], db_session: Session, client: TestClient
+    admin_app: FastAPI,
+    signed_in: dict[str, TestClient],
+    admin_db: Session,
+    public_client: TestClient,
 ) -> None:
     payload = '<script>alert("x")</script><img src=x onerror=alert(1)>'
-    provider_id = provider_ids_by_record(db_session)["P007"]
+    provider_id = provider_ids_by_record(admin_db)["P007"]
     url = f"/admin/palveluntuottajat/{provider_id}"
     admin_client = signed_in["kymi"]
     response = post_form(
@@ -183,20 +193,18 @@ def test_free_text_is_escaped_on_every_page_that_shows_it(
         edit_fields(admin_client, url, description=payload, accessibility=payload),
     )
     assert response.status_code == 303
-    app.state.reindexer.wait()
+    admin_app.state.reindexer.wait()
     for page_client, page_url in (
         (admin_client, url),
-        (client, f"/palveluntuottajat/{provider_id}"),
+        (public_client, f"/palveluntuottajat/{provider_id}"),
     ):
         html = page_client.get(page_url).text
         assert payload not in html
         assert "&lt;script&gt;" in html
 
 
-def test_sign_in_does_not_reveal_which_usernames_exist(
-    app: FastAPI, maintainer_accounts: dict[str, int]
-) -> None:
-    with TestClient(app, follow_redirects=False) as client:
+def test_sign_in_does_not_reveal_which_usernames_exist(admin_app: FastAPI) -> None:
+    with TestClient(admin_app, follow_redirects=False) as client:
         wrong_password = sign_in(client, "pirha", "wrong password entirely")
         no_such_user = sign_in(client, "nobody-here", "wrong password entirely")
     assert wrong_password.status_code == no_such_user.status_code == 401
@@ -206,10 +214,8 @@ def test_sign_in_does_not_reveal_which_usernames_exist(
     )  # type: ignore[union-attr]
 
 
-def test_sign_in_is_throttled_per_account_with_a_clear_message(
-    app: FastAPI, maintainer_accounts: dict[str, int]
-) -> None:
-    with TestClient(app, follow_redirects=False) as client:  # same limits for unknown names
+def test_sign_in_is_throttled_per_account_with_a_clear_message(admin_app: FastAPI) -> None:
+    with TestClient(admin_app, follow_redirects=False) as client:  # same limits for unknown names
         statuses = [sign_in(client, "ghost-account", f"wrong {n}").status_code for n in range(5)]
         throttled = sign_in(client, "ghost-account")
     assert statuses == [401] * 5
@@ -217,27 +223,23 @@ def test_sign_in_is_throttled_per_account_with_a_clear_message(
     assert "15" in soup(throttled.text).select_one("#login-error").get_text()  # type: ignore[union-attr]
 
 
-def test_session_cookie_is_flagged_and_expires_when_idle(
-    app: FastAPI, maintainer_accounts: dict[str, int]
-) -> None:
-    with TestClient(app, base_url="https://testserver", follow_redirects=False) as client:
+def test_session_cookie_is_flagged_and_expires_when_idle(admin_app: FastAPI) -> None:
+    with TestClient(admin_app, base_url="https://testserver", follow_redirects=False) as client:
         response = sign_in(client, "pirha")
         cookie = response.headers["set-cookie"].lower()
         assert "httponly" in cookie and "samesite=lax" in cookie and "secure" in cookie
         value = client.cookies[SESSION_COOKIE]
-        signer = app.state.session_signer
+        signer = admin_app.state.session_signer
         session = signer.read(value)
         assert session is not None
         assert signer.read(value, now=session.last_seen + SESSION_IDLE_S + 1) is None
         assert signer.read(value[:-2] + "xx") is None, "a tampered cookie is refused"
 
 
-def test_sign_out_everywhere_invalidates_other_sessions(
-    app: FastAPI, maintainer_accounts: dict[str, int]
-) -> None:
+def test_sign_out_everywhere_invalidates_other_sessions(admin_app: FastAPI) -> None:
     with (
-        TestClient(app, follow_redirects=False) as first,
-        TestClient(app, follow_redirects=False) as second,
+        TestClient(admin_app, follow_redirects=False) as first,
+        TestClient(admin_app, follow_redirects=False) as second,
     ):
         sign_in(first, "kymi")
         sign_in(second, "kymi")
@@ -261,10 +263,8 @@ def test_sign_out_everywhere_invalidates_other_sessions(
         "javascript:alert(1)",
     ],
 )
-def test_next_parameter_cannot_redirect_elsewhere(
-    app: FastAPI, maintainer_accounts: dict[str, int], target: str
-) -> None:
-    with TestClient(app, follow_redirects=False) as client:
+def test_next_parameter_cannot_redirect_elsewhere(admin_app: FastAPI, target: str) -> None:
+    with TestClient(admin_app, follow_redirects=False) as client:
         page = soup(client.get("/admin/login", params={"next": target}).text)
         token = str(page.select_one("input[name=form_token]")["value"])  # type: ignore[index]
         fields = [
@@ -287,8 +287,8 @@ def test_review_list_puts_unchecked_first_and_counts_stale(
     assert lead is not None and str(len(rows)) in lead.get_text()
 
 
-def test_login_form_token_expires(app: FastAPI) -> None:
-    signer = app.state.session_signer
+def test_login_form_token_expires(admin_app: FastAPI) -> None:
+    signer = admin_app.state.session_signer
     token = signer.login_form_token()
     assert signer.login_form_token_valid(token)
     assert not signer.login_form_token_valid(token + "x")
