@@ -9,7 +9,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, col, delete, func, select
 
-from app.models import LoginFailure, Region, User
+from app.models import Region, ThrottleEvent, User
 
 ROLES = ("admin", "coordinator")
 MIN_PASSWORD_LENGTH = 12
@@ -66,7 +66,7 @@ def create_user(
 
 def _recent_failures(session: Session, key: str, now: dt.datetime) -> int:
     since = now - THROTTLE_WINDOW
-    statement = select(func.count()).where(LoginFailure.key == key, LoginFailure.at >= since)
+    statement = select(func.count()).where(ThrottleEvent.key == key, ThrottleEvent.at >= since)
     return int(session.exec(statement).one())
 
 
@@ -88,12 +88,12 @@ def authenticate(
     except (VerificationError, InvalidHashError):
         valid = False
     if not valid:
-        session.add(LoginFailure(key=account_key, at=now))
-        session.add(LoginFailure(key=address_key, at=now))
-        session.exec(delete(LoginFailure).where(col(LoginFailure.at) < now - THROTTLE_WINDOW))
+        session.add(ThrottleEvent(key=account_key, at=now))
+        session.add(ThrottleEvent(key=address_key, at=now))
+        session.exec(delete(ThrottleEvent).where(col(ThrottleEvent.at) < now - THROTTLE_WINDOW))
         session.commit()
         return SignIn(None)
-    session.exec(delete(LoginFailure).where(col(LoginFailure.key) == account_key))
+    session.exec(delete(ThrottleEvent).where(col(ThrottleEvent.key) == account_key))
     session.commit()
     return SignIn(user)
 

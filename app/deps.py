@@ -75,6 +75,9 @@ def get_provider_query(
         Query(description="Default: current and verify; closed only when asked for"),
     ] = [],  # noqa: B006
     sort: Annotated[Literal["relevance", "name", "municipality"], Query()] = "relevance",
+    has_free_places: Annotated[
+        bool, Query(description="Only providers whose free places were given in the last 60 days")
+    ] = False,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 20,
 ) -> ProviderQuery:
@@ -100,6 +103,7 @@ def get_provider_query(
         language=list(dict.fromkeys(language)),
         status=list(dict.fromkeys(status)),
         sort=sort,
+        has_free_places=has_free_places,
         page=page,
         per_page=per_page,
     )

@@ -32,6 +32,7 @@ from app.routes import (
     pages,
     pathway,
     providers,
+    reports,
     services,
 )
 from app.security import (
@@ -86,7 +87,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_middleware(i18n.LocaleMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    routers = (pages, services, providers, pathway, admin, api, api_providers, api_pathway, health)
+    routers = (
+        pages, services, providers, reports, pathway, admin, api, api_providers, api_pathway,
+        health,
+    )  # fmt: skip
     for module in routers:
         app.include_router(module.router)
     app.add_exception_handler(StarletteHTTPException, http_error_page)

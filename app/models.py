@@ -77,6 +77,11 @@ class Provider(SQLModel, table=True):
     )
     source_year: int | None = None
     assured_date: dt.date | None = Field(default=None, description="When a person last checked it")
+    free_places: int | None = Field(default=None, description="Free places, as a coordinator said")
+    waiting_time: str | None = Field(default=None, max_length=100)
+    availability_date: dt.date | None = Field(
+        default=None, description="When free places / waiting time were given"
+    )
     updated_at: dt.datetime = Field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
 
@@ -128,12 +133,27 @@ class User(SQLModel, table=True):
         return {code for code in self.regions.split(",") if code}
 
 
-class LoginFailure(SQLModel, table=True):
-    """A failed sign-in, kept briefly for throttling per account and per address."""
+class ThrottleEvent(SQLModel, table=True):
+    """A failed sign-in or a public form sent, kept briefly for rate limiting."""
 
     id: int | None = Field(default=None, primary_key=True)
-    key: str = Field(index=True, description="user:<name> or ip:<address>")
+    key: str = Field(index=True, description="user:<name>, ip:<address> or form:<address>")
     at: dt.datetime = Field(index=True)
+
+
+class Submission(SQLModel, table=True):
+    """A public report of a wrong entry, or feedback on the site: a moderation queue item."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(description="correction or feedback")
+    provider_id: int | None = Field(default=None, foreign_key="provider.id", index=True)
+    region_code: str | None = Field(default=None, index=True)
+    message: str = Field(max_length=2000)
+    contact: str | None = Field(default=None, max_length=200)
+    status: str = Field(default="open", index=True, description="open, accepted or dismissed")
+    created_at: dt.datetime = Field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    handled_by: int | None = Field(default=None, foreign_key="user.id")
+    handled_at: dt.datetime | None = None
 
 
 class ChangeLogEntry(SQLModel, table=True):

@@ -94,7 +94,7 @@ def install_access_log_privacy_filter() -> None:
 SESSION_COOKIE = "polku_admin"
 SESSION_IDLE_S = 30 * 60  # 30 minutes without a request ends the session
 SESSION_ABSOLUTE_S = 8 * 60 * 60  # a working day at most, however active
-LOGIN_FORM_MAX_AGE_S = 2 * 60 * 60
+FORM_MAX_AGE_S = 2 * 60 * 60
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,7 @@ class SessionSigner:
     def __init__(self, secret_key: str) -> None:
         self._secret = secret_key.encode()
         self._sessions = URLSafeSerializer(secret_key, salt="polku-admin-session")
-        self._login_forms = TimestampSigner(secret_key, salt="polku-login-form")
+        self._forms = TimestampSigner(secret_key, salt="polku-public-form")
 
     def issue(self, user_id: int, version: int, now: int | None = None) -> str:
         """A new session cookie value."""
@@ -149,14 +149,14 @@ class SessionSigner:
         """Constant-time check of a submitted CSRF token."""
         return hmac.compare_digest(self.csrf_token(session), token or "")
 
-    def login_form_token(self) -> str:
-        """A signed, dated token for the sign-in form (there is no session yet)."""
-        return self._login_forms.sign(secrets.token_urlsafe(8)).decode()
+    def form_token(self) -> str:
+        """A signed, dated token for forms used without a session (sign-in, public reports)."""
+        return self._forms.sign(secrets.token_urlsafe(8)).decode()
 
-    def login_form_token_valid(self, token: str) -> bool:
+    def form_token_valid(self, token: str) -> bool:
         """True for a token this site issued in the last two hours."""
         try:
-            self._login_forms.unsign(token or "", max_age=LOGIN_FORM_MAX_AGE_S)
+            self._forms.unsign(token or "", max_age=FORM_MAX_AGE_S)
         except BadSignature:
             return False
         return True

@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
 from app import i18n
+from app.catalogue.maintenance import availability_is_current
 from app.config import PROJECT_ROOT
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
@@ -76,6 +77,11 @@ def format_date(value: dt.date) -> str:
     return babel_dates.format_date(value, format="long", locale=i18n.current_locale())
 
 
+def availability_shown(item: Any) -> bool:
+    """True while a provider's free places / waiting time are recent enough to show."""
+    return availability_is_current(item, dt.date.today())
+
+
 def create_templates(template_dir: Path = TEMPLATES_DIR) -> Jinja2Templates:
     """Build the environment once per app."""
     environment = jinja2.Environment(
@@ -99,6 +105,7 @@ def create_templates(template_dir: Path = TEMPLATES_DIR) -> Jinja2Templates:
         html_lang_of=i18n.html_lang,
         name_of=name_of,
         current_query=current_query,
+        availability_shown=availability_shown,
     )
     environment.filters["date"] = format_date
     return Jinja2Templates(env=environment)

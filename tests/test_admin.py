@@ -287,9 +287,9 @@ def test_review_list_puts_unchecked_first_and_counts_stale(
     assert lead is not None and str(len(rows)) in lead.get_text()
 
 
-def test_login_form_token_expires(admin_app: FastAPI) -> None:
+def test_form_token_expires(admin_app: FastAPI) -> None:
     signer = admin_app.state.session_signer
-    token = signer.login_form_token()
-    assert signer.login_form_token_valid(token)
-    assert not signer.login_form_token_valid(token + "x")
-    assert not signer.login_form_token_valid("")
+    token = signer.form_token()
+    assert signer.form_token_valid(token)
+    assert not signer.form_token_valid(token + "x")
+    assert not signer.form_token_valid("")

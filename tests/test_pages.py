@@ -125,7 +125,7 @@ def test_footer_links_to_accessibility_statement_and_feedback(client: TestClient
     assert footer is not None
     hrefs = {str(a["href"]) for a in footer.select("a")}
     assert "/sv/tillganglighet" in hrefs
-    assert "/sv/tillganglighet#palaute" in hrefs
+    assert "/sv/tillganglighet/palaute" in hrefs
 
 
 def test_pages_load_nothing_from_other_hosts(client: TestClient) -> None:

@@ -8,6 +8,7 @@ filtering and counting in one pass over the candidates takes a few milliseconds 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from itertools import chain
 from whoosh.searching import Searcher
 
 from app.catalogue.index_documents import FACET_FIELDS
+from app.catalogue.maintenance import AVAILABILITY_SHOWN_FOR
 
 Record = tuple[tuple[str, ...], ...]  # one tuple of values per facet, in FACET_FIELDS order
 STATUS_INDEX = FACET_FIELDS.index("status")
@@ -32,6 +34,7 @@ class FacetTable:
     records: dict[int, Record]
     by_name: list[int]
     by_municipality: list[int]
+    free_places_since: dict[int, dt.date]  # documents with free places, and since when
 
     def __post_init__(self) -> None:
         # Each (facet index, value) pair gets a small integer; a document's pairs are counted
@@ -64,15 +67,25 @@ class FacetTable:
         records: dict[int, Record] = {}
         name_keys: dict[int, str] = {}
         municipality_keys: dict[int, tuple[str, str]] = {}
+        free_places_since: dict[int, dt.date] = {}
         for docnum, fields in searcher.reader().iter_docs():
             if fields.get("kind") != "provider":
                 continue
+            summary = fields.get("summary") or {}
+            if summary.get("free_places") and summary.get("availability_date"):
+                free_places_since[docnum] = summary["availability_date"]
             records[docnum] = tuple(_values(fields.get(name)) for name in FACET_FIELDS)
             name_keys[docnum] = fields.get("name_sort", "")
             municipality_keys[docnum] = (fields.get("municipality_sort", ""), name_keys[docnum])
         by_name = sorted(records, key=name_keys.__getitem__)
         by_municipality = sorted(records, key=municipality_keys.__getitem__)
-        return cls(records, by_name, by_municipality)
+        return cls(records, by_name, by_municipality, free_places_since)
+
+    def with_free_places(self, docnums: list[int], today: dt.date) -> list[int]:
+        """Documents whose free places were given within the last 60 days."""
+        oldest = today - AVAILABILITY_SHOWN_FOR
+        since = self.free_places_since
+        return [d for d in docnums if d in since and since[d] >= oldest]
 
     def visible(self, docnums: Iterable[int], *, show_closed: bool) -> list[int]:
         """The provider documents among `docnums` (in their order), closed ones only if asked."""

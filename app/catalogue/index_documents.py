@@ -136,6 +136,9 @@ def provider_documents(*, session: Session, labels: IndexLabels) -> Iterator[dic
                 "source_date": provider.source_date,
                 "source_year": provider.source_year,
                 "assured_date": provider.assured_date,
+                "free_places": provider.free_places,
+                "waiting_time": provider.waiting_time,
+                "availability_date": provider.availability_date,
             },
         }
 

@@ -23,7 +23,10 @@ from app.models import (
 )
 
 STALE_AFTER = dt.timedelta(days=365)
+AVAILABILITY_SHOWN_FOR = dt.timedelta(days=60)  # free places go stale fast
+AVAILABILITY_FIELDS = ("free_places", "waiting_time")
 TEXT_FIELDS = {  # field -> maximum length
+    "waiting_time": 100,
     "name": 200, "street_address": 200, "postal_code": 5, "post_office": 100, "phone": 40,
     "email": 200, "website": 500, "accessibility": 2000, "description": 4000,
 }  # fmt: skip
@@ -50,6 +53,14 @@ class ReviewList:
 def is_stale(provider: Provider, today: dt.date) -> bool:
     """Not checked by a person within a year."""
     return provider.assured_date is None or today - provider.assured_date > STALE_AFTER
+
+
+def availability_is_current(item: Provider | Mapping[str, object], today: dt.date) -> bool:
+    """Free places and waiting time are shown only while they are under 60 days old."""
+    get = item.get if isinstance(item, Mapping) else lambda name: getattr(item, name)
+    date, places, waiting = get("availability_date"), get("free_places"), get("waiting_time")
+    has_figures = places is not None or bool(waiting)
+    return has_figures and isinstance(date, dt.date) and today - date <= AVAILABILITY_SHOWN_FOR
 
 
 def review_list(*, session: Session, regions: set[str] | None, today: dt.date) -> ReviewList:
@@ -86,6 +97,10 @@ def validate_provider_form(
     for name, pattern in checks.items():
         if values[name] and name not in errors and not pattern.match(str(values[name])):
             errors[name] = "invalid"
+    free_places = (form.get("free_places") or [""])[0].strip()
+    if free_places and (not free_places.isdigit() or int(free_places) > 10_000):
+        errors["free_places"] = "invalid"
+    values["free_places"] = int(free_places) if free_places.isdigit() else None
     municipality = (form.get("municipality_code") or [""])[0]
     if municipality and municipality not in municipalities:
         errors["municipality_code"] = "invalid"
@@ -125,17 +140,20 @@ def _text(value: object) -> str | None:
 
 
 def apply_edit(
-    *, session: Session, detail: ProviderDetail, values: Mapping[str, object], user: User
-) -> int:
+    *, session: Session, detail: ProviderDetail, values: Mapping[str, object], user: User,
+    today: dt.date,
+) -> int:  # fmt: skip
     """Save the changed fields in one transaction, one change-log entry per field."""
     provider = detail.provider
     changed = 0
-    for name in [*TEXT_FIELDS, "municipality_code"]:
+    for name in [*TEXT_FIELDS, "municipality_code", "free_places"]:
         before, after = getattr(provider, name), values[name]
         if before != after:
             setattr(provider, name, after)
             _log(session, provider, user, "edit", name, before, after)
             changed += 1
+            if name in AVAILABILITY_FIELDS:
+                provider.availability_date = today
     for name, table in CODE_FIELDS.items():
         before_codes, after_codes = sorted(getattr(detail, name)), list(values[name])  # type: ignore[call-overload]
         if before_codes != after_codes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import threading
 from collections import OrderedDict
@@ -41,6 +42,7 @@ class ProviderQuery:
     language: list[str] = field(default_factory=list)
     status: list[str] = field(default_factory=list)
     sort: SortOrder = "relevance"
+    has_free_places: bool = False
     page: int = 1
     per_page: int = 20
 
@@ -159,6 +161,8 @@ def _ordered_matches(
         candidates = table.visible(ranked, show_closed=show_closed)
     else:
         candidates = table.visible(table.records, show_closed=show_closed)
+    if request.has_free_places:
+        candidates = table.with_free_places(candidates, dt.date.today())
     matched, facets = table.filter_and_count(candidates, request.filters())
     if query_words(request.text) and request.sort == "relevance":
         return matched, facets  # already best first

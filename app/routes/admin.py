@@ -9,11 +9,11 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from starlette.responses import RedirectResponse, Response
 
 from app import accounts, i18n
-from app.catalogue import maintenance
+from app.catalogue import maintenance, submissions
 from app.catalogue.providers import ProviderDetail, get_provider
 from app.catalogue.resources import SERVICE_CODES
 from app.deps import CatalogueDep, SessionDep
-from app.models import User
+from app.models import Submission, User
 from app.security import SESSION_ABSOLUTE_S, SESSION_COOKIE, AdminSession, SessionSigner
 from app.templating import render
 
@@ -111,7 +111,7 @@ def read_login(request: Request, next: str = "") -> Response:
     """The sign-in form."""
     return _page(
         request, "admin/login.html",
-        {"form_token": _signer(request).login_form_token(), "next": _safe_next(request, next),
+        {"form_token": _signer(request).form_token(), "next": _safe_next(request, next),
          "error": None, "username": ""},
     )  # fmt: skip
 
@@ -128,11 +128,11 @@ def submit_login(
     """Check the credentials; the same message for any mistake (no user enumeration)."""
     signer = _signer(request)
     context = {
-        "form_token": signer.login_form_token(),
+        "form_token": signer.form_token(),
         "next": _safe_next(request, next),
         "username": username,
     }
-    if not signer.login_form_token_valid(form_token):
+    if not signer.form_token_valid(form_token):
         return _page(request, "admin/login.html", {**context, "error": "expired"}, 400)
     address = request.client.host if request.client else "unknown"
     result = accounts.authenticate(
@@ -176,11 +176,10 @@ def read_admin_home(request: Request, user: UserDep, session: SessionDep) -> Res
     regions = None if user.role == "admin" else user.region_codes()
     today = dt.date.today()
     review = maintenance.review_list(session=session, regions=regions, today=today)
-    return _page(
-        request,
-        "admin/index.html",
-        {"user": user, "review": review, "today": today, "is_stale": maintenance.is_stale},
-    )
+    queued = len(submissions.open_queue(session=session, user=user))
+    context = {"user": user, "review": review, "today": today, "queued": queued,
+               "is_stale": maintenance.is_stale}  # fmt: skip
+    return _page(request, "admin/index.html", context)
 
 
 def _editable(session: SessionDep, user: User, provider_id: int) -> ProviderDetail:
@@ -215,7 +214,7 @@ def _edit_page(
     chosen = values or {
         **{
             name: getattr(detail.provider, name)
-            for name in [*maintenance.TEXT_FIELDS, "municipality_code"]
+            for name in [*maintenance.TEXT_FIELDS, "municipality_code", "free_places"]
         },
         **{name: getattr(detail, name) for name in maintenance.CODE_FIELDS},
     }
@@ -260,7 +259,10 @@ def submit_admin_provider(
     )  # fmt: skip
     if errors:
         return _edit_page(request, session, catalogue, user, detail, values, errors, 422)
-    if maintenance.apply_edit(session=session, detail=detail, values=values, user=user):
+    today = dt.date.today()
+    if maintenance.apply_edit(
+        session=session, detail=detail, values=values, user=user, today=today
+    ):
         request.app.state.reindexer.request()
     return _redirect(_local(request, "admin_provider", provider_id=provider_id) + "?tallennettu=1")
 
@@ -290,3 +292,28 @@ def submit_status(
     maintenance.set_closed(session=session, provider=detail.provider, user=user, closed=closed)
     request.app.state.reindexer.request()
     return _redirect(_local(request, "admin_provider", provider_id=provider_id))
+
+
+@router.get("/ilmoitukset", name="admin_queue")
+def read_queue(request: Request, user: UserDep, session: SessionDep) -> Response:
+    """Open reports of the user's regions (and feedback, for admins), oldest first."""
+    items = submissions.open_queue(session=session, user=user)
+    return _page(request, "admin/queue.html", {"user": user, "items": items})
+
+
+@router.post("/ilmoitukset/{item_id}", name="admin_queue_resolve")
+def submit_queue_resolution(
+    request: Request, item_id: int, user: UserDep, session: SessionDep, form: FormDep
+) -> Response:
+    """Accept (then edit the entry as usual) or dismiss a report."""
+    _require_csrf(request, form)
+    item = session.get(Submission, item_id)
+    if item is None:
+        raise HTTPException(status_code=404)
+    if not submissions.may_moderate(user, item):
+        raise HTTPException(status_code=403)
+    accepted = (form.get("decision") or [""])[0] == "accept"
+    submissions.resolve(session=session, item=item, user=user, accepted=accepted)
+    if accepted and item.provider_id is not None:
+        return _redirect(_local(request, "admin_provider", provider_id=item.provider_id))
+    return _redirect(_local(request, "admin_queue"))

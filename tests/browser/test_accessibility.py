@@ -78,6 +78,18 @@ PAGES = {
         "sv": "/sv/tjansteproducenter/tuloste?region=01",
         "en": "/en/providers/tuloste?q=paja",
     },
+    "report a change": {
+        "fi": "/palveluntuottajat/1/korjaus",
+        "fi-selko": "/selko/palveluntuottajat/2/korjaus",
+        "sv": "/sv/tjansteproducenter/3/korjaus",
+        "en": "/en/providers/4/korjaus",
+    },
+    "feedback": {
+        "fi": "/saavutettavuus/palaute",
+        "fi-selko": "/selko/saavutettavuus/palaute",
+        "sv": "/sv/tillganglighet/palaute",
+        "en": "/en/accessibility/palaute",
+    },
     "not found": {
         "fi": "/ei-ole",
         "fi-selko": "/selko/ei-ole",

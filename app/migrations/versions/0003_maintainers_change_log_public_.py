@@ -1,4 +1,4 @@
-"""maintainers and change log
+"""maintainers, change log, public submissions
 
 Revision ID: 0003
 Revises: 0002
@@ -19,15 +19,15 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_table('loginfailure',
+    op.create_table('throttleevent',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('key', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
-    with op.batch_alter_table('loginfailure', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_loginfailure_at'), ['at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_loginfailure_key'), ['key'], unique=False)
+    with op.batch_alter_table('throttleevent', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_throttleevent_at'), ['at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_throttleevent_key'), ['key'], unique=False)
 
     op.create_table('user',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -61,9 +61,45 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_changelogentry_at'), ['at'], unique=False)
         batch_op.create_index(batch_op.f('ix_changelogentry_provider_id'), ['provider_id'], unique=False)
 
+    op.create_table('submission',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('provider_id', sa.Integer(), nullable=True),
+    sa.Column('region_code', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('message', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
+    sa.Column('contact', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('handled_by', sa.Integer(), nullable=True),
+    sa.Column('handled_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['handled_by'], ['user.id'], ),
+    sa.ForeignKeyConstraint(['provider_id'], ['provider.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('submission', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_submission_provider_id'), ['provider_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_submission_region_code'), ['region_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_submission_status'), ['status'], unique=False)
+
+    with op.batch_alter_table('provider', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('free_places', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('waiting_time', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True))
+        batch_op.add_column(sa.Column('availability_date', sa.Date(), nullable=True))
+
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('provider', schema=None) as batch_op:
+        batch_op.drop_column('availability_date')
+        batch_op.drop_column('waiting_time')
+        batch_op.drop_column('free_places')
+
+    with op.batch_alter_table('submission', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_submission_status'))
+        batch_op.drop_index(batch_op.f('ix_submission_region_code'))
+        batch_op.drop_index(batch_op.f('ix_submission_provider_id'))
+
+    op.drop_table('submission')
     with op.batch_alter_table('changelogentry', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_changelogentry_provider_id'))
         batch_op.drop_index(batch_op.f('ix_changelogentry_at'))
@@ -73,8 +109,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_user_username'))
 
     op.drop_table('user')
-    with op.batch_alter_table('loginfailure', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_loginfailure_key'))
-        batch_op.drop_index(batch_op.f('ix_loginfailure_at'))
+    with op.batch_alter_table('throttleevent', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_throttleevent_key'))
+        batch_op.drop_index(batch_op.f('ix_throttleevent_at'))
 
-    op.drop_table('loginfailure')
+    op.drop_table('throttleevent')
