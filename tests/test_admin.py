@@ -293,3 +293,32 @@ def test_form_token_expires(admin_app: FastAPI) -> None:
     assert signer.form_token_valid(token)
     assert not signer.form_token_valid(token + "x")
     assert not signer.form_token_valid("")
+
+
+def test_coordinator_adds_a_provider_in_their_own_region_only(
+    admin_app: FastAPI, signed_in: dict[str, TestClient], admin_db: Session
+) -> None:
+    kymi = signed_in["kymi"]
+    form = soup(kymi.get("/admin/palveluntuottajat/uusi").text)
+    assert [o["value"] for o in form.select("#field-region option")] == ["10"]
+    token = csrf_of(kymi, "/admin/palveluntuottajat/uusi")
+    base = [
+        ("csrf", token), ("organization", "Esimerkkiyhdistys ry"), ("name", "Uusi työpaja"),
+        ("municipality_code", "285"), ("services", "kohtaamispaikat"), ("activities", "puutyot"),
+    ]  # fmt: skip
+    wrong_region = post_form(kymi, "/admin/palveluntuottajat/uusi", [*base, ("region", "08")])
+    assert wrong_region.status_code == 422
+    assert soup(wrong_region.text).select_one("#error-region") is not None
+    created = post_form(kymi, "/admin/palveluntuottajat/uusi", [*base, ("region", "10")])
+    assert created.status_code == 303
+    admin_app.state.reindexer.wait()
+    provider = admin_db.exec(select(Provider).where(Provider.name == "Uusi työpaja")).one()
+    assert provider.region_code == "10" and provider.status == "current"
+    assert provider.external_id.startswith("web:")
+    with TestClient(admin_app) as public:
+        found = public.get("/api/v1/providers", params={"q": "uusi työpaja"}).json()
+    assert provider.id in {item["id"] for item in found["items"]}
+    log = admin_db.exec(
+        select(ChangeLogEntry).where(ChangeLogEntry.provider_id == provider.id)
+    ).all()
+    assert [entry.action for entry in log] == ["create"]

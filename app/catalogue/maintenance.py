@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -14,6 +15,7 @@ from app.catalogue.providers import ProviderDetail, provider_details
 from app.models import (
     ChangeLogEntry,
     Municipality,
+    Organization,
     Provider,
     ProviderActivity,
     ProviderLanguage,
@@ -213,3 +215,33 @@ def region_municipalities(*, session: Session, region_code: str) -> list[Municip
     """Municipalities of a region (for the edit form)."""
     statement = select(Municipality).where(Municipality.region_code == region_code)
     return sorted(session.exec(statement).all(), key=lambda m: m.name_fi)
+
+
+def create_provider(
+    *, session: Session, values: Mapping[str, object], region_code: str, organization_name: str,
+    user: User, today: dt.date,
+) -> Provider:  # fmt: skip
+    """A new entry made by a maintainer: current, checked today, every field logged."""
+    organization = session.exec(
+        select(Organization).where(Organization.name == organization_name)
+    ).first() or Organization(name=organization_name)
+    session.add(organization)
+    session.flush()
+    assert organization.id is not None  # noqa: S101 – flushed above
+    provider = Provider(
+        external_id=f"web:{uuid.uuid4()}", organization_id=organization.id, name="",
+        region_code=region_code, status="current", source_date=today.isoformat(),
+        source_year=today.year, assured_date=today,
+    )  # fmt: skip
+    for name in [*TEXT_FIELDS, "municipality_code", "free_places"]:
+        setattr(provider, name, values[name])
+    if provider.free_places is not None or provider.waiting_time:
+        provider.availability_date = today
+    session.add(provider)
+    session.flush()
+    assert provider.id is not None  # noqa: S101 – flushed above
+    for name, table in CODE_FIELDS.items():
+        session.add_all(table(provider_id=provider.id, code=code) for code in values[name])  # type: ignore[attr-defined]
+    _log(session, provider, user, "create", "name", None, provider.name)
+    session.commit()
+    return provider

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from starlette.responses import RedirectResponse, Response
 
-from app import accounts, i18n
+from app import accounts, geography, i18n
 from app.catalogue import maintenance, submissions
 from app.catalogue.providers import ProviderDetail, get_provider
 from app.catalogue.resources import SERVICE_CODES
@@ -231,6 +231,75 @@ def _edit_page(
         "saved": request.query_params.get("tallennettu") == "1",
     }
     return _page(request, "admin/provider.html", context, status)
+
+
+def _new_provider_page(
+    request: Request, session: SessionDep, catalogue: CatalogueDep, user: User,
+    values: dict[str, object], errors: dict[str, str], status: int = 200,
+) -> Response:  # fmt: skip
+    regions = [
+        r
+        for r in geography.list_organisers(session=session)
+        if accounts.can_edit_region(user, r.code)
+    ]
+    municipalities = [
+        m for m in geography.list_municipalities(session=session)
+        if any(m.region_code == r.code for r in regions)
+    ]  # fmt: skip
+    context = {
+        "user": user, "regions": regions, "municipalities": municipalities, "values": values,
+        "errors": errors, "code_options": _code_options(catalogue),
+    }  # fmt: skip
+    return _page(request, "admin/provider_new.html", context, status)
+
+
+EMPTY_PROVIDER: dict[str, object] = {
+    **{name: None for name in [*maintenance.TEXT_FIELDS, "municipality_code", "free_places"]},
+    **{name: [] for name in maintenance.CODE_FIELDS},
+    "region": "", "organization": "",
+}  # fmt: skip
+
+
+@router.get("/palveluntuottajat/uusi", name="admin_provider_new")
+def read_new_provider(
+    request: Request, user: UserDep, session: SessionDep, catalogue: CatalogueDep
+) -> Response:
+    """The form for a provider that is not in the catalogue yet."""
+    return _new_provider_page(request, session, catalogue, user, dict(EMPTY_PROVIDER), {})
+
+
+@router.post("/palveluntuottajat/uusi", name="admin_provider_create")
+def submit_new_provider(
+    request: Request, user: UserDep, session: SessionDep, catalogue: CatalogueDep, form: FormDep
+) -> Response:
+    """Create the provider in one of the user's regions; every field is validated."""
+    _require_csrf(request, form)
+    region = (form.get("region") or [""])[0]
+    organization = " ".join((form.get("organization") or [""])[0].split())
+    region_municipalities = maintenance.region_municipalities(session=session, region_code=region)
+    values, errors = maintenance.validate_provider_form(
+        form, vocabularies=catalogue.vocabularies, service_codes=set(SERVICE_CODES),
+        municipalities={m.code for m in region_municipalities},
+    )  # fmt: skip
+    known_region = geography.get_region(session=session, code=region)
+    if (
+        known_region is None
+        or not known_region.is_organiser
+        or not accounts.can_edit_region(user, region)
+    ):
+        errors["region"] = "invalid"
+    if not organization or len(organization) > 200:
+        errors["organization"] = "required" if not organization else "too-long"
+    if errors:
+        values.update(region=region, organization=organization)
+        return _new_provider_page(request, session, catalogue, user, values, errors, 422)
+    provider = maintenance.create_provider(
+        session=session, values=values, region_code=region, organization_name=organization,
+        user=user, today=dt.date.today(),
+    )  # fmt: skip
+    request.app.state.reindexer.request()
+    assert provider.id is not None  # noqa: S101 – created above
+    return _redirect(_local(request, "admin_provider", provider_id=provider.id) + "?tallennettu=1")
 
 
 @router.get("/palveluntuottajat/{provider_id}", name="admin_provider")

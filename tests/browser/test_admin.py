@@ -57,6 +57,9 @@ def test_coordinator_fixes_an_entry_and_marks_it_checked(
     phone_page.get_by_role("button", name="Merkitse tarkistetuksi tänään").first.click()
     expect(phone_page.locator("#history ~ .table-wrap")).to_contain_text("info@example.org")
     expect(phone_page.locator("#history ~ .table-wrap")).to_contain_text("checked")
+    phone_page.goto(live_server + "/admin/palveluntuottajat/uusi")
+    expect(phone_page.locator("h1")).to_have_text("Lisää palveluntuottaja")
+    assert axe_violations(phone_page) == []
     phone_page.goto(live_server + "/admin/ilmoitukset")
     expect(phone_page.locator("h1")).to_have_text("Ilmoitukset ja palaute")
     assert axe_violations(phone_page) == []
