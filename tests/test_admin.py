@@ -187,20 +187,36 @@ def test_free_text_is_escaped_on_every_page_that_shows_it(
     provider_id = provider_ids_by_record(admin_db)["P007"]
     url = f"/admin/palveluntuottajat/{provider_id}"
     admin_client = signed_in["kymi"]
+    free_text = (
+        "name",
+        "street_address",
+        "post_office",
+        "waiting_time",
+        "accessibility",
+        "description",
+    )
+    changes = {
+        name: f"{name} {payload}"[:100] if name == "waiting_time" else f"{name} {payload}"
+        for name in free_text
+    }
     response = post_form(
-        admin_client,
-        url,
-        edit_fields(admin_client, url, description=payload, accessibility=payload),
+        admin_client, url, edit_fields(admin_client, url, free_places="1", **changes)
     )
     assert response.status_code == 303
     admin_app.state.reindexer.wait()
-    for page_client, page_url in (
+    pages = [
         (admin_client, url),
+        (admin_client, "/admin"),
         (public_client, f"/palveluntuottajat/{provider_id}"),
-    ):
+        (public_client, "/palveluntuottajat?region=10"),
+        (public_client, "/palveluntuottajat/tuloste?region=10"),
+        (public_client, "/alueet/10"),
+    ]
+    for page_client, page_url in pages:
         html = page_client.get(page_url).text
-        assert payload not in html
-        assert "&lt;script&gt;" in html
+        assert "<script>alert" not in html, page_url
+        assert "onerror=alert(1)>" not in html, page_url
+    assert "&lt;script&gt;" in admin_client.get(url).text
 
 
 def test_sign_in_does_not_reveal_which_usernames_exist(admin_app: FastAPI) -> None:
