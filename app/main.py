@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
-from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp
@@ -36,14 +35,17 @@ from app.routes import (
     services,
 )
 from app.security import (
+    GZipExceptSecretPages,
     SecurityHeadersMiddleware,
     SessionSigner,
     install_access_log_privacy_filter,
 )
 from app.site_setup import reindex_site
+from app.static_files import FingerprintedStaticFiles
 from app.templating import STATIC_DIR, create_templates, render
 
 logger = logging.getLogger(__name__)
+GZIP_MINIMUM_BYTES = 600  # smaller responses gain less than the compression costs
 
 
 class PolkuApp(FastAPI):
@@ -86,7 +88,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.reindexer = BackgroundReindexer(lambda: reindex_site(settings))
 
     app.add_middleware(i18n.LocaleMiddleware)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(GZipExceptSecretPages, minimum_size=GZIP_MINIMUM_BYTES)
+    app.mount("/static", FingerprintedStaticFiles(directory=STATIC_DIR), name="static")
     routers = (
         pages, services, providers, reports, pathway, admin, api, api_providers, api_pathway,
         health,

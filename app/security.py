@@ -11,6 +11,7 @@ from dataclasses import astuple, dataclass, replace
 
 from itsdangerous import BadSignature, TimestampSigner, URLSafeSerializer
 from starlette.datastructures import MutableHeaders
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.i18n import split_version
@@ -160,3 +161,21 @@ class SessionSigner:
         except BadSignature:
             return False
         return True
+
+
+class GZipExceptSecretPages:
+    """gzip for text responses, except maintainer pages.
+
+    Pages that carry a secret (the CSRF token) next to text an attacker can influence
+    are left uncompressed, so that response sizes cannot leak the secret (BREACH).
+    """
+
+    def __init__(self, app: ASGIApp, minimum_size: int) -> None:
+        self.app = app
+        self.gzip = GZipMiddleware(app, minimum_size=minimum_size)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and split_version(scope["path"])[1].startswith("/admin"):
+            await self.app(scope, receive, send)
+        else:
+            await self.gzip(scope, receive, send)

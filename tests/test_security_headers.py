@@ -83,3 +83,32 @@ def test_hsts_only_over_https(app: FastAPI) -> None:
 def test_interactive_docs_that_load_cdn_scripts_are_off(client: TestClient) -> None:
     assert client.get("/docs").status_code == 404
     assert client.get("/redoc").status_code == 404
+
+
+def test_text_responses_are_gzipped(client: TestClient) -> None:
+    response = client.get("/palvelut", headers={"Accept-Encoding": "gzip"})
+    assert response.headers["content-encoding"] == "gzip"
+    assert "accept-encoding" in response.headers["vary"].lower()
+    assert_security_headers(response)
+
+
+def test_fingerprinted_static_files_are_cached_for_a_year(client: TestClient) -> None:
+    page = client.get("/").text
+    stylesheet = page.split('rel="stylesheet" href="', 1)[1].split('"', 1)[0]
+    assert "?v=" in stylesheet
+    cached = client.get(stylesheet)
+    assert (
+        "immutable" in cached.headers["cache-control"]
+        and "max-age=31536000" in cached.headers["cache-control"]
+    )
+    plain = client.get("/static/css/polku.css")
+    assert plain.headers["cache-control"] == "public, max-age=300"
+    assert (
+        client.get(stylesheet, headers={"If-None-Match": cached.headers["etag"]}).status_code == 304
+    )
+
+
+def test_maintainer_pages_are_not_compressed(client: TestClient) -> None:
+    response = client.get("/admin/login", headers={"Accept-Encoding": "gzip"})
+    assert response.status_code == 200
+    assert "content-encoding" not in response.headers
