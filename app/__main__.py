@@ -1,4 +1,4 @@
-"""Command line: `python -m app init | serve | reindex`."""
+"""Command line: `python -m app init | serve | reindex | create-user | import | export`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import logging
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
+from app.catalogue.imports.run import SOURCES, ImportOutcome
 from app.config import Settings
 from app.site_setup import initialise_site, reindex_site
 
@@ -69,6 +71,96 @@ def command_create_user(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_import(outcome: ImportOutcome, source: str, files: int) -> None:
+    parsed, report = outcome.parsed, outcome.report
+    print(f"Import from {source}: {files} file(s), {len(parsed.records)} valid record(s)")
+    for title, problems in (("Errors", parsed.errors), ("Warnings", parsed.warnings)):
+        if problems:
+            print(f"{title} ({len(problems)}):")
+            for problem in problems[:50]:
+                print(f"  {problem}")
+            if len(problems) > 50:
+                print(f"  … and {len(problems) - 50} more")
+    if report is None:
+        print("Nothing was written: correct the errors and run the import again.")
+        return
+    print(f"Result: {report.summary()}")
+    for title, items in (
+        ("New", report.created), ("Updated", report.updated),
+        ("Marked to verify", report.marked_verify),
+        ("Conflicts (kept the person's value; see the provider's page in /admin/)",
+         report.conflicts),
+    ):  # fmt: skip
+        if items:
+            shown = ", ".join(items[:20]) + (" …" if len(items) > 20 else "")
+            print(f"{title}: {shown}")
+    if outcome.applied:
+        print("Applied: the changes are saved.")
+    else:
+        print("Dry run: nothing was written. Add --apply to save these changes.")
+
+
+def _import_progress(done: int, total: int) -> None:
+    if done == total or done % 100 == 0:
+        end = "\n" if done == total else ""
+        print(f"\r  merged {done}/{total} records", end=end, file=sys.stderr, flush=True)
+
+
+def command_import(settings: Settings, args: argparse.Namespace) -> int:
+    """Check, and with --apply save, provider data from files; 0 ok, 1 bad input."""
+    import datetime as dt
+
+    from sqlmodel import Session
+
+    from app.catalogue.imports.run import run_import
+    from app.catalogue.resources import load_catalogue_resources
+    from app.db import make_engine
+    from app.guide.content import load_guide
+
+    if missing := [str(path) for path in args.files if not path.is_file()]:
+        print(f"No such file: {', '.join(missing)}", file=sys.stderr)
+        return 1
+    resources = load_catalogue_resources(load_guide())
+    engine = make_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            outcome = run_import(
+                session=session, resources=resources, source=args.source, paths=args.files,
+                apply=args.apply, full=args.full, today=dt.date.today(),
+                progress=_import_progress,
+            )  # fmt: skip
+    finally:
+        engine.dispose()
+    _print_import(outcome, args.source, len(args.files))
+    if outcome.changed:
+        reindex_site(settings, _report, _progress)
+        print(file=sys.stderr)
+    return 1 if outcome.parsed.errors else 0
+
+
+def command_export(settings: Settings, args: argparse.Namespace) -> int:
+    """Write the catalogue as HSDS 3.0 JSON or as a tabular data package."""
+    import json
+
+    from sqlmodel import Session
+
+    from app.catalogue.hsds import export_hsds_json, write_hsds_datapackage
+    from app.db import make_engine
+
+    engine = make_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            if args.format == "json":
+                document = export_hsds_json(session, settings.base_url)
+                args.out.write_text(json.dumps(document, ensure_ascii=False, indent=1))
+            else:
+                write_hsds_datapackage(session, args.out, settings.base_url)
+    finally:
+        engine.dispose()
+    print(f"Wrote {args.out}", file=sys.stderr)
+    return 0
+
+
 def command_serve(settings: Settings, host: str, port: int, workers: int, reload: bool) -> int:
     """Serve the site with uvicorn (uvloop and httptools from uvicorn[standard])."""
     import uvicorn
@@ -105,6 +197,22 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument(
         "--password-stdin", action="store_true", help="read the password from stdin"
     )
+    imports = commands.add_parser(
+        "import", help="check provider data from files; --apply saves it (docs/data.md)"
+    )
+    imports.add_argument("source", choices=SOURCES)
+    imports.add_argument("files", nargs="+", type=Path)
+    imports.add_argument("--apply", action="store_true", help="save (default: dry run)")
+    imports.add_argument(
+        "--full",
+        action="store_true",
+        help="the files hold all of the source's entries for their regions: "
+        "mark the source's entries missing from them 'verify'",
+    )
+    export = commands.add_parser("export", help="write the catalogue as Open Referral HSDS 3.0")
+    export.add_argument("standard", choices=["hsds"])
+    export.add_argument("out", type=Path, help="a .json file, or a directory or .zip")
+    export.add_argument("--format", choices=["json", "datapackage"], default="json")
     return parser
 
 
@@ -123,6 +231,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return command_reindex(settings)
     if args.command == "create-user":
         return command_create_user(settings, args)
+    if args.command in ("import", "export"):
+        command = command_import if args.command == "import" else command_export
+        try:
+            return command(settings, args)
+        except Exception as error:  # an internal error: a short message, not a traceback
+            logging.getLogger("app").debug("%s failed", args.command, exc_info=True)
+            print(f"Internal error ({type(error).__name__}): {error}", file=sys.stderr)
+            return 2
     return command_serve(settings, args.host, args.port, args.workers, args.reload)
 
 

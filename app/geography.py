@@ -111,3 +111,13 @@ def place_names(*, session: Session, language: str) -> dict[str, dict[str, str]]
 def get_municipality(*, session: Session, code: str) -> Municipality | None:
     """One municipality by its three-digit code."""
     return session.get(Municipality, code)
+
+
+def municipality_regions(*, session: Session) -> dict[str, str]:
+    """Municipality code -> the organiser responsible for it (Åland's have none)."""
+    statement = (
+        select(Municipality.code, Municipality.region_code)
+        .join(Region, col(Region.code) == Municipality.region_code)
+        .where(col(Region.is_organiser))
+    )
+    return {code: region for code, region in session.exec(statement)}

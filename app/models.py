@@ -168,3 +168,46 @@ class ChangeLogEntry(SQLModel, table=True):
     field: str | None = None
     before: str | None = None
     after: str | None = None
+
+
+class ProviderAlias(SQLModel, table=True):
+    """Another source's id for an entry (`ptv:…`, `csv:…`), so later imports find it again.
+
+    `Provider.external_id` names the source that owns the entry; an alias is kept when a
+    second source matched the entry by name and municipality and took it over.
+    """
+
+    external_id: str = Field(primary_key=True)
+    provider_id: int = Field(foreign_key="provider.id", index=True)
+
+
+class ImportConflict(SQLModel, table=True):
+    """An import wanted to change a field a person had edited and checked later.
+
+    Both values are kept: the entry keeps the person's value until a maintainer decides.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider_id: int = Field(foreign_key="provider.id", index=True)
+    source: str = Field(description="csv, ptv or hsds")
+    field: str
+    current_value: str | None = None
+    incoming_value: str | None = None
+    detected_at: dt.datetime = Field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    status: str = Field(default="open", index=True, description="open, accepted or dismissed")
+
+
+class ImportRun(SQLModel, table=True):
+    """One applied import: which source and files, and what it changed."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str
+    files: str = Field(description="File names, one per line")
+    full: bool = False
+    at: dt.datetime = Field(default_factory=lambda: dt.datetime.now(dt.UTC), index=True)
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    marked_verify: int = 0
+    conflicts: int = 0
+    warnings: int = 0

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from app.catalogue.bundled import (
-    PROVIDERS_CSV,
-    ProviderDataError,
-    codes_for_row,
-    load_bundled_providers,
-)
+from app.catalogue.bundled import PROVIDERS_CSV, ProviderDataError, load_bundled_providers
 from app.catalogue.mapping import load_mappings, load_vocabularies, split_terms
 from app.catalogue.resources import SERVICE_CODES
 from app.models import Provider, ProviderService
@@ -48,15 +44,19 @@ def test_semicolons_inside_parentheses_do_not_split_terms() -> None:
     ]
 
 
-def test_an_unreviewed_term_is_refused(mappings) -> None:  # type: ignore[no-untyped-def]
-    row = {
-        "record_id": "X1",
-        "services": "aivan uusi palvelu",
-        "workshop_types": "",
-        "target_groups": "",
-    }
+def test_bundled_data_with_an_unreviewed_term_is_refused(
+    mappings, db_session: Session, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    rows = csv_rows()
+    rows[0]["services"] = "aivan uusi palvelu"
+    path = tmp_path / "providers.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
     with pytest.raises(ProviderDataError, match="aivan uusi palvelu"):
-        codes_for_row(row, mappings)
+        load_bundled_providers(session=db_session, mappings=mappings, csv_path=path)
+    db_session.rollback()
 
 
 def test_original_texts_and_empty_fields_are_kept_as_the_source_has_them(

@@ -10,7 +10,7 @@ from alembic import command
 from sqlalchemy import inspect, text
 
 from app.db import alembic_config, make_engine, migrate
-from tests.fixtures.databases import DATABASES, POSTGRES_URL
+from tests.fixtures.databases import DATABASES, POSTGRES_URL, empty_database_url
 
 MIGRATION_SCHEMA = "migration_test"
 
@@ -21,15 +21,12 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
         return
-    if not POSTGRES_URL:
-        pytest.skip("TEST_DATABASE_URL is not set")
+    url = empty_database_url("postgresql", tmp_path, schema=MIGRATION_SCHEMA)
+    yield url
     engine = make_engine(POSTGRES_URL)
     with engine.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA IF EXISTS {MIGRATION_SCHEMA} CASCADE"))
-        connection.execute(text(f"CREATE SCHEMA {MIGRATION_SCHEMA}"))
-    yield f"{POSTGRES_URL}?options=-csearch_path%3D{MIGRATION_SCHEMA}"
-    with engine.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA IF EXISTS {MIGRATION_SCHEMA} CASCADE"))
+        schema = url.rsplit("%3D", 1)[1]
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
     engine.dispose()
 
 

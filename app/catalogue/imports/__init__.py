@@ -1,0 +1,1 @@
+"""Importers: each source format becomes `ProviderRecord`s, which `merge` applies."""

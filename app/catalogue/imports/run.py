@@ -1,0 +1,96 @@
+"""One import from start to end: read the files, check them, merge, then commit or roll back."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlmodel import Session
+
+from app.catalogue.bundled import organiser_codes
+from app.catalogue.imports.csv_format import parse_csv_files
+from app.catalogue.imports.merge import MergeReport, Progress, merge_records
+from app.catalogue.imports.records import ParsedSource
+from app.catalogue.resources import CatalogueResources
+from app.geography import municipality_regions
+
+SOURCES = ("csv", "ptv", "hsds")
+
+
+@dataclass
+class ImportOutcome:
+    """What was read and, when the input was valid, what the merge did."""
+
+    parsed: ParsedSource
+    report: MergeReport | None
+    applied: bool
+
+    @property
+    def changed(self) -> bool:
+        report = self.report
+        return bool(
+            self.applied
+            and report
+            and (report.created or report.updated or report.marked_verify or report.conflicts)
+        )
+
+
+def parse_files(
+    source: str, paths: Sequence[Path], *, session: Session, resources: CatalogueResources
+) -> ParsedSource:
+    """Read the files of one source into records (nothing is written)."""
+    regions_by_municipality = municipality_regions(session=session)
+    if source == "csv":
+        return parse_csv_files(
+            paths,
+            mappings=resources.mappings,
+            municipality_regions=regions_by_municipality,
+            regions=organiser_codes(session),
+        )
+    if source == "ptv":
+        from app.catalogue.imports.ptv import load_ptv_mapping, parse_ptv_files
+
+        return parse_ptv_files(
+            paths, municipality_regions=regions_by_municipality, mapping=load_ptv_mapping()
+        )
+    if source == "hsds":
+        from app.catalogue.imports.hsds import parse_hsds
+
+        return parse_hsds(paths, municipality_regions=regions_by_municipality)
+    raise ValueError(f"unknown source {source!r}")
+
+
+def run_import(
+    *,
+    session: Session,
+    resources: CatalogueResources,
+    source: str,
+    paths: Sequence[Path],
+    apply: bool,
+    full: bool,
+    today: dt.date,
+    progress: Progress | None = None,
+) -> ImportOutcome:
+    """Check the files and merge them in one transaction: committed only when `apply`.
+
+    A dry run merges too, so that its report says exactly what applying would do, and
+    then rolls everything back. Input with errors is never merged.
+    """
+    parsed = parse_files(source, paths, session=session, resources=resources)
+    if parsed.errors:
+        return ImportOutcome(parsed, None, applied=False)
+    try:
+        report = merge_records(
+            session=session, parsed=parsed, full=full, today=today,
+            files=[path.name for path in paths], progress=progress,
+        )  # fmt: skip
+    except BaseException:
+        session.rollback()
+        raise
+    if apply:
+        session.commit()
+    else:
+        session.rollback()
+    return ImportOutcome(parsed, report, applied=apply)
