@@ -138,6 +138,29 @@ def command_import(settings: Settings, args: argparse.Namespace) -> int:
     return 1 if outcome.parsed.errors else 0
 
 
+def command_fetch(args: argparse.Namespace) -> int:
+    """Save raw PTV JSON for later import; 0 ok, 1 bad arguments, 2 the API failed."""
+    import httpx
+
+    from app.catalogue.imports.ptv_fetch import PtvFetchError, fetch_ptv
+
+    try:
+        with httpx.Client(headers={"User-Agent": "Polku catalogue import"}) as client:
+            report = fetch_ptv(
+                client, args.out, municipality_codes=args.municipality or [],
+                organization_ids=args.organization or [],
+            )  # fmt: skip
+    except ValueError as error:
+        print(f"Cannot fetch: {error}", file=sys.stderr)
+        return 1
+    except PtvFetchError as error:
+        print(f"The PTV API could not be read: {error}", file=sys.stderr)
+        return 2
+    print(f"Saved {len(report.files)} file(s) in {args.out} ({report.requests} requests).")
+    print(f"Check them with: python -m app import ptv {args.out}/*.json")
+    return 0
+
+
 def command_export(settings: Settings, args: argparse.Namespace) -> int:
     """Write the catalogue as HSDS 3.0 JSON or as a tabular data package."""
     import json
@@ -209,6 +232,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="the files hold all of the source's entries for their regions: "
         "mark the source's entries missing from them 'verify'",
     )
+    fetch = commands.add_parser("fetch", help="save raw JSON from the PTV open API (docs/ptv.md)")
+    fetch.add_argument("source", choices=["ptv"])
+    fetch.add_argument("--municipality", action="append", help="municipality code (repeat)")
+    fetch.add_argument("--organization", action="append", help="PTV organisation id (repeat)")
+    fetch.add_argument("--out", type=Path, required=True, help="an empty directory to save in")
     export = commands.add_parser("export", help="write the catalogue as Open Referral HSDS 3.0")
     export.add_argument("standard", choices=["hsds"])
     export.add_argument("out", type=Path, help="a .json file, or a directory or .zip")
@@ -231,6 +259,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return command_reindex(settings)
     if args.command == "create-user":
         return command_create_user(settings, args)
+    if args.command == "fetch":
+        return command_fetch(args)
     if args.command in ("import", "export"):
         command = command_import if args.command == "import" else command_export
         try:

@@ -28,6 +28,7 @@ from app.routes import (
     api_pathway,
     api_providers,
     health,
+    hsds,
     pages,
     pathway,
     providers,
@@ -92,7 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", FingerprintedStaticFiles(directory=STATIC_DIR), name="static")
     routers = (
         pages, services, providers, reports, pathway, admin, api, api_providers, api_pathway,
-        health,
+        hsds, health,
     )  # fmt: skip
     for module in routers:
         app.include_router(module.router)

@@ -388,32 +388,63 @@ def test_a_dry_run_writes_nothing_and_errors_stop_the_import(
 # --- the command line -------------------------------------------------------------------
 
 
-def test_the_import_command_checks_then_applies(tmp_path: Path) -> None:
-    assert run_cli(tmp_path, "init").returncode == 0
+@pytest.fixture(scope="module")
+def cli_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A site set up with `python -m app init` (SQLite), for the command tests."""
+    var_dir = tmp_path_factory.mktemp("cli-site")
+    assert run_cli(var_dir, "init").returncode == 0
+    return var_dir
+
+
+def test_the_import_command_checks_then_applies(cli_site: Path, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "new.csv", ROW)
-    dry = run_cli(tmp_path, "import", "csv", str(path))
+    dry = run_cli(cli_site, "import", "csv", str(path))
     assert dry.returncode == 0, dry.stderr
     assert "1 new" in dry.stdout and "Dry run: nothing was written" in dry.stdout
-    applied = run_cli(tmp_path, "import", "csv", str(path), "--apply")
+    applied = run_cli(cli_site, "import", "csv", str(path), "--apply")
     assert applied.returncode == 0, applied.stderr
     assert "Applied" in applied.stdout
-    again = run_cli(tmp_path, "import", "csv", str(path), "--apply")
+    again = run_cli(cli_site, "import", "csv", str(path), "--apply")
     assert "0 new, 0 updated, 1 unchanged" in again.stdout
-    search = run_cli(tmp_path, "reindex")
+    search = run_cli(cli_site, "reindex")
     assert search.returncode == 0
 
 
-def test_bad_input_gets_exit_code_1_and_no_traceback(tmp_path: Path) -> None:
-    assert run_cli(tmp_path, "init").returncode == 0
+def test_bad_input_gets_exit_code_1_and_no_traceback(cli_site: Path, tmp_path: Path) -> None:
     bad = write_csv(tmp_path / "bad.csv", {**ROW, "municipality_code": "999"})
-    result = run_cli(tmp_path, "import", "csv", str(bad), "--apply")
+    result = run_cli(cli_site, "import", "csv", str(bad), "--apply")
     assert result.returncode == 1
     assert "bad.csv line 2: municipality 999 is unknown" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
-    missing = run_cli(tmp_path, "import", "csv", str(tmp_path / "nope.csv"))
+    missing = run_cli(cli_site, "import", "csv", str(tmp_path / "nope.csv"))
     assert missing.returncode == 1 and "No such file" in missing.stderr
 
 
 def test_the_downloadable_template_is_current() -> None:
     static = Path("static/polku-providers-template.csv").read_bytes().decode("utf-8")
     assert static == template_csv()
+
+
+def test_ptv_records_merge_and_a_second_import_changes_nothing(session: Session) -> None:
+    from app.catalogue.imports.ptv import load_ptv_mapping, parse_ptv_files
+
+    files = sorted(Path("tests/fixtures/ptv").glob("[cos]*.json"))
+    parsed = parse_ptv_files(
+        files, municipality_regions=municipality_regions(session=session),
+        mapping=load_ptv_mapping(),
+    )  # fmt: skip
+    assert parsed.errors, "the fixtures hold invalid units on purpose"
+    valid = ParsedSource("ptv", parsed.records)
+    first = merge(session, valid)
+    assert len(first.created) == len(parsed.records) >= 3
+    assert all(p.external_id.startswith("ptv:") for p in session.exec(select(Provider)))
+    second = merge(session, valid)
+    assert (second.created, second.updated, second.unchanged) == ([], [], len(parsed.records))
+
+
+def test_ptv_input_with_errors_is_refused_by_the_command(cli_site: Path) -> None:
+    files = [str(path) for path in sorted(Path("tests/fixtures/ptv").glob("*.json"))]
+    result = run_cli(cli_site, "import", "ptv", *files, "--apply")
+    assert result.returncode == 1
+    assert "invalid.json" in result.stdout and "Nothing was written" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr

@@ -56,9 +56,12 @@ def parse_files(
             paths, municipality_regions=regions_by_municipality, mapping=load_ptv_mapping()
         )
     if source == "hsds":
-        from app.catalogue.imports.hsds import parse_hsds
+        from app.catalogue.imports.hsds import known_codes_for, parse_hsds
 
-        return parse_hsds(paths, municipality_regions=regions_by_municipality)
+        known_codes = known_codes_for(session=session, vocabularies=resources.vocabularies)
+        return parse_hsds(
+            paths, municipality_regions=regions_by_municipality, known_codes=known_codes
+        )
     raise ValueError(f"unknown source {source!r}")
 
 

@@ -1,0 +1,463 @@
+"""Open Referral HSDS 3.0: the catalogue as HSDS objects, API pages and a tabular data package.
+
+Each Polku provider becomes one HSDS service with one service_at_location and its location.
+Polku's own codes travel as HSDS attributes whose taxonomy terms belong to Polku taxonomies
+(`urn:polku:taxonomy:<key>`), so that `app.catalogue.imports.hsds` can read them back.
+docs/hsds.md has the full mapping.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, col, func, select
+
+from app.catalogue.hsds_tables import datapackage_files
+from app.catalogue.providers import ProviderDetail, provider_details
+from app.catalogue.resources import SERVICE_CODES, CatalogueResources
+from app.models import Municipality, Organization, Provider, Region
+
+HSDS_VERSION = "3.0"
+# Never change: every exported id is derived from it, and consumers keep those ids.
+POLKU_NAMESPACE = uuid.UUID("5b0f3c9e-8a4d-4f61-9c1e-2d7a6b8e4f10")
+TAXONOMY_URN = "urn:polku:taxonomy:"
+COUNTRY = "FI"
+
+Json = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PolkuTaxonomy:
+    """A Polku vocabulary published as an HSDS taxonomy."""
+
+    key: str
+    name: str
+    description: str
+    link_type: str  # what an attribute from this taxonomy says about the service
+
+    @property
+    def uri(self) -> str:
+        """A stable URN: the same on every Polku site, so imports recognise it anywhere."""
+        return f"{TAXONOMY_URN}{self.key}"
+
+    @property
+    def id(self) -> str:
+        """The taxonomy's HSDS id."""
+        return hsds_id("taxonomy", self.key)
+
+
+TAXONOMIES = {
+    taxonomy.key: taxonomy
+    for taxonomy in (
+        PolkuTaxonomy("services", "Polku services", "Service pages of the Polku guide", "service"),
+        PolkuTaxonomy(
+            "activity_types", "Polku activity types", "What people do there", "activity_type"
+        ),
+        PolkuTaxonomy("target_groups", "Polku target groups", "Who it is for", "target_group"),
+        PolkuTaxonomy(
+            "regions",
+            "Organisers of social services",
+            "Finland's 21 wellbeing regions, 90 = City of Helsinki, 91 = Åland",
+            "region",
+        ),
+        PolkuTaxonomy(
+            "municipalities",
+            "Municipalities",
+            "Three-digit municipality codes of Statistics Finland",
+            "municipality",
+        ),
+        PolkuTaxonomy(
+            "statuses",
+            "Polku entry status",
+            "current, verify (check before relying) or closed; the value is the source's note",
+            "status",
+        ),
+        PolkuTaxonomy(
+            "provenance",
+            "Polku provenance",
+            "Where the facts come from; the attribute value carries the fact",
+            "provenance",
+        ),
+    )
+}
+PROVENANCE_TERMS = {
+    "source_url": "The page the facts were taken from",
+    "source_date": "When the source dates the facts, as it writes it (2015, 2026-01)",
+    "services_text": "The source's own wording of the services (Finnish)",
+    "activities_text": "The source's own wording of the activities (Finnish)",
+    "page_url": "The entry's page on Polku",
+}
+# Polku's code lists on a provider, by taxonomy key.
+CODE_TAXONOMIES = {
+    "services": "services",
+    "activities": "activity_types",
+    "target_groups": "target_groups",
+}
+
+
+def hsds_id(*parts: str) -> str:
+    """A deterministic HSDS id: the same entry gets the same id in every export."""
+    return str(uuid.uuid5(POLKU_NAMESPACE, "/".join(parts)))
+
+
+def _clean(values: Json) -> Json:
+    """Leave out what we do not know: HSDS types its fields, and null is not a string."""
+    return {key: value for key, value in values.items() if value is not None and value != []}
+
+
+class PolkuTerms:
+    """The taxonomy terms of every Polku taxonomy, labelled in Finnish (English descriptions)."""
+
+    def __init__(self, *, session: Session, catalogue: CatalogueResources) -> None:
+        vocabularies = catalogue.vocabularies
+        entries: list[tuple[str, str, str, str]] = [
+            ("services", code, catalogue.service_title(code, "fi"),
+             catalogue.service_title(code, "en")) for code in SERVICE_CODES
+        ]  # fmt: skip
+        for key, labels in (
+            ("activity_types", vocabularies.activity_types),
+            ("target_groups", vocabularies.target_groups),
+            ("statuses", vocabularies.statuses),
+        ):
+            entries += [(key, code, label["fi"], label["en"]) for code, label in labels.items()]
+        for region in session.exec(select(Region).order_by(col(Region.code))):
+            entries.append(("regions", region.code, region.name_fi, region.name_en))
+        for municipality in session.exec(select(Municipality).order_by(col(Municipality.code))):
+            entries.append(
+                ("municipalities", municipality.code, municipality.name_fi, municipality.name_sv)
+            )
+        entries += [("provenance", code, code, text) for code, text in PROVENANCE_TERMS.items()]
+        self._terms = {
+            (key, code): _term(key, code, name, text) for key, code, name, text in entries
+        }
+        self.language_labels = vocabularies.languages
+
+    def term(self, key: str, code: str) -> Json:
+        """A term with its taxonomy nested; a code missing from the vocabulary still gets one."""
+        return self._terms.get((key, code)) or _term(key, code, code, code)
+
+    def all(self) -> list[Json]:
+        """Every term, without the nested taxonomy (the taxonomy_terms table)."""
+        return [_without(term, "taxonomy") for term in self._terms.values()]
+
+
+def _term(key: str, code: str, name: str, description: str) -> Json:
+    taxonomy = TAXONOMIES[key]
+    return {
+        "id": hsds_id("taxonomy_term", key, code),
+        "code": code,
+        "name": name,
+        "description": description,
+        "taxonomy_id": taxonomy.id,
+        "term_uri": f"{taxonomy.uri}:{code}",
+        "language": "fi",
+        "taxonomy": taxonomy_object(taxonomy),
+    }
+
+
+def _without(values: Json, *keys: str) -> Json:
+    return {key: value for key, value in values.items() if key not in keys}
+
+
+def taxonomy_object(taxonomy: PolkuTaxonomy) -> Json:
+    """An HSDS taxonomy."""
+    return {
+        "id": taxonomy.id,
+        "name": taxonomy.name,
+        "description": taxonomy.description,
+        "uri": taxonomy.uri,
+    }
+
+
+def organization_id(organization: Organization) -> str:
+    """Organisations have no source id in Polku; their name is unique."""
+    return hsds_id("organization", organization.name)
+
+
+def organization_object(organization: Organization) -> Json:
+    """An HSDS organization (HSDS requires a description; Polku has none, so it is empty)."""
+    return _clean(
+        {
+            "id": organization_id(organization),
+            "name": organization.name,
+            "description": "",
+            "website": organization.website,
+            "legal_status": organization.organisation_type,
+        }
+    )
+
+
+def service_object(detail: ProviderDetail, *, terms: PolkuTerms, base_url: str) -> Json:
+    """A provider as an HSDS service, with its service_at_location, location and attributes."""
+    provider = detail.provider
+    key = provider.external_id
+    service_id = hsds_id("service", key)
+    attributes: list[tuple[str, str, str | None]] = [
+        (taxonomy, code, None)
+        for field_name, taxonomy in CODE_TAXONOMIES.items()
+        for code in getattr(detail, field_name)
+    ]
+    attributes.append(("regions", provider.region_code, None))
+    if provider.municipality_code:
+        attributes.append(("municipalities", provider.municipality_code, None))
+    attributes.append(("statuses", provider.status, provider.status_text))
+    for code in ("source_url", "source_date", "services_text", "activities_text"):
+        if getattr(provider, code):
+            attributes.append(("provenance", code, getattr(provider, code)))
+    attributes.append(("provenance", "page_url", f"{base_url}/palveluntuottajat/{detail.id}"))
+    return _clean(
+        {
+            "id": service_id,
+            "organization_id": organization_id(detail.organization),
+            "name": provider.name,
+            "description": provider.description,
+            "url": provider.website,
+            "email": provider.email,
+            "status": "inactive" if provider.status == "closed" else "active",
+            "eligibility_description": provider.target_groups_text,
+            "assured_date": provider.assured_date.isoformat() if provider.assured_date else None,
+            "languages": [
+                {
+                    "id": hsds_id("language", key, code),
+                    "service_id": service_id,
+                    "name": terms.language_labels.get(code, {}).get("en", code),
+                    "code": code,
+                }
+                for code in detail.languages
+            ],
+            "phones": [
+                {"id": hsds_id("phone", key), "service_id": service_id, "number": provider.phone}
+            ]
+            if provider.phone
+            else [],
+            "attributes": [
+                _attribute(terms, key, service_id, taxonomy, code, value)
+                for taxonomy, code, value in attributes
+            ],
+            "service_at_locations": [_service_at_location(detail, service_id)],
+        }
+    )
+
+
+def _attribute(
+    terms: PolkuTerms, key: str, service_id: str, taxonomy: str, code: str, value: str | None
+) -> Json:
+    term = terms.term(taxonomy, code)
+    return _clean(
+        {
+            "id": hsds_id("attribute", key, taxonomy, code),
+            "link_id": service_id,
+            "link_type": TAXONOMIES[taxonomy].link_type,
+            "link_entity": "service",
+            "taxonomy_term_id": term["id"],
+            "value": value,
+            "taxonomy_term": term,
+        }
+    )
+
+
+def _service_at_location(detail: ProviderDetail, service_id: str) -> Json:
+    provider = detail.provider
+    key = provider.external_id
+    return {
+        "id": hsds_id("service_at_location", key),
+        "service_id": service_id,
+        "location_id": hsds_id("location", key),
+        "location": location_object(detail),
+    }
+
+
+def location_object(detail: ProviderDetail) -> Json:
+    """The provider's place: a physical location with its street address when known."""
+    provider = detail.provider
+    key = provider.external_id
+    location_id = hsds_id("location", key)
+    has_address = provider.street_address or provider.postal_code or provider.post_office
+    # HSDS requires every address line below; Polku leaves unknown parts empty rather than guess
+    address = {
+        "id": hsds_id("address", key),
+        "location_id": location_id,
+        "address_1": provider.street_address or "",
+        "city": provider.post_office or "",
+        "region": detail.region.name_fi,
+        "state_province": detail.region.name_fi,
+        "postal_code": provider.postal_code or "",
+        "country": COUNTRY,
+        "address_type": "physical",
+    }
+    accessibility = {
+        "id": hsds_id("accessibility", key),
+        "location_id": location_id,
+        "description": provider.accessibility,
+    }
+    return _clean(
+        {
+            "id": location_id,
+            "location_type": "physical",
+            "organization_id": organization_id(detail.organization),
+            "name": provider.name,
+            "addresss": [address] if has_address else [],
+            "accessibilitys": [accessibility] if provider.accessibility else [],
+        }
+    )
+
+
+# --- The whole catalogue ---------------------------------------------------------------
+
+
+def _all_details(session: Session) -> list[ProviderDetail]:
+    ids = session.exec(select(Provider.id).order_by(col(Provider.id))).all()
+    return provider_details(session=session, provider_ids=[pk for pk in ids if pk is not None])
+
+
+def _catalogue_or_load(catalogue: CatalogueResources | None) -> CatalogueResources:
+    if catalogue is not None:
+        return catalogue
+    from app.catalogue.resources import load_catalogue_resources
+    from app.guide.content import load_guide
+
+    return load_catalogue_resources(load_guide())
+
+
+def export_hsds_json(
+    session: Session, base_url: str, *, catalogue: CatalogueResources | None = None
+) -> Json:
+    """The whole catalogue as HSDS: every table as a list, services with their objects nested.
+
+    `catalogue` gives the term labels; without it the guide and vocabularies are loaded.
+    """
+    terms = PolkuTerms(session=session, catalogue=_catalogue_or_load(catalogue))
+    details = _all_details(session)
+    services = [service_object(detail, terms=terms, base_url=base_url) for detail in details]
+    organizations = {organization_id(d.organization): d.organization for d in details}
+    service_at_locations = [sal for service in services for sal in service["service_at_locations"]]
+    return {
+        "organizations": [organization_object(org) for org in organizations.values()],
+        "services": services,
+        "service_at_locations": service_at_locations,
+        "locations": [sal["location"] for sal in service_at_locations],
+        "taxonomies": [taxonomy_object(taxonomy) for taxonomy in TAXONOMIES.values()],
+        "taxonomy_terms": terms.all(),
+    }
+
+
+def write_hsds_datapackage(
+    session: Session,
+    out_path: Path,
+    base_url: str,
+    *,
+    catalogue: CatalogueResources | None = None,
+) -> None:
+    """Write the catalogue as an HSDS tabular data package: a directory, or a `.zip` file."""
+    document = export_hsds_json(session, base_url, catalogue=catalogue)
+    files = datapackage_files(document, base_url=base_url, hsds_version=HSDS_VERSION)
+    if out_path.suffix == ".zip":
+        with zipfile.ZipFile(out_path, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, text in files.items():
+                archive.writestr(name, text)
+        return
+    out_path.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (out_path / name).write_text(text, encoding="utf-8")
+
+
+# --- API pages (the shape of HSDS's openapi.json) --------------------------------------
+
+
+def hsds_page(contents: list[Json], *, total_items: int, page_number: int, size: int) -> Json:
+    """One page of a list endpoint; `size` is the page size asked for."""
+    total_pages = max(1, math.ceil(total_items / size))
+    return {
+        "total_items": total_items,
+        "total_pages": total_pages,
+        "page_number": page_number,
+        "size": size,
+        "first_page": page_number == 1,
+        "last_page": page_number >= total_pages,
+        "empty": not contents,
+        "contents": contents,
+    }
+
+
+def _slice(items: list[Json], page: int, per_page: int) -> Json:
+    start = (page - 1) * per_page
+    return hsds_page(
+        items[start : start + per_page], total_items=len(items), page_number=page, size=per_page
+    )
+
+
+def service_page(
+    *,
+    session: Session,
+    catalogue: CatalogueResources,
+    base_url: str,
+    page: int,
+    per_page: int,
+    region_code: str | None = None,
+) -> Json:
+    """Services by name, closed ones included (status inactive), optionally of one region."""
+    conditions = [Provider.region_code == region_code] if region_code else []
+    total = session.exec(select(func.count()).select_from(Provider).where(*conditions)).one()
+    ids = session.exec(
+        select(Provider.id)
+        .where(*conditions)
+        .order_by(col(Provider.name), col(Provider.id))
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).all()
+    details = provider_details(session=session, provider_ids=[pk for pk in ids if pk is not None])
+    terms = PolkuTerms(session=session, catalogue=catalogue)
+    contents = [service_object(detail, terms=terms, base_url=base_url) for detail in details]
+    return hsds_page(contents, total_items=total, page_number=page, size=per_page)
+
+
+def get_service(
+    *, session: Session, catalogue: CatalogueResources, base_url: str, service_id: str
+) -> Json | None:
+    """One service with its organization nested, or None for an unknown id."""
+    # ids are hashes of the external id, so look the provider up by hashing every external id
+    rows = session.exec(select(Provider.external_id, Provider.id)).all()
+    found = [
+        pk for external, pk in rows if pk is not None and hsds_id("service", external) == service_id
+    ]
+    details = provider_details(session=session, provider_ids=found)
+    if not details:
+        return None
+    terms = PolkuTerms(session=session, catalogue=catalogue)
+    service = service_object(details[0], terms=terms, base_url=base_url)
+    return {**service, "organization": organization_object(details[0].organization)}
+
+
+def _organizations(session: Session) -> list[Organization]:
+    return list(session.exec(select(Organization).order_by(col(Organization.name))).all())
+
+
+def organization_page(*, session: Session, page: int, per_page: int) -> Json:
+    """Organizations by name."""
+    objects = [organization_object(org) for org in _organizations(session)]
+    return _slice(objects, page, per_page)
+
+
+def get_organization(*, session: Session, organization_id_: str) -> Json | None:
+    """One organization, or None for an unknown id."""
+    for organization in _organizations(session):
+        if organization_id(organization) == organization_id_:
+            return organization_object(organization)
+    return None
+
+
+def taxonomy_page(*, page: int, per_page: int) -> Json:
+    """Polku's taxonomies."""
+    return _slice([taxonomy_object(t) for t in TAXONOMIES.values()], page, per_page)
+
+
+def taxonomy_term_page(
+    *, session: Session, catalogue: CatalogueResources, page: int, per_page: int
+) -> Json:
+    """The terms of every Polku taxonomy."""
+    return _slice(PolkuTerms(session=session, catalogue=catalogue).all(), page, per_page)

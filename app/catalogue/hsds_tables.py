@@ -1,0 +1,200 @@
+"""HSDS in tabular form: nested objects flattened into tables, and the CSV data package.
+
+The exporter writes the tables from its nested JSON; the importer flattens whatever JSON it is
+given the same way, so both sides agree on one tabular view of HSDS.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+Json = dict[str, Any]
+Tables = dict[str, list[Json]]  # HSDS table name (`service`, `address` …) -> flat rows
+
+# The tables Polku writes: file name as HSDS names it (sic `addresss.csv`) and the scalar
+# fields of each table in the order of the HSDS 3.0 schema.
+TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "organization": ("organizations.csv", (
+        "id", "name", "alternate_name", "description", "email", "website", "year_incorporated",
+        "legal_status", "logo", "uri", "parent_organization_id")),
+    "service": ("services.csv", (
+        "id", "organization_id", "program_id", "name", "alternate_name", "description", "url",
+        "email", "status", "interpretation_services", "application_process", "fees_description",
+        "accreditations", "eligibility_description", "minimum_age", "maximum_age",
+        "assured_date", "assurer_email", "alert")),
+    "attribute": ("attributes.csv", (
+        "id", "link_id", "taxonomy_term_id", "link_type", "link_entity", "value")),
+    "service_at_location": ("service_at_location.csv", (
+        "id", "service_id", "location_id", "description")),
+    "location": ("locations.csv", (
+        "id", "location_type", "url", "organization_id", "name", "alternate_name", "description",
+        "transportation", "latitude", "longitude", "external_identifier",
+        "external_identifier_type")),
+    "phone": ("phones.csv", (
+        "id", "location_id", "service_id", "organization_id", "contact_id",
+        "service_at_location_id", "number", "extension", "type", "description")),
+    "address": ("addresss.csv", (
+        "id", "location_id", "attention", "address_1", "address_2", "city", "region",
+        "state_province", "postal_code", "country", "address_type")),
+    "language": ("languages.csv", (
+        "id", "service_id", "location_id", "phone_id", "name", "code", "note")),
+    "accessibility": ("accessibility.csv", ("id", "location_id", "description", "details", "url")),
+    "taxonomy_term": ("taxonomy_terms.csv", (
+        "id", "code", "name", "description", "parent_id", "language", "taxonomy_id", "term_uri")),
+    "taxonomy": ("taxonomies.csv", ("id", "name", "description", "uri")),
+}  # fmt: skip
+FIELD_TYPES = {
+    "year_incorporated": "number", "minimum_age": "number", "maximum_age": "number",
+    "latitude": "number", "longitude": "number", "extension": "number", "assured_date": "date",
+}  # fmt: skip
+# Top-level list names a JSON document may use for each table (HSDS's plural, its file stem).
+TABLE_KEYS = {
+    "organization": ("organizations",), "service": ("services",),
+    "attribute": ("attributes",), "service_at_location": ("service_at_locations",),
+    "location": ("locations",), "phone": ("phones",), "address": ("addresses", "addresss"),
+    "language": ("languages",), "accessibility": ("accessibility", "accessibilitys"),
+    "taxonomy_term": ("taxonomy_terms",), "taxonomy": ("taxonomies",),
+}  # fmt: skip
+# Nested arrays: parent table -> property -> (child table, the child's field naming the parent).
+CHILD_ARRAYS = {
+    "service": {"languages": ("language", "service_id"), "phones": ("phone", "service_id"),
+                "attributes": ("attribute", "link_id"),
+                "service_at_locations": ("service_at_location", "service_id")},
+    "service_at_location": {"phones": ("phone", "service_at_location_id"),
+                            "attributes": ("attribute", "link_id")},
+    "location": {"addresss": ("address", "location_id"),
+                 "accessibilitys": ("accessibility", "location_id"),
+                 "phones": ("phone", "location_id"), "languages": ("language", "location_id"),
+                 "attributes": ("attribute", "link_id")},
+    "organization": {"locations": ("location", "organization_id"),
+                     "phones": ("phone", "organization_id"),
+                     "attributes": ("attribute", "link_id")},
+    "phone": {"languages": ("language", "phone_id"), "attributes": ("attribute", "link_id")},
+    "address": {"attributes": ("attribute", "link_id")},
+}  # fmt: skip
+# Nested single objects: parent table -> property -> (child table, the parent's field for it).
+CHILD_OBJECTS = {
+    "service": {"organization": ("organization", "organization_id")},
+    "service_at_location": {"location": ("location", "location_id")},
+    "attribute": {"taxonomy_term": ("taxonomy_term", "taxonomy_term_id")},
+    "taxonomy_term": {"taxonomy": ("taxonomy", "taxonomy_id")},
+}
+WHERE = "_where"  # a flat row's position in the input, for error messages
+
+
+class TableFlattener:
+    """Collects flat rows from nested HSDS objects; the first row with an id wins."""
+
+    def __init__(self) -> None:
+        self.tables: Tables = {name: [] for name in TABLES}
+        self.problems: list[tuple[str, str]] = []  # (where, message)
+        self._seen: set[tuple[str, str]] = set()
+
+    def add(self, table: str, item: object, where: str) -> str | None:
+        """Add one object and its nested objects; return its id."""
+        if not isinstance(item, dict):
+            self.problems.append((where, f"expected a {table} object, found {type(item).__name__}"))
+            return None
+        row: Json = {
+            key: value for key, value in item.items() if not isinstance(value, list | dict)
+        }
+        row[WHERE] = where
+        for name, (child_table, parent_field) in CHILD_OBJECTS.get(table, {}).items():
+            if name in item:
+                child_id = self.add(child_table, item[name], f"{where}.{name}")
+                row.setdefault(parent_field, child_id)
+        for name, (child_table, link_field) in CHILD_ARRAYS.get(table, {}).items():
+            children = item.get(name, [])
+            if not isinstance(children, list):
+                self.problems.append((f"{where}.{name}", "expected a list"))
+                continue
+            for index, child in enumerate(children):
+                if isinstance(child, dict):
+                    child = {link_field: item.get("id"), **child}
+                    if child_table == "attribute":
+                        child.setdefault("link_entity", table)
+                self.add(child_table, child, f"{where}.{name}[{index}]")
+        row_id = row.get("id")
+        if not isinstance(row_id, str) or not row_id:
+            self.problems.append((where, f"the {table} has no id"))
+            return None
+        if (table, row_id) not in self._seen:
+            self._seen.add((table, row_id))
+            self.tables[table].append(row)
+        return row_id
+
+    def add_document(self, document: Json, where: str) -> None:
+        """Add every table list of a JSON document (`services`, `locations` …)."""
+        for table, keys in TABLE_KEYS.items():
+            for key in keys:
+                items = document.get(key)
+                if items is None:
+                    continue
+                if not isinstance(items, list):
+                    self.problems.append((f"{where}: {key}", "expected a list"))
+                    continue
+                for index, item in enumerate(items):
+                    self.add(table, item, f"{where}: {key}[{index}]")
+
+
+def flatten(document: Json) -> Tables:
+    """The tables of an HSDS JSON document (the exporter's own output never has problems)."""
+    flattener = TableFlattener()
+    flattener.add_document(document, "export")
+    return flattener.tables
+
+
+def _csv_value(value: object) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def table_csv(table: str, rows: list[Json]) -> str:
+    """One table as CSV text (UTF-8 without a byte-order mark, as data packages expect)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    columns = TABLES[table][1]
+    writer.writerow(columns)
+    writer.writerows([_csv_value(row.get(column)) for column in columns] for row in rows)
+    return buffer.getvalue()
+
+
+def datapackage_descriptor(*, base_url: str, hsds_version: str) -> Json:
+    """datapackage.json: one tabular resource per HSDS table, fields as the CSV headers."""
+    return {
+        "profile": "tabular-data-package",
+        "name": "polku-hsds",
+        "title": "Polku provider catalogue (Open Referral HSDS 3.0)",
+        "homepage": base_url,
+        "hsds_version": hsds_version,
+        "resources": [
+            {
+                "name": table,
+                "path": path,
+                "profile": "tabular-data-resource",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "schema": {
+                    "fields": [
+                        {"name": name, "type": FIELD_TYPES.get(name, "string")} for name in columns
+                    ],
+                    "primaryKey": "id",
+                },
+            }
+            for table, (path, columns) in TABLES.items()
+        ],
+    }
+
+
+def datapackage_files(document: Json, *, base_url: str, hsds_version: str) -> dict[str, str]:
+    """File name -> text of every file of the data package made from an HSDS JSON document."""
+    tables = flatten(document)
+    files = {path: table_csv(table, tables[table]) for table, (path, _) in TABLES.items()}
+    descriptor = datapackage_descriptor(base_url=base_url, hsds_version=hsds_version)
+    files["datapackage.json"] = json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n"
+    return files

@@ -1,0 +1,429 @@
+"""Open Referral HSDS 3.0: export, data package, import and the read-only API."""
+
+from __future__ import annotations
+
+import csv
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from jsonschema import Draft202012Validator, FormatChecker
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+from sqlmodel import Session, col, select
+
+from app.catalogue.hsds import export_hsds_json, hsds_id, write_hsds_datapackage
+from app.catalogue.hsds_tables import TABLES
+from app.catalogue.imports.hsds import (
+    KnownCodes,
+    known_codes_for,
+    parse_hsds,
+)
+from app.catalogue.imports.records import PROVIDER_TEXT_FIELDS, ParsedSource, ProviderRecord
+from app.catalogue.providers import ProviderDetail, provider_details
+from app.catalogue.resources import CatalogueResources
+from app.geography import municipality_regions
+from app.models import Provider
+
+SCHEMA_DIR = Path(__file__).parent / "hsds" / "schema"
+BASE_URL = "https://polku.example"
+Json = dict[str, Any]
+
+
+def _registry() -> Registry[Any]:
+    """The vendored official schemas, each under its file name (their `$ref`s use these)."""
+    resources = [
+        (path.name, Resource.from_contents(json.loads(path.read_text()), DRAFT202012))
+        for path in SCHEMA_DIR.glob("*.json")
+    ]
+    return Registry().with_resources(resources)
+
+
+REGISTRY = _registry()
+
+
+def hsds_errors(table: str, instance: Json) -> list[str]:
+    """Why an object is not a valid HSDS object of the table (empty when it is)."""
+    validator = Draft202012Validator(
+        {"$ref": f"{table}.json"}, registry=REGISTRY, format_checker=FormatChecker()
+    )
+    return [
+        f"{list(error.absolute_path)}: {error.message}" for error in validator.iter_errors(instance)
+    ]
+
+
+@pytest.fixture
+def catalogue(app: FastAPI) -> CatalogueResources:
+    resources: CatalogueResources = app.state.catalogue
+    return resources
+
+
+@pytest.fixture
+def document(db_session: Session, catalogue: CatalogueResources) -> Json:
+    return export_hsds_json(db_session, BASE_URL, catalogue=catalogue)
+
+
+@pytest.fixture
+def known(db_session: Session, catalogue: CatalogueResources) -> KnownCodes:
+    return known_codes_for(session=db_session, vocabularies=catalogue.vocabularies)
+
+
+@pytest.fixture
+def regions(db_session: Session) -> dict[str, str]:
+    return municipality_regions(session=db_session)
+
+
+def all_details(session: Session) -> list[ProviderDetail]:
+    ids = session.exec(select(Provider.id).order_by(col(Provider.id))).all()
+    return provider_details(session=session, provider_ids=[pk for pk in ids if pk is not None])
+
+
+def comparable(record: ProviderRecord) -> Json:
+    """A record's fields without its id (the import names entries by their HSDS id)."""
+    values = dict(vars(record))
+    values.pop("external_id")
+    return values
+
+
+def expected_record(detail: ProviderDetail) -> Json:
+    """What an HSDS round trip must give back for a provider."""
+    provider = detail.provider
+    return comparable(
+        ProviderRecord(
+            external_id="",
+            organization_name=detail.organization.name,
+            organisation_type=detail.organization.organisation_type,
+            organization_website=detail.organization.website,
+            region_code=provider.region_code,
+            services=detail.services,
+            activities=detail.activities,
+            target_groups=detail.target_groups,
+            languages=detail.languages,
+            assured_date=provider.assured_date,
+            **{name: getattr(provider, name) for name in PROVIDER_TEXT_FIELDS},
+        )
+    )
+
+
+def assert_round_trip(parsed: ParsedSource, session: Session) -> None:
+    assert parsed.errors == []
+    assert parsed.warnings == []
+    by_service = {record.external_id: comparable(record) for record in parsed.records}
+    details = all_details(session)
+    assert len(by_service) == len(details) == 83
+    for detail in details:
+        sal_id = hsds_id("service_at_location", detail.provider.external_id)
+        assert by_service[f"hsds:{sal_id}"] == expected_record(detail), detail.provider.external_id
+
+
+# --- Export -----------------------------------------------------------------------------
+
+
+def test_export_of_bundled_catalogue_is_valid_hsds(document: Json) -> None:
+    tables = {
+        "organizations": "organization", "services": "service", "locations": "location",
+        "service_at_locations": "service_at_location", "taxonomies": "taxonomy",
+        "taxonomy_terms": "taxonomy_term",
+    }  # fmt: skip
+    assert len(document["services"]) == 83
+    for key, table in tables.items():
+        assert document[key], key
+        for index, item in enumerate(document[key]):
+            assert hsds_errors(table, item) == [], f"{key}[{index}]"
+
+
+def test_schema_check_rejects_what_hsds_forbids(document: Json) -> None:
+    """The validation above would notice a broken export."""
+    service = dict(document["services"][0])
+    assert hsds_errors("service", {**service, "status": "closed"})
+    assert hsds_errors("service", {**service, "description": None})
+    sal = service["service_at_locations"][0]
+    location = {**sal["location"], "addresss": [{"id": "x", "address_1": "Katu 1"}]}
+    assert hsds_errors("service_at_location", {**sal, "location": location})
+
+
+def test_closed_providers_are_inactive_services(document: Json, db_session: Session) -> None:
+    closed = db_session.exec(select(Provider.external_id).where(Provider.status == "closed")).all()
+    inactive = {s["id"] for s in document["services"] if s["status"] == "inactive"}
+    assert inactive == {hsds_id("service", external) for external in closed}
+
+
+def test_export_ids_are_deterministic_uuids(
+    document: Json, db_session: Session, catalogue: CatalogueResources
+) -> None:
+    again = export_hsds_json(db_session, BASE_URL, catalogue=catalogue)
+    assert again == document
+    ids = [service["id"] for service in document["services"]]
+    assert len(set(ids)) == len(ids)
+    assert all(uuid.UUID(value).version == 5 for value in ids)
+
+
+def test_polku_codes_travel_as_attributes_of_polku_taxonomies(document: Json) -> None:
+    uris = {taxonomy["uri"] for taxonomy in document["taxonomies"]}
+    assert "urn:polku:taxonomy:regions" in uris
+    service = document["services"][0]
+    region = [a for a in service["attributes"] if a["link_type"] == "region"]
+    assert len(region) == 1
+    assert region[0]["taxonomy_term"]["taxonomy"]["uri"] == "urn:polku:taxonomy:regions"
+
+
+# --- Data package -----------------------------------------------------------------------
+
+
+def test_datapackage_resources_match_the_hsds_tables(
+    db_session: Session, catalogue: CatalogueResources, tmp_path: Path
+) -> None:
+    out = tmp_path / "package"
+    write_hsds_datapackage(db_session, out, BASE_URL, catalogue=catalogue)
+    descriptor = json.loads((out / "datapackage.json").read_text())
+    assert {resource["name"] for resource in descriptor["resources"]} == set(TABLES)
+    for resource in descriptor["resources"]:
+        schema = json.loads((SCHEMA_DIR / f"{resource['name']}.json").read_text())
+        scalar = [
+            name
+            for name, field in schema["properties"].items()
+            if field.get("type") not in ("array", None)
+        ]
+        fields = [field["name"] for field in resource["schema"]["fields"]]
+        assert resource["path"] == schema["path"]
+        assert fields == scalar, resource["name"]
+        with (out / resource["path"]).open(encoding="utf-8", newline="") as file:
+            rows = list(csv.reader(file))
+        assert rows[0] == fields
+        assert all(len(row) == len(fields) for row in rows)
+    services = (out / "services.csv").read_text(encoding="utf-8").splitlines()
+    assert len(services) == 1 + 83
+
+
+def test_round_trip_through_json_gives_the_same_records(
+    document: Json, db_session: Session, known: KnownCodes, regions: dict[str, str], tmp_path: Path
+) -> None:
+    path = tmp_path / "hsds.json"
+    path.write_text(json.dumps(document, ensure_ascii=False))
+    assert_round_trip(
+        parse_hsds([path], municipality_regions=regions, known_codes=known), db_session
+    )
+
+
+def test_round_trip_through_list_of_services(
+    document: Json, db_session: Session, known: KnownCodes, regions: dict[str, str], tmp_path: Path
+) -> None:
+    organizations = {org["id"]: org for org in document["organizations"]}
+    services = [
+        {**service, "organization": organizations[service["organization_id"]]}
+        for service in document["services"]
+    ]
+    path = tmp_path / "services.json"
+    path.write_text(json.dumps(services))
+    assert_round_trip(
+        parse_hsds([path], municipality_regions=regions, known_codes=known), db_session
+    )
+
+
+@pytest.mark.parametrize("name", ["package", "package.zip"])
+def test_round_trip_through_datapackage_gives_the_same_records(
+    name: str,
+    db_session: Session,
+    catalogue: CatalogueResources,
+    known: KnownCodes,
+    regions: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / name
+    write_hsds_datapackage(db_session, out, BASE_URL, catalogue=catalogue)
+    assert_round_trip(
+        parse_hsds([out], municipality_regions=regions, known_codes=known), db_session
+    )
+
+
+# --- Import problems --------------------------------------------------------------------
+
+
+def minimal_service(**changes: Any) -> Json:
+    service: Json = {
+        "id": "s1",
+        "name": "Työpaja",
+        "status": "active",
+        "organization": {"id": "o1", "name": "Yhdistys ry", "description": ""},
+        "service_at_locations": [
+            {
+                "id": "sal1",
+                "location": {
+                    "id": "l1",
+                    "location_type": "physical",
+                    "addresss": [
+                        {"id": "a1", "address_1": "Katu 1", "city": "Kotka",
+                         "postal_code": "48100", "region": "Kymenlaakson hyvinvointialue",
+                         "state_province": "", "country": "FI", "address_type": "physical"}
+                    ],
+                },
+            }
+        ],
+    }  # fmt: skip
+    service.update(changes)
+    return service
+
+
+def parse_json(tmp_path: Path, content: object, known: KnownCodes, regions: dict[str, str]) -> Any:
+    path = tmp_path / "input.json"
+    path.write_text(content if isinstance(content, str) else json.dumps(content))
+    return parse_hsds([path], municipality_regions=regions, known_codes=known)
+
+
+def test_foreign_service_takes_its_region_from_an_exact_region_name(
+    tmp_path: Path, known: KnownCodes, regions: dict[str, str]
+) -> None:
+    parsed = parse_json(tmp_path, [minimal_service()], known, regions)
+    assert parsed.errors == []
+    [record] = parsed.records
+    assert (record.external_id, record.region_code, record.post_office) == (
+        "hsds:sal1",
+        "10",
+        "Kotka",
+    )
+    assert record.services == []  # a foreign service has no Polku codes, and none are guessed
+
+
+def test_region_is_never_guessed_from_a_city(
+    tmp_path: Path, known: KnownCodes, regions: dict[str, str]
+) -> None:
+    service = minimal_service()
+    service["service_at_locations"][0]["location"]["addresss"][0]["region"] = "Kymenlaakso"
+    parsed = parse_json(tmp_path, [service], known, regions)
+    assert parsed.records == []
+    assert [problem.where for problem in parsed.errors] == [
+        "input.json: [0].service_at_locations[0]"
+    ]
+    assert "no region" in parsed.errors[0].message
+
+
+@pytest.mark.parametrize(
+    ("content", "where", "message"),
+    [
+        ("{not json", "input.json line 1 column 2", "not valid JSON"),
+        ('"a string"', "input.json", "expected a list of services"),
+        ({"nothing": []}, "input.json", "no HSDS tables"),
+        ({"services": {"id": "s1"}}, "input.json: services", "expected a list"),
+        ([42], "input.json: [0]", "expected a service object"),
+        ([{"name": "x"}], "input.json: [0]", "has no id"),
+    ],
+)
+def test_broken_input_is_reported_with_file_and_position(
+    tmp_path: Path,
+    known: KnownCodes,
+    regions: dict[str, str],
+    content: object,
+    where: str,
+    message: str,
+) -> None:
+    parsed = parse_json(tmp_path, content, known, regions)
+    assert parsed.records == []
+    assert [problem.where for problem in parsed.errors] == [where]
+    assert message in parsed.errors[0].message
+
+
+def test_service_without_organization_or_with_unknown_location_is_an_error(
+    tmp_path: Path, known: KnownCodes, regions: dict[str, str]
+) -> None:
+    orphan = minimal_service(id="s2")
+    del orphan["organization"]
+    lost = minimal_service(id="s3", service_at_locations=[{"id": "sal3", "location_id": "nowhere"}])
+    parsed = parse_json(tmp_path, [orphan, lost], known, regions)
+    assert parsed.records == []
+    messages = " | ".join(str(problem) for problem in parsed.errors)
+    assert "organization is missing" in messages
+    assert "unknown location 'nowhere'" in messages
+
+
+def test_missing_file_and_missing_package_table_are_errors(
+    tmp_path: Path, known: KnownCodes, regions: dict[str, str]
+) -> None:
+    package = tmp_path / "package"
+    package.mkdir()
+    (package / "datapackage.json").write_text(
+        json.dumps({"resources": [{"name": "service", "path": "services.csv"}]})
+    )
+    parsed = parse_hsds(
+        [tmp_path / "absent.json", package], municipality_regions=regions, known_codes=known
+    )
+    assert [problem.where for problem in parsed.errors] == ["absent.json", "package"]
+    assert "services.csv" in parsed.errors[1].message
+
+
+# --- API --------------------------------------------------------------------------------
+
+
+def test_api_root_names_the_hsds_version(client: TestClient) -> None:
+    response = client.get("/hsds/")
+    assert response.status_code == 200
+    assert response.json()["version"] == "3.0"
+
+
+def test_services_are_paged_and_valid(client: TestClient) -> None:
+    first = client.get("/hsds/services", params={"per_page": 30}).json()
+    last = client.get("/hsds/services", params={"per_page": 30, "page": 3}).json()
+    assert (first["total_items"], first["total_pages"], first["size"]) == (83, 3, 30)
+    assert (first["first_page"], first["last_page"], len(first["contents"])) == (True, False, 30)
+    assert (last["last_page"], len(last["contents"])) == (True, 23)
+    for service in first["contents"]:
+        assert hsds_errors("service", service) == []
+    beyond = client.get("/hsds/services", params={"page": 99}).json()
+    assert (beyond["empty"], beyond["contents"]) == (True, [])
+
+
+def test_services_filter_by_region(client: TestClient) -> None:
+    page = client.get("/hsds/services", params={"region": "10", "per_page": 100}).json()
+    assert 0 < page["total_items"] < 83
+    for service in page["contents"]:
+        codes = [
+            a["taxonomy_term"]["code"] for a in service["attributes"] if a["link_type"] == "region"
+        ]
+        assert codes == ["10"]
+
+
+@pytest.mark.parametrize(
+    "params", [{"page": 0}, {"per_page": 0}, {"per_page": 101}, {"page": "x"}, {"region": "1"}]
+)
+def test_bad_page_parameters_are_422(client: TestClient, params: dict[str, object]) -> None:
+    response = client.get("/hsds/services", params=params)
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/json")
+
+
+def test_one_service_and_organization_by_id(client: TestClient) -> None:
+    listed = client.get("/hsds/services", params={"per_page": 1}).json()["contents"][0]
+    service = client.get(f"/hsds/services/{listed['id']}").json()
+    assert service["id"] == listed["id"]
+    assert hsds_errors("service", service) == []
+    assert service["organization"]["id"] == listed["organization_id"]
+    organization = client.get(f"/hsds/organizations/{listed['organization_id']}").json()
+    assert hsds_errors("organization", organization) == []
+
+
+@pytest.mark.parametrize("kind", ["services", "organizations"])
+def test_unknown_ids_are_404_json(client: TestClient, kind: str) -> None:
+    response = client.get(f"/hsds/{kind}/{uuid.uuid4()}")
+    assert response.status_code == 404
+    assert "detail" in response.json()
+
+
+@pytest.mark.parametrize(
+    ("path", "table"),
+    [("organizations", "organization"), ("taxonomies", "taxonomy"),
+     ("taxonomy_terms", "taxonomy_term")],
+)  # fmt: skip
+def test_other_lists_are_valid_pages(client: TestClient, path: str, table: str) -> None:
+    page = client.get(f"/hsds/{path}", params={"per_page": 100}).json()
+    assert page["total_items"] > 0
+    assert page["contents"]
+    for item in page["contents"]:
+        assert hsds_errors(table, item) == []
+
+
+def test_hsds_routes_are_in_the_openapi_schema(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/hsds/", "/hsds/services", "/hsds/services/{service_id}"} <= set(paths)
