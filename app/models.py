@@ -195,6 +195,8 @@ class ImportConflict(SQLModel, table=True):
     incoming_value: str | None = None
     detected_at: dt.datetime = Field(default_factory=lambda: dt.datetime.now(dt.UTC))
     status: str = Field(default="open", index=True, description="open, accepted or dismissed")
+    handled_by: int | None = Field(default=None, foreign_key="user.id")
+    handled_at: dt.datetime | None = None
 
 
 class ImportRun(SQLModel, table=True):

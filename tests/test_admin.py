@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+from pathlib import Path
+
 import pytest
 from bs4 import BeautifulSoup
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from app.models import ChangeLogEntry, Provider
+from app.catalogue.bundled import PROVIDERS_CSV, organiser_codes
+from app.catalogue.imports.csv_format import parse_csv_files
+from app.catalogue.imports.merge import merge_records
+from app.catalogue.mapping import load_mappings, load_vocabularies
+from app.catalogue.resources import SERVICE_CODES
+from app.geography import municipality_regions
+from app.models import ChangeLogEntry, ImportConflict, Provider
 from app.security import SESSION_COOKIE, SESSION_IDLE_S
 from tests.fixtures.admin import PASSWORD, csrf_of, post_form, sign_in
 from tests.fixtures.catalogue import provider_ids_by_record
@@ -113,7 +123,9 @@ def test_every_change_is_logged_with_who_and_before_after(
     assert response.status_code == 303
     admin_db.expire_all()
     entries = admin_db.exec(
-        select(ChangeLogEntry).where(ChangeLogEntry.provider_id == provider_id)
+        select(ChangeLogEntry).where(
+            ChangeLogEntry.provider_id == provider_id, ChangeLogEntry.action == "edit"
+        )
     ).all()
     changed = {(e.field, e.before, e.after) for e in entries}
     assert ("phone", None, "05 123 4567") in changed and (
@@ -338,3 +350,64 @@ def test_coordinator_adds_a_provider_in_their_own_region_only(
         select(ChangeLogEntry).where(ChangeLogEntry.provider_id == provider.id)
     ).all()
     assert [entry.action for entry in log] == ["create"]
+
+
+def test_an_import_conflict_is_shown_and_the_maintainer_decides(
+    signed_in: dict[str, TestClient], admin_db: Session, tmp_path: Path
+) -> None:
+    provider_id = provider_ids_by_record(admin_db)["P008"]
+    url = f"/admin/palveluntuottajat/{provider_id}"
+    client = signed_in["kymi"]
+    edited = edit_fields(client, url, phone="05 111 1111", email="paja@example.org")
+    assert post_form(client, url, edited).status_code == 303
+    # the bundled source says otherwise, and gives no date: the person's values win for now
+    with PROVIDERS_CSV.open(encoding="utf-8", newline="") as handle:
+        rows = [row for row in csv.DictReader(handle) if row["record_id"] == "P008"]
+    rows[0].update(phone="05 222 2222", email="toinen@example.org")
+    path = tmp_path / "p008.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    parsed = parse_csv_files(
+        [path], mappings=load_mappings(load_vocabularies(), set(SERVICE_CODES)),
+        municipality_regions=municipality_regions(session=admin_db),
+        regions=organiser_codes(admin_db),
+    )  # fmt: skip
+    report = merge_records(session=admin_db, parsed=parsed, today=dt.date.today())
+    admin_db.commit()
+    assert sorted(report.conflicts) == ["csv:P008: email", "csv:P008: phone"]
+    section = soup(client.get(url).text).select_one("#imports")
+    assert section is not None and "05 222 2222" in section.parent.get_text()  # type: ignore[union-attr]
+    conflicts = {c.field: c.id for c in admin_db.exec(select(ImportConflict)).all()}
+    conflict_url = f"{url}/tuonti/{conflicts['phone']}"
+    other_region = signed_in["pirha"]
+    denied = post_form(
+        other_region,
+        conflict_url,
+        [("csrf", csrf_of(other_region, "/admin")), ("decision", "accept")],
+    )
+    assert denied.status_code == 403
+    token = csrf_of(client, url)
+    assert (
+        post_form(client, conflict_url, [("csrf", token), ("decision", "accept")]).status_code
+        == 303
+    )
+    dismiss_url = f"{url}/tuonti/{conflicts['email']}"
+    assert (
+        post_form(client, dismiss_url, [("csrf", token), ("decision", "dismiss")]).status_code
+        == 303
+    )
+    admin_db.expire_all()
+    provider = admin_db.get(Provider, provider_id)
+    assert provider is not None
+    assert (provider.phone, provider.email) == ("05 222 2222", "paja@example.org")
+    assert soup(client.get(url).text).select_one("#imports") is None
+    # the dismissed value is not asked about again; the accepted one now matches
+    again = merge_records(session=admin_db, parsed=parsed, today=dt.date.today())
+    admin_db.commit()
+    assert again.conflicts == []
+    assert (
+        post_form(client, conflict_url, [("csrf", token), ("decision", "accept")]).status_code
+        == 404
+    )

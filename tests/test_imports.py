@@ -448,3 +448,19 @@ def test_ptv_input_with_errors_is_refused_by_the_command(cli_site: Path) -> None
     assert result.returncode == 1
     assert "invalid.json" in result.stdout and "Nothing was written" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_an_hsds_export_imports_back_without_changes(cli_site: Path, tmp_path: Path) -> None:
+    for out, extra in (
+        (tmp_path / "polku.json", []),
+        (tmp_path / "polku.zip", ["--format", "datapackage"]),
+    ):
+        exported = run_cli(cli_site, "export", "hsds", str(out), *extra)
+        assert exported.returncode == 0, exported.stderr
+        assert out.stat().st_size > 10_000
+    dry = run_cli(cli_site, "import", "hsds", str(tmp_path / "polku.json"))
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    # every entry is found again by name and municipality; HSDS would take them over,
+    # and nothing else would change
+    assert "Result: 0 new," in dry.stdout, dry.stdout
+    assert "0 marked to verify, 0 conflicts" in dry.stdout

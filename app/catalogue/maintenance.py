@@ -14,6 +14,7 @@ from app.catalogue.mapping import Vocabularies
 from app.catalogue.providers import ProviderDetail, provider_details
 from app.models import (
     ChangeLogEntry,
+    ImportConflict,
     Municipality,
     Organization,
     Provider,
@@ -209,6 +210,55 @@ def change_log(*, session: Session, provider_id: int) -> list[tuple[ChangeLogEnt
         .order_by(col(ChangeLogEntry.at).desc(), col(ChangeLogEntry.id).desc())
     )
     return [(entry, username) for entry, username in session.exec(statement).all()]
+
+
+def open_conflicts(*, session: Session, provider_id: int) -> list[ImportConflict]:
+    """Values an import brought that differ from a person's later edit, oldest first."""
+    statement = (
+        select(ImportConflict)
+        .where(ImportConflict.provider_id == provider_id, ImportConflict.status == "open")
+        .order_by(col(ImportConflict.id))
+    )
+    return list(session.exec(statement).all())
+
+
+def providers_with_conflicts(*, session: Session, regions: set[str] | None) -> list[Provider]:
+    """Entries with open import conflicts, of the given regions (all when None)."""
+    statement = (
+        select(Provider)
+        .where(col(Provider.id).in_(select(ImportConflict.provider_id).where(
+            ImportConflict.status == "open")))
+        .order_by(col(Provider.name))
+    )  # fmt: skip
+    if regions is not None:
+        statement = statement.where(col(Provider.region_code).in_(regions))
+    return list(session.exec(statement).all())
+
+
+def resolve_conflict(
+    *, session: Session, detail: ProviderDetail, conflict: ImportConflict, user: User,
+    accept: bool,
+) -> None:  # fmt: skip
+    """Take the imported value (an edit like any other) or keep the person's value."""
+    conflict.status = "accepted" if accept else "dismissed"
+    conflict.handled_by = user.id
+    conflict.handled_at = dt.datetime.now(dt.UTC)
+    session.add(conflict)
+    if accept:
+        provider, name, incoming = detail.provider, conflict.field, conflict.incoming_value
+        if name in CODE_FIELDS:
+            table = CODE_FIELDS[name]
+            codes = incoming.split("; ") if incoming else []
+            session.exec(delete(table).where(table.provider_id == detail.id))  # type: ignore[attr-defined]
+            session.add_all(table(provider_id=detail.id, code=code) for code in codes)
+            before: object = sorted(getattr(detail, name))
+        else:
+            before = getattr(provider, name)
+            setattr(provider, name, incoming)
+        _log(session, provider, user, "edit", name, before, incoming)
+        provider.updated_at = dt.datetime.now(dt.UTC)
+        session.add(provider)
+    session.commit()
 
 
 def region_municipalities(*, session: Session, region_code: str) -> list[Municipality]:

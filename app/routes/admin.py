@@ -13,7 +13,7 @@ from app.catalogue import maintenance, submissions
 from app.catalogue.providers import ProviderDetail, get_provider
 from app.catalogue.resources import SERVICE_CODES
 from app.deps import CatalogueDep, SessionDep
-from app.models import Submission, User
+from app.models import ImportConflict, Submission, User
 from app.security import SESSION_ABSOLUTE_S, SESSION_COOKIE, AdminSession, SessionSigner
 from app.templating import render
 
@@ -177,8 +177,9 @@ def read_admin_home(request: Request, user: UserDep, session: SessionDep) -> Res
     today = dt.date.today()
     review = maintenance.review_list(session=session, regions=regions, today=today)
     queued = len(submissions.open_queue(session=session, user=user))
+    conflicted = maintenance.providers_with_conflicts(session=session, regions=regions)
     context = {"user": user, "review": review, "today": today, "queued": queued,
-               "is_stale": maintenance.is_stale}  # fmt: skip
+               "conflicted": conflicted, "is_stale": maintenance.is_stale}  # fmt: skip
     return _page(request, "admin/index.html", context)
 
 
@@ -228,6 +229,7 @@ def _edit_page(
         "code_options": _code_options(catalogue),
         "municipalities": maintenance.region_municipalities(session=session, region_code=region),
         "log": maintenance.change_log(session=session, provider_id=detail.id),
+        "conflicts": maintenance.open_conflicts(session=session, provider_id=detail.id),
         "saved": request.query_params.get("tallennettu") == "1",
     }
     return _page(request, "admin/provider.html", context, status)
@@ -361,6 +363,28 @@ def submit_status(
     maintenance.set_closed(session=session, provider=detail.provider, user=user, closed=closed)
     request.app.state.reindexer.request()
     return _redirect(_local(request, "admin_provider", provider_id=provider_id))
+
+
+@router.post(
+    "/palveluntuottajat/{provider_id}/tuonti/{conflict_id}", name="admin_provider_conflict"
+)
+def submit_conflict(
+    request: Request, provider_id: int, conflict_id: int, user: UserDep, session: SessionDep,
+    form: FormDep,
+) -> Response:  # fmt: skip
+    """Take an imported value that differs from a person's edit, or keep the current one."""
+    detail = _editable(session, user, provider_id)
+    _require_csrf(request, form)
+    conflict = session.get(ImportConflict, conflict_id)
+    if conflict is None or conflict.provider_id != provider_id or conflict.status != "open":
+        raise HTTPException(status_code=404)
+    accept = (form.get("decision") or [""])[0] == "accept"
+    maintenance.resolve_conflict(
+        session=session, detail=detail, conflict=conflict, user=user, accept=accept
+    )
+    if accept:
+        request.app.state.reindexer.request()
+    return _redirect(_local(request, "admin_provider", provider_id=provider_id) + "#imports")
 
 
 @router.get("/ilmoitukset", name="admin_queue")

@@ -92,6 +92,7 @@ class _Merger:
         self.source = source
         self.today = today
         self.report = MergeReport(source)
+        self.taken_over: set[str] = set()
         self.now = dt.datetime.now(dt.UTC)
 
     # --- finding -------------------------------------------------------------------
@@ -125,6 +126,7 @@ class _Merger:
         self.session.add(ProviderAlias(external_id=provider.external_id, provider_id=_id(provider)))
         self._log(provider, "import", "external_id", provider.external_id, external_id)
         provider.external_id = external_id
+        self.taken_over.add(external_id)
 
     # --- writing -------------------------------------------------------------------
     def _log(
@@ -220,7 +222,8 @@ class _Merger:
                 ImportConflict.field == name,
                 ImportConflict.source == self.source,
                 ImportConflict.incoming_value == incoming_text,
-                ImportConflict.status == "open",
+                # a maintainer who dismissed this value once is not asked again
+                col(ImportConflict.status).in_(("open", "dismissed")),
             )
         ).first()
         if open_same is None:
@@ -238,7 +241,7 @@ class _Merger:
 
     def update(self, provider: Provider, record: ProviderRecord) -> None:
         owner = _source_of(provider.external_id) == self.source
-        changed = False
+        changed = record.external_id in self.taken_over
         organization = self._organization(record)
         wanted: dict[str, object] = {name: getattr(record, name) for name in PROVIDER_TEXT_FIELDS}
         wanted["organization_id"] = organization.id

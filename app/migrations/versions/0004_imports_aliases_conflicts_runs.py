@@ -45,6 +45,9 @@ def upgrade() -> None:
     sa.Column('incoming_value', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('detected_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('handled_by', sa.Integer(), nullable=True),
+    sa.Column('handled_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['handled_by'], ['user.id'], ),
     sa.ForeignKeyConstraint(['provider_id'], ['provider.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
