@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import io
 import json
 import uuid
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +20,7 @@ from referencing.jsonschema import DRAFT202012
 from sqlmodel import Session, col, select
 
 from app.catalogue.hsds import export_hsds_json, hsds_id, write_hsds_datapackage
+from app.catalogue.hsds_api import HsdsCache, catalogue_state
 from app.catalogue.hsds_tables import TABLES
 from app.catalogue.imports.hsds import (
     KnownCodes,
@@ -26,7 +30,9 @@ from app.catalogue.imports.hsds import (
 from app.catalogue.imports.records import PROVIDER_TEXT_FIELDS, ParsedSource, ProviderRecord
 from app.catalogue.providers import ProviderDetail, provider_details
 from app.catalogue.resources import CatalogueResources
+from app.config import Settings
 from app.geography import municipality_regions
+from app.main import create_app
 from app.models import Provider
 
 SCHEMA_DIR = Path(__file__).parent / "hsds" / "schema"
@@ -427,3 +433,228 @@ def test_other_lists_are_valid_pages(client: TestClient, path: str, table: str) 
 def test_hsds_routes_are_in_the_openapi_schema(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/hsds/", "/hsds/services", "/hsds/services/{service_id}"} <= set(paths)
+
+
+def all_pages(client: TestClient, path: str, per_page: int, **params: object) -> list[Json]:
+    """Every page of a list, fetched one after another until HSDS says it is the last."""
+    pages = [client.get(path, params={**params, "per_page": per_page}).json()]
+    while not pages[-1]["last_page"]:
+        next_number = pages[-1]["page_number"] + 1
+        pages.append(
+            client.get(path, params={**params, "per_page": per_page, "page": next_number}).json()
+        )
+    return pages
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [("/hsds/services", {}), ("/hsds/service_at_locations", {}), ("/hsds/organizations", {}),
+     ("/hsds/services", {"search": "työ"}), ("/hsds/organizations", {"search": "työ"})],
+)  # fmt: skip
+def test_pages_put_together_are_the_whole_list_once(
+    client: TestClient, path: str, params: dict[str, object]
+) -> None:
+    whole = client.get(path, params={**params, "per_page": 100}).json()
+    pages = all_pages(client, path, 7, **params)
+    assert len(pages) == -(-whole["total_items"] // 7) == pages[0]["total_pages"]
+    assert [page["page_number"] for page in pages] == list(range(1, len(pages) + 1))
+    assert all(page["total_items"] == whole["total_items"] for page in pages)
+    assert [p["first_page"] for p in pages] == [True] + [False] * (len(pages) - 1)
+    assert all(len(page["contents"]) == 7 for page in pages[:-1])
+    ids = [item["id"] for page in pages for item in page["contents"]]
+    assert ids == [item["id"] for item in whole["contents"]]
+    assert len(set(ids)) == len(ids) == whole["total_items"] > 0
+
+
+def test_service_at_locations_are_valid_with_service_and_location_nested(
+    client: TestClient,
+) -> None:
+    page = client.get("/hsds/service_at_locations", params={"per_page": 100}).json()
+    assert page["total_items"] == 83
+    for sal in page["contents"]:
+        assert hsds_errors("service_at_location", sal) == []
+        assert hsds_errors("service", sal["service"]) == []
+        assert hsds_errors("organization", sal["service"]["organization"]) == []
+        assert sal["service"]["id"] == sal["service_id"]
+        assert sal["location"]["id"] == sal["location_id"]
+        # a list shows one-to-one fields only; the lists come with the single object
+        assert not any(isinstance(v, list) for v in (*sal.values(), *sal["service"].values()))
+
+
+def test_one_service_at_location_is_fully_nested(client: TestClient, document: Json) -> None:
+    expected = next(
+        s
+        for s in document["services"]
+        if s.get("phones") and s["service_at_locations"][0]["location"].get("addresss")
+    )
+    expected_sal = expected["service_at_locations"][0]
+    sal = client.get(f"/hsds/service_at_locations/{expected_sal['id']}").json()
+    assert hsds_errors("service_at_location", sal) == []
+    assert hsds_errors("service", sal["service"]) == []
+    assert sal["location"] == expected_sal["location"]
+    assert sal["service"]["phones"] == expected["phones"]
+    assert sal["service"]["attributes"] == expected["attributes"]
+    assert sal["service"]["organization"]["id"] == expected["organization_id"]
+    assert "service_at_locations" not in sal["service"]
+
+
+@pytest.mark.parametrize("path", ["/hsds/services", "/hsds/service_at_locations"])
+def test_search_understands_inflected_finnish(client: TestClient, path: str) -> None:
+    page = client.get(path, params={"search": "kierrätyksessä", "per_page": 100}).json()
+    names = [item.get("name") or item["service"]["name"] for item in page["contents"]]
+    assert any("Sotek Porvoo" in name for name in names)
+    assert 0 < page["total_items"] < 83
+    assert page["total_items"] == len(names)
+
+
+def test_search_includes_closed_providers_and_combines_with_region(
+    client: TestClient, db_session: Session
+) -> None:
+    closed = db_session.exec(select(Provider).where(Provider.status == "closed")).first()
+    assert closed is not None
+    page = client.get(
+        "/hsds/services",
+        params={"search": closed.name, "region": closed.region_code, "per_page": 100},
+    ).json()
+    found = {service["id"]: service for service in page["contents"]}
+    assert found[hsds_id("service", closed.external_id)]["status"] == "inactive"
+    other_region = "01" if closed.region_code != "01" else "02"
+    elsewhere = client.get("/hsds/services", params={"search": closed.name, "region": other_region})
+    assert hsds_id("service", closed.external_id) not in {
+        s["id"] for s in elsewhere.json()["contents"]
+    }
+
+
+def test_organizations_search_finds_those_running_a_matching_provider(
+    client: TestClient,
+) -> None:
+    services = client.get("/hsds/services", params={"search": "kierrätyksessä"}).json()
+    organizations = client.get("/hsds/organizations", params={"search": "kierrätyksessä"}).json()
+    expected = {service["organization_id"] for service in services["contents"]}
+    assert {org["id"] for org in organizations["contents"]} == expected
+    assert organizations["total_items"] == len(expected)
+
+
+@pytest.mark.parametrize("search", ["", "   ", "?!*"])
+def test_search_without_words_lists_everything(client: TestClient, search: str) -> None:
+    page = client.get("/hsds/services", params={"search": search, "per_page": 1}).json()
+    assert page["total_items"] == 83
+
+
+@pytest.mark.parametrize("search", ["", "työ"])
+@pytest.mark.parametrize("path", ["/hsds/services", "/hsds/service_at_locations"])
+def test_organization_id_narrows_to_its_services(
+    client: TestClient, document: Json, path: str, search: str
+) -> None:
+    counts: dict[str, int] = {}
+    for service in document["services"]:
+        counts[service["organization_id"]] = counts.get(service["organization_id"], 0) + 1
+    organization = max(counts, key=counts.__getitem__)
+    params = {"organization_id": organization, "per_page": 100, "search": search}
+    page = client.get(path, params=params).json()
+    owners = {item.get("organization_id") or item["service"]["organization_id"]
+              for item in page["contents"]}  # fmt: skip
+    assert owners == {organization}
+    assert page["total_items"] <= counts[organization]
+    if not search:
+        assert page["total_items"] == counts[organization] > 1
+
+
+@pytest.mark.parametrize("organization_id", ["0b5e4f2a-1c3d-4e5f-8a9b-0c1d2e3f4a5b", "not-a-uuid"])
+def test_unknown_organization_id_gives_an_empty_list(
+    client: TestClient, organization_id: str
+) -> None:
+    page = client.get("/hsds/services", params={"organization_id": organization_id}).json()
+    assert (page["total_items"], page["empty"], page["contents"]) == (0, True, [])
+
+
+@pytest.mark.parametrize("kind", ["services", "service_at_locations", "organizations"])
+@pytest.mark.parametrize("bad_id", ["not-a-uuid", "0", "ä" * 300, "%00", "{id}"])
+def test_malformed_ids_are_404_json(client: TestClient, kind: str, bad_id: str) -> None:
+    response = client.get(f"/hsds/{kind}/{bad_id}")
+    assert response.status_code == 404
+    assert "detail" in response.json()
+
+
+def test_ids_of_one_kind_are_not_found_as_another(client: TestClient, document: Json) -> None:
+    service = document["services"][0]
+    assert client.get(f"/hsds/services/{service['id'].upper()}").status_code == 200
+    assert client.get(f"/hsds/service_at_locations/{service['id']}").status_code == 404
+    sal_id = service["service_at_locations"][0]["id"]
+    assert client.get(f"/hsds/services/{sal_id}").status_code == 404
+
+
+def test_search_needs_the_index_but_lists_do_not(site_settings: Settings, tmp_path: Path) -> None:
+    settings = site_settings.model_copy(update={"index_dir": tmp_path / "missing"})
+    with TestClient(create_app(settings)) as client:
+        searched = client.get("/hsds/services", params={"search": "työ"})
+        listed = client.get("/hsds/services")
+    assert searched.status_code == 503
+    assert searched.json()["detail"]
+    assert listed.status_code == 200
+
+
+# --- Downloads --------------------------------------------------------------------------
+
+
+def test_datapackage_download_is_the_cli_export(
+    client: TestClient, db_session: Session, catalogue: CatalogueResources, tmp_path: Path
+) -> None:
+    response = client.get("/hsds/datapackage.zip")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/zip"
+    assert response.headers["content-disposition"].startswith("attachment;")
+    out = tmp_path / "cli.zip"
+    write_hsds_datapackage(db_session, out, BASE_URL, catalogue=catalogue)
+    assert response.content == out.read_bytes()
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        assert {"datapackage.json", "services.csv"} <= set(archive.namelist())
+
+
+def test_json_download_is_the_export(client: TestClient, document: Json) -> None:
+    response = client.get("/hsds/export.json")
+    assert response.status_code == 200
+    assert response.headers["content-disposition"].startswith("attachment;")
+    assert response.json() == document
+
+
+@pytest.mark.parametrize("path", ["/hsds/datapackage.zip", "/hsds/export.json"])
+def test_download_is_304_when_the_client_has_it(client: TestClient, path: str) -> None:
+    etag = client.get(path).headers["etag"]
+    for header in (etag, f"W/{etag}", f'"other", {etag}', "*"):
+        response = client.get(path, headers={"If-None-Match": header})
+        assert (response.status_code, response.content) == (304, b""), header
+        assert response.headers["etag"] == etag
+    assert client.get(path, headers={"If-None-Match": '"other"'}).status_code == 200
+
+
+def test_cache_is_rebuilt_when_a_provider_changes(db_session: Session) -> None:
+    cache = HsdsCache()
+    builds: list[int] = []
+
+    def build() -> int:
+        builds.append(1)
+        return len(builds)
+
+    assert cache.get(db_session, "value", build) == 1
+    assert cache.get(db_session, "value", build) == 1, "unchanged catalogue: no rebuild"
+    provider = db_session.exec(select(Provider)).first()
+    assert provider is not None
+    provider.updated_at = dt.datetime(2099, 1, 1, tzinfo=dt.UTC)
+    db_session.add(provider)
+    db_session.flush()
+    assert catalogue_state(db_session)[2] is not None
+    assert cache.get(db_session, "value", build) == 2
+
+
+def test_new_hsds_routes_are_in_the_openapi_schema(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in (
+        "/hsds/service_at_locations", "/hsds/service_at_locations/{service_at_location_id}",
+        "/hsds/datapackage.zip", "/hsds/export.json",
+    ):  # fmt: skip
+        assert "get" in paths[path], path
+    parameters = {p["name"] for p in paths["/hsds/services"]["get"]["parameters"]}
+    assert {"search", "page", "per_page", "region", "organization_id"} <= parameters
+    assert "application/zip" in paths["/hsds/datapackage.zip"]["get"]["responses"]["200"]["content"]
+    assert "404" in paths["/hsds/service_at_locations/{service_at_location_id}"]["get"]["responses"]

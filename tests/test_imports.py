@@ -464,3 +464,29 @@ def test_an_hsds_export_imports_back_without_changes(cli_site: Path, tmp_path: P
     # and nothing else would change
     assert "Result: 0 new," in dry.stdout, dry.stdout
     assert "0 marked to verify, 0 conflicts" in dry.stdout
+
+
+def test_a_10000_entry_file_is_imported_and_reimported_without_changes(
+    session: Session, resources: CatalogueResources, tmp_path: Path
+) -> None:
+    municipalities = ["179", "285", "091", "837", "853"]  # Jyväskylä Kotka Helsinki Tampere Turku
+    rows = [
+        {
+            **ROW,
+            "record_id": f"S{number:05d}",
+            "name": f"Testiyhdistys {number % 50}",
+            "unit_name": f"Testipaja {number}",
+            "municipality_code": municipalities[number % len(municipalities)],
+            "workshop_types": "puutyöt" if number % 2 else "kahvila",
+        }
+        for number in range(10_000)
+    ]
+    path = write_csv(tmp_path / "big.csv", *rows)
+    parsed = parse(session, resources, path)
+    assert not parsed.errors and len(parsed.records) == 10_000
+    first = merge(session, parsed)
+    assert len(first.created) == 10_000
+    assert count(session, Provider) == 10_000 and count(session, Organization) == 50
+    session.expunge_all()
+    second = merge(session, parse(session, resources, path))
+    assert (second.created, second.updated, second.unchanged) == ([], [], 10_000)

@@ -1,21 +1,21 @@
-"""Open Referral HSDS 3.0: the catalogue as HSDS objects, API pages and a tabular data package.
+"""Open Referral HSDS 3.0: the catalogue as HSDS objects, as JSON and as a tabular data package.
 
 Each Polku provider becomes one HSDS service with one service_at_location and its location.
 Polku's own codes travel as HSDS attributes whose taxonomy terms belong to Polku taxonomies
 (`urn:polku:taxonomy:<key>`), so that `app.catalogue.imports.hsds` can read them back.
-docs/hsds.md has the full mapping.
+The API's pages and downloads are in `app.catalogue.hsds_api`; docs/hsds.md has the full mapping.
 """
 
 from __future__ import annotations
 
-import math
+import io
 import uuid
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from app.catalogue.hsds_tables import datapackage_files
 from app.catalogue.providers import ProviderDetail, provider_details
@@ -27,6 +27,7 @@ HSDS_VERSION = "3.0"
 POLKU_NAMESPACE = uuid.UUID("5b0f3c9e-8a4d-4f61-9c1e-2d7a6b8e4f10")
 TAXONOMY_URN = "urn:polku:taxonomy:"
 COUNTRY = "FI"
+ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)  # the earliest a zip entry can have
 
 Json = dict[str, Any]
 
@@ -100,9 +101,14 @@ CODE_TAXONOMIES = {
 }
 
 
-def hsds_id(*parts: str) -> str:
+def hsds_uuid(*parts: str) -> uuid.UUID:
     """A deterministic HSDS id: the same entry gets the same id in every export."""
-    return str(uuid.uuid5(POLKU_NAMESPACE, "/".join(parts)))
+    return uuid.uuid5(POLKU_NAMESPACE, "/".join(parts))
+
+
+def hsds_id(*parts: str) -> str:
+    """`hsds_uuid` as HSDS writes ids: text."""
+    return str(hsds_uuid(*parts))
 
 
 def _clean(values: Json) -> Json:
@@ -307,6 +313,43 @@ def location_object(detail: ProviderDetail) -> Json:
     )
 
 
+def service_with_organization(detail: ProviderDetail, *, terms: PolkuTerms, base_url: str) -> Json:
+    """A service with everything nested, its organization included (the API's `/services/{id}`)."""
+    service = service_object(detail, terms=terms, base_url=base_url)
+    return {**service, "organization": organization_object(detail.organization)}
+
+
+def _one_to_one(values: Json) -> Json:
+    return {key: value for key, value in values.items() if not isinstance(value, list | dict)}
+
+
+def service_at_location_summary(
+    detail: ProviderDetail, *, terms: PolkuTerms, base_url: str
+) -> Json:
+    """A service_at_location as HSDS lists them: one-to-one fields only, with the location and
+    the service (and its organization) nested without their lists."""
+    service = service_object(detail, terms=terms, base_url=base_url)
+    sal = service["service_at_locations"][0]
+    return {
+        **_one_to_one(sal),
+        "location": _one_to_one(sal["location"]),
+        "service": {
+            **_one_to_one(service),
+            "organization": organization_object(detail.organization),
+        },
+    }
+
+
+def service_at_location_full(detail: ProviderDetail, *, terms: PolkuTerms, base_url: str) -> Json:
+    """A service_at_location with its location, service and organization fully nested.
+
+    The nested service leaves out its own `service_at_locations`: that is this object.
+    """
+    service = service_with_organization(detail, terms=terms, base_url=base_url)
+    sal = service["service_at_locations"][0]
+    return {**sal, "service": _without(service, "service_at_locations")}
+
+
 # --- The whole catalogue ---------------------------------------------------------------
 
 
@@ -346,6 +389,25 @@ def export_hsds_json(
     }
 
 
+def datapackage_zip(
+    session: Session, base_url: str, *, catalogue: CatalogueResources | None = None
+) -> bytes:
+    """The tabular data package as the bytes of a zip file.
+
+    Every entry gets the same fixed timestamp, so the same catalogue always gives the same
+    bytes: the API's ETag (a hash of them) then agrees between processes and restarts.
+    """
+    document = export_hsds_json(session, base_url, catalogue=catalogue)
+    files = datapackage_files(document, base_url=base_url, hsds_version=HSDS_VERSION)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in files.items():
+            entry = zipfile.ZipInfo(name, date_time=ZIP_TIMESTAMP)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(entry, text)
+    return buffer.getvalue()
+
+
 def write_hsds_datapackage(
     session: Session,
     out_path: Path,
@@ -354,110 +416,11 @@ def write_hsds_datapackage(
     catalogue: CatalogueResources | None = None,
 ) -> None:
     """Write the catalogue as an HSDS tabular data package: a directory, or a `.zip` file."""
+    if out_path.suffix == ".zip":
+        out_path.write_bytes(datapackage_zip(session, base_url, catalogue=catalogue))
+        return
     document = export_hsds_json(session, base_url, catalogue=catalogue)
     files = datapackage_files(document, base_url=base_url, hsds_version=HSDS_VERSION)
-    if out_path.suffix == ".zip":
-        with zipfile.ZipFile(out_path, "w", zipfile.ZIP_DEFLATED) as archive:
-            for name, text in files.items():
-                archive.writestr(name, text)
-        return
     out_path.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
         (out_path / name).write_text(text, encoding="utf-8")
-
-
-# --- API pages (the shape of HSDS's openapi.json) --------------------------------------
-
-
-def hsds_page(contents: list[Json], *, total_items: int, page_number: int, size: int) -> Json:
-    """One page of a list endpoint; `size` is the page size asked for."""
-    total_pages = max(1, math.ceil(total_items / size))
-    return {
-        "total_items": total_items,
-        "total_pages": total_pages,
-        "page_number": page_number,
-        "size": size,
-        "first_page": page_number == 1,
-        "last_page": page_number >= total_pages,
-        "empty": not contents,
-        "contents": contents,
-    }
-
-
-def _slice(items: list[Json], page: int, per_page: int) -> Json:
-    start = (page - 1) * per_page
-    return hsds_page(
-        items[start : start + per_page], total_items=len(items), page_number=page, size=per_page
-    )
-
-
-def service_page(
-    *,
-    session: Session,
-    catalogue: CatalogueResources,
-    base_url: str,
-    page: int,
-    per_page: int,
-    region_code: str | None = None,
-) -> Json:
-    """Services by name, closed ones included (status inactive), optionally of one region."""
-    conditions = [Provider.region_code == region_code] if region_code else []
-    total = session.exec(select(func.count()).select_from(Provider).where(*conditions)).one()
-    ids = session.exec(
-        select(Provider.id)
-        .where(*conditions)
-        .order_by(col(Provider.name), col(Provider.id))
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-    ).all()
-    details = provider_details(session=session, provider_ids=[pk for pk in ids if pk is not None])
-    terms = PolkuTerms(session=session, catalogue=catalogue)
-    contents = [service_object(detail, terms=terms, base_url=base_url) for detail in details]
-    return hsds_page(contents, total_items=total, page_number=page, size=per_page)
-
-
-def get_service(
-    *, session: Session, catalogue: CatalogueResources, base_url: str, service_id: str
-) -> Json | None:
-    """One service with its organization nested, or None for an unknown id."""
-    # ids are hashes of the external id, so look the provider up by hashing every external id
-    rows = session.exec(select(Provider.external_id, Provider.id)).all()
-    found = [
-        pk for external, pk in rows if pk is not None and hsds_id("service", external) == service_id
-    ]
-    details = provider_details(session=session, provider_ids=found)
-    if not details:
-        return None
-    terms = PolkuTerms(session=session, catalogue=catalogue)
-    service = service_object(details[0], terms=terms, base_url=base_url)
-    return {**service, "organization": organization_object(details[0].organization)}
-
-
-def _organizations(session: Session) -> list[Organization]:
-    return list(session.exec(select(Organization).order_by(col(Organization.name))).all())
-
-
-def organization_page(*, session: Session, page: int, per_page: int) -> Json:
-    """Organizations by name."""
-    objects = [organization_object(org) for org in _organizations(session)]
-    return _slice(objects, page, per_page)
-
-
-def get_organization(*, session: Session, organization_id_: str) -> Json | None:
-    """One organization, or None for an unknown id."""
-    for organization in _organizations(session):
-        if organization_id(organization) == organization_id_:
-            return organization_object(organization)
-    return None
-
-
-def taxonomy_page(*, page: int, per_page: int) -> Json:
-    """Polku's taxonomies."""
-    return _slice([taxonomy_object(t) for t in TAXONOMIES.values()], page, per_page)
-
-
-def taxonomy_term_page(
-    *, session: Session, catalogue: CatalogueResources, page: int, per_page: int
-) -> Json:
-    """The terms of every Polku taxonomy."""
-    return _slice(PolkuTerms(session=session, catalogue=catalogue).all(), page, per_page)

@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import func
+from sqlalchemy import func, insert
 from sqlmodel import Session, col, delete, select
 
 from app.catalogue.imports.records import (
@@ -41,6 +41,7 @@ from app.models import (
 
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
 Progress = Callable[[int, int], None]
+CREATE_BATCH = 500  # new entries inserted together: one flush per batch, not per row
 
 
 @dataclass
@@ -78,6 +79,10 @@ def _text(value: object) -> str | None:
     return str(value)
 
 
+def _name_key(name: str, region: str, municipality: str | None) -> tuple[str, str, str | None]:
+    return (" ".join(name.split()).casefold(), region, municipality)
+
+
 def source_year(source_date: str | None) -> int | None:
     """The year a source is from; "ennen 2023" ("before 2023") gives none."""
     if not source_date or "ennen" in source_date:
@@ -87,36 +92,54 @@ def source_year(source_date: str | None) -> int | None:
 
 
 class _Merger:
-    def __init__(self, session: Session, source: str, today: dt.date) -> None:
+    def __init__(self, session: Session, source: str, today: dt.date, regions: set[str]) -> None:
         self.session = session
         self.source = source
         self.today = today
         self.report = MergeReport(source)
         self.taken_over: set[str] = set()
+        self.created: list[tuple[Provider, ProviderRecord]] = []
+        self.organizations: dict[str, Organization] = {}
         self.now = dt.datetime.now(dt.UTC)
+        self._load(regions)
 
     # --- finding -------------------------------------------------------------------
+    def _load(self, regions: set[str]) -> None:
+        """Read once what matching and comparing need: every entry's ids, and the entries
+        and codes of the regions imported. A 10 000-row import must not query per row."""
+        self.ids: dict[str, int] = {}
+        self.names: dict[tuple[str, str, str | None], list[int]] = {}
+        self.codes: dict[str, dict[int, list[str]]] = {n: {} for n in PROVIDER_CODE_FIELDS}
+        for pk, external_id in self.session.exec(select(Provider.id, Provider.external_id)):
+            assert pk is not None  # noqa: S101 – rows read from the table
+            self.ids[external_id] = pk
+        for alias in self.session.exec(select(ProviderAlias)):
+            self.ids[alias.external_id] = alias.provider_id
+        in_regions = col(Provider.region_code).in_(regions)
+        # kept in the session's identity map, so `session.get` below needs no query
+        self.providers = self.session.exec(select(Provider).where(in_regions)).all()
+        self.loaded = {_id(provider) for provider in self.providers}
+        for provider in sorted(self.providers, key=_id):
+            key = _name_key(provider.name, provider.region_code, provider.municipality_code)
+            self.names.setdefault(key, []).append(_id(provider))
+        for name in PROVIDER_CODE_FIELDS:
+            table = CODE_FIELDS[name]
+            rows = self.session.exec(
+                select(table.provider_id, table.code)  # type: ignore[attr-defined]
+                .join(Provider, col(Provider.id) == table.provider_id)  # type: ignore[attr-defined]
+                .where(in_regions)
+            )
+            for pk, code in rows:
+                self.codes[name].setdefault(pk, []).append(code)
+
     def find(self, record: ProviderRecord) -> Provider | None:
-        session = self.session
-        provider = session.exec(
-            select(Provider).where(Provider.external_id == record.external_id)
-        ).first()
-        if provider is not None:
-            return provider
-        alias = session.get(ProviderAlias, record.external_id)
-        if alias is not None:
-            return session.get(Provider, alias.provider_id)
-        statement = select(Provider).where(
-            func.lower(Provider.name) == record.name.strip().lower(),
-            Provider.region_code == record.region_code,
-        )
-        if record.municipality_code:
-            statement = statement.where(Provider.municipality_code == record.municipality_code)
-        else:
-            statement = statement.where(col(Provider.municipality_code).is_(None))
-        for provider in session.exec(statement.order_by(col(Provider.id))).all():
+        if record.external_id in self.ids:
+            return self.session.get(Provider, self.ids[record.external_id])
+        key = _name_key(record.name, record.region_code, record.municipality_code)
+        for pk in self.names.get(key, []):
+            provider = self.session.get(Provider, pk)
             # Two ids of one source with the same name are two units: never merge them.
-            if _source_of(provider.external_id) != self.source:
+            if provider is not None and _source_of(provider.external_id) != self.source:
                 self._take_over(provider, record.external_id)
                 return provider
         return None
@@ -127,6 +150,7 @@ class _Merger:
         self._log(provider, "import", "external_id", provider.external_id, external_id)
         provider.external_id = external_id
         self.taken_over.add(external_id)
+        self.ids[external_id] = _id(provider)
 
     # --- writing -------------------------------------------------------------------
     def _log(
@@ -146,9 +170,11 @@ class _Merger:
 
     def _organization(self, record: ProviderRecord) -> Organization:
         name = record.organization_name.strip()
-        organization = self.session.exec(
-            select(Organization).where(Organization.name == name)
-        ).first()
+        organization = self.organizations.get(name)
+        if organization is None:
+            organization = self.session.exec(
+                select(Organization).where(Organization.name == name)
+            ).first()
         if organization is None:
             organization = Organization(
                 name=name,
@@ -162,9 +188,11 @@ class _Merger:
                 organization.organisation_type = record.organisation_type
             if record.organization_website and not organization.website:
                 organization.website = record.organization_website
+        self.organizations[name] = organization
         return organization
 
     def create(self, record: ProviderRecord) -> None:
+        """Add a new entry; its codes and log entry follow in batches (`flush_created`)."""
         organization = self._organization(record)
         values = {name: getattr(record, name) for name in PROVIDER_TEXT_FIELDS}
         provider = Provider(
@@ -177,16 +205,44 @@ class _Merger:
             **values,
         )
         self.session.add(provider)
-        self.session.flush()
-        for name in PROVIDER_CODE_FIELDS:
-            self._set_codes(provider, name, getattr(record, name))
-        self._log(provider, "create", None, None, record.name)
+        self.created.append((provider, record))
         self.report.created.append(record.external_id)
+        if len(self.created) >= CREATE_BATCH:
+            self.flush_created()
+
+    def flush_created(self) -> None:
+        """Insert the new entries in one go, then their codes and change-log entries (as
+        plain rows: building an ORM object per code would triple the time of a big import)."""
+        if not self.created:
+            return
+        self.session.flush()
+        code_rows: dict[str, list[dict[str, object]]] = {n: [] for n in PROVIDER_CODE_FIELDS}
+        log_rows: list[dict[str, object]] = []
+        for provider, record in self.created:
+            pk = _id(provider)
+            for name in PROVIDER_CODE_FIELDS:
+                codes = dict.fromkeys(getattr(record, name))
+                code_rows[name].extend({"provider_id": pk, "code": code} for code in codes)
+            log_rows.append(
+                {"provider_id": pk, "user_id": None, "source": self.source, "at": self.now,
+                 "action": "create", "field": None, "before": None, "after": record.name}
+            )  # fmt: skip
+            self.ids[record.external_id] = pk
+            key = _name_key(record.name, record.region_code, record.municipality_code)
+            self.names.setdefault(key, []).append(pk)
+        for name, rows in code_rows.items():
+            if rows:
+                self.session.exec(insert(CODE_FIELDS[name]).values(rows))
+        self.session.exec(insert(ChangeLogEntry).values(log_rows))
+        self.created.clear()
 
     def _codes(self, provider: Provider, name: str) -> list[str]:
-        table = CODE_FIELDS[name]
-        rows = self.session.exec(select(table).where(table.provider_id == provider.id)).all()  # type: ignore[attr-defined]
-        return sorted(row.code for row in rows)  # type: ignore[attr-defined]
+        pk = _id(provider)
+        if pk not in self.loaded and pk not in self.codes[name]:
+            table = CODE_FIELDS[name]  # an entry of another region, found by its id
+            rows = self.session.exec(select(table).where(table.provider_id == pk)).all()  # type: ignore[attr-defined]
+            self.codes[name][pk] = [row.code for row in rows]  # type: ignore[attr-defined]
+        return sorted(self.codes[name].get(pk, []))
 
     def _set_codes(self, provider: Provider, name: str, codes: Sequence[str]) -> None:
         table = CODE_FIELDS[name]
@@ -194,6 +250,7 @@ class _Merger:
         self.session.add_all(
             table(provider_id=_id(provider), code=code) for code in dict.fromkeys(codes)
         )
+        self.codes[name][_id(provider)] = list(dict.fromkeys(codes))
 
     def _person_date(self, provider: Provider, name: str) -> dt.date | None:
         """When a person last stood behind this field: edited it, or checked the entry."""
@@ -317,7 +374,8 @@ def merge_records(
     """
     if parsed.errors:
         raise ValueError("records with errors cannot be merged")
-    merger = _Merger(session, parsed.source, today)
+    regions = {record.region_code for record in parsed.records}
+    merger = _Merger(session, parsed.source, today, regions)
     seen: set[str] = set()
     for number, record in enumerate(parsed.records, start=1):
         if record.external_id in seen:
@@ -328,11 +386,11 @@ def merge_records(
             merger.create(record)
         else:
             merger.update(provider, record)
-        session.flush()
         if progress:
             progress(number, len(parsed.records))
+    merger.flush_created()
     if full:
-        merger.mark_vanished(seen, {record.region_code for record in parsed.records})
+        merger.mark_vanished(seen, regions)
     report = merger.report
     session.add(
         ImportRun(

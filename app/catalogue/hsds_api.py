@@ -1,0 +1,351 @@
+"""The HSDS API's pages, id lookups and downloads, paged in the database or the search index.
+
+Only the objects of the requested page are ever built. HSDS ids are UUID 5 hashes (see
+`app.catalogue.hsds`), which cannot be turned back into a row, so `HsdsCache` keeps maps from
+id to primary key, and the built downloads, for as long as the catalogue does not change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
+
+from sqlmodel import Session, col, func, select
+
+from app.catalogue import hsds
+from app.catalogue.hsds import Json, PolkuTerms
+from app.catalogue.providers import ProviderDetail, provider_details
+from app.catalogue.resources import CatalogueResources
+from app.catalogue.search import ProviderQuery, ProviderSearch
+from app.models import Organization, Provider
+
+T = TypeVar("T")
+CatalogueState = tuple[object, ...]
+ALL_MATCHES = 10_000_000  # "no limit" for the search index: every match is wanted
+
+
+def catalogue_state(session: Session) -> CatalogueState:
+    """Changes whenever an export would: counts, newest ids and the newest provider edit.
+
+    Every change to a provider (codes included) sets its `updated_at`; organisations are only
+    added (a renamed organisation is a new row), so their count and newest id suffice.
+    """
+    providers = session.exec(
+        select(func.count(), func.max(Provider.id), func.max(Provider.updated_at))
+    ).one()
+    organizations = session.exec(select(func.count(), func.max(Organization.id))).one()
+    return (*providers, *organizations)
+
+
+@dataclass(frozen=True)
+class Download:
+    """A built download and its ETag (a hash of the bytes, so equal in every process)."""
+
+    content: bytes
+    etag: str
+
+    @classmethod
+    def of(cls, content: bytes) -> Download:
+        """Wrap bytes with their strong ETag."""
+        return cls(content, f'"{hashlib.sha256(content).hexdigest()[:32]}"')
+
+
+class HsdsCache:
+    """Values derived from the catalogue, built on first use and dropped when it changes.
+
+    One per app (an app has one database and one `base_url`). Each use asks the database for
+    `catalogue_state` (two aggregate queries); building happens under a lock, so a value is
+    built once even when many ask at once.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._state: CatalogueState | None = None
+        self._values: dict[str, object] = {}
+
+    def get(self, session: Session, name: str, build: Callable[[], T]) -> T:
+        """The value called `name` for the current catalogue, built by `build` when missing."""
+        state = catalogue_state(session)
+        with self._lock:
+            if state != self._state:
+                self._state, self._values = state, {}
+            if name not in self._values:
+                self._values[name] = build()
+            return cast(T, self._values[name])
+
+
+def _uuid_key(value: str) -> int | None:
+    """An id as a number (smaller in memory than the text); None when it is no UUID."""
+    try:
+        return uuid.UUID(value).int
+    except ValueError:
+        return None
+
+
+def _provider_keys(session: Session, kind: str) -> dict[int, int]:
+    rows = session.exec(select(Provider.external_id, Provider.id)).all()
+    return {hsds.hsds_uuid(kind, external).int: pk for external, pk in rows if pk is not None}
+
+
+def _organization_keys(session: Session) -> dict[int, int]:
+    rows = session.exec(select(Organization.name, Organization.id)).all()
+    return {hsds.hsds_uuid("organization", name).int: pk for name, pk in rows if pk is not None}
+
+
+def _provider_organizations(session: Session) -> dict[int, int]:
+    rows = session.exec(select(Provider.id, Provider.organization_id)).all()
+    return {pk: organization for pk, organization in rows if pk is not None}
+
+
+def provider_pk(*, session: Session, cache: HsdsCache, kind: str, hsds_id: str) -> int | None:
+    """The provider whose `service` or `service_at_location` has this HSDS id, if any."""
+    key = _uuid_key(hsds_id)
+    if key is None:
+        return None
+    keys = cache.get(session, f"{kind}_keys", lambda: _provider_keys(session, kind))
+    return keys.get(key)
+
+
+def organization_pk(*, session: Session, cache: HsdsCache, hsds_id: str) -> int | None:
+    """The organisation with this HSDS id, if any."""
+    key = _uuid_key(hsds_id)
+    if key is None:
+        return None
+    return cache.get(session, "organization_keys", lambda: _organization_keys(session)).get(key)
+
+
+# --- Pages ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TextSearch:
+    """A free-text search and the search index to run it in."""
+
+    text: str
+    search: ProviderSearch
+
+
+@dataclass(frozen=True)
+class ServiceFilter:
+    """What the service and service_at_location lists are narrowed to; None means everything."""
+
+    text_search: TextSearch | None = None
+    region_code: str | None = None
+    organization_pk: int | None = None
+
+
+def hsds_page(contents: list[Json], *, total_items: int, page_number: int, size: int) -> Json:
+    """One page of a list endpoint; `size` is the page size asked for."""
+    total_pages = max(1, -(-total_items // size))
+    return {
+        "total_items": total_items,
+        "total_pages": total_pages,
+        "page_number": page_number,
+        "size": size,
+        "first_page": page_number == 1,
+        "last_page": page_number >= total_pages,
+        "empty": not contents,
+        "contents": contents,
+    }
+
+
+def _index_query(text: str, catalogue: CatalogueResources, **changes: Any) -> ProviderQuery:
+    # HSDS lists closed providers too (as inactive services), so ask for every status
+    return ProviderQuery(text=text, status=list(catalogue.vocabularies.statuses), **changes)
+
+
+def _page_of_providers(
+    *, session: Session, cache: HsdsCache, catalogue: CatalogueResources,
+    filters: ServiceFilter, page: int, per_page: int,
+) -> tuple[list[ProviderDetail], int]:  # fmt: skip
+    """The providers of one page and the total: by relevance when searching, else by name."""
+    regions = [filters.region_code] if filters.region_code else []
+    start = (page - 1) * per_page
+    if filters.text_search is None:
+        conditions = []
+        if filters.region_code:
+            conditions.append(col(Provider.region_code) == filters.region_code)
+        if filters.organization_pk is not None:
+            conditions.append(col(Provider.organization_id) == filters.organization_pk)
+        total = session.exec(select(func.count()).select_from(Provider).where(*conditions)).one()
+        ids = session.exec(
+            select(Provider.id)
+            .where(*conditions)
+            .order_by(col(Provider.name), col(Provider.id))
+            .offset(start)
+            .limit(per_page)
+        ).all()
+        page_ids = [pk for pk in ids if pk is not None]
+    elif filters.organization_pk is None:
+        # the index pages itself: only this page's documents are read
+        results = filters.text_search.search.search(
+            _index_query(
+                filters.text_search.text, catalogue, region=regions, page=page, per_page=per_page
+            )
+        )
+        total, page_ids = results.total, [hit.provider_id for hit in results.hits]
+    else:
+        # the index knows no organisations: take every match, keep the organisation's
+        ranked = filters.text_search.search.matching_ids(
+            _index_query(filters.text_search.text, catalogue, region=regions), ALL_MATCHES
+        )
+        owners = cache.get(
+            session, "provider_organizations", lambda: _provider_organizations(session)
+        )
+        matched = [pk for pk in ranked if owners.get(pk) == filters.organization_pk]
+        total, page_ids = len(matched), matched[start : start + per_page]
+    # a provider deleted since the index was built is simply left out of its page
+    return provider_details(session=session, provider_ids=page_ids), total
+
+
+def service_page(
+    *, session: Session, cache: HsdsCache, catalogue: CatalogueResources, base_url: str,
+    filters: ServiceFilter, page: int, per_page: int,
+) -> Json:  # fmt: skip
+    """Services, closed ones included (status inactive), fully nested."""
+    details, total = _page_of_providers(
+        session=session, cache=cache, catalogue=catalogue, filters=filters,
+        page=page, per_page=per_page,
+    )  # fmt: skip
+    terms = PolkuTerms(session=session, catalogue=catalogue)
+    contents = [hsds.service_object(detail, terms=terms, base_url=base_url) for detail in details]
+    return hsds_page(contents, total_items=total, page_number=page, size=per_page)
+
+
+def service_at_location_page(
+    *, session: Session, cache: HsdsCache, catalogue: CatalogueResources, base_url: str,
+    filters: ServiceFilter, page: int, per_page: int,
+) -> Json:  # fmt: skip
+    """service_at_locations with their one-to-one fields, service and location nested."""
+    details, total = _page_of_providers(
+        session=session, cache=cache, catalogue=catalogue, filters=filters,
+        page=page, per_page=per_page,
+    )  # fmt: skip
+    terms = PolkuTerms(session=session, catalogue=catalogue)
+    contents = [
+        hsds.service_at_location_summary(detail, terms=terms, base_url=base_url)
+        for detail in details
+    ]
+    return hsds_page(contents, total_items=total, page_number=page, size=per_page)
+
+
+def _one_provider(
+    session: Session, cache: HsdsCache, kind: str, hsds_id: str
+) -> ProviderDetail | None:
+    pk = provider_pk(session=session, cache=cache, kind=kind, hsds_id=hsds_id)
+    details = provider_details(session=session, provider_ids=[pk]) if pk is not None else []
+    return details[0] if details else None
+
+
+def get_service(
+    *, session: Session, cache: HsdsCache, catalogue: CatalogueResources, base_url: str,
+    service_id: str,
+) -> Json | None:  # fmt: skip
+    """One service with its organization nested, or None for an unknown or malformed id."""
+    detail = _one_provider(session, cache, "service", service_id)
+    if detail is None:
+        return None
+    terms = PolkuTerms(session=session, catalogue=catalogue)
+    return hsds.service_with_organization(detail, terms=terms, base_url=base_url)
+
+
+def get_service_at_location(
+    *, session: Session, cache: HsdsCache, catalogue: CatalogueResources, base_url: str,
+    service_at_location_id: str,
+) -> Json | None:  # fmt: skip
+    """One service_at_location fully nested, or None for an unknown or malformed id."""
+    detail = _one_provider(session, cache, "service_at_location", service_at_location_id)
+    if detail is None:
+        return None
+    terms = PolkuTerms(session=session, catalogue=catalogue)
+    return hsds.service_at_location_full(detail, terms=terms, base_url=base_url)
+
+
+def organization_page(
+    *, session: Session, cache: HsdsCache, catalogue: CatalogueResources,
+    text_search: TextSearch | None, page: int, per_page: int,
+) -> Json:  # fmt: skip
+    """Organizations by name, or when searching those running a matching provider, best first."""
+    start = (page - 1) * per_page
+    if text_search is None:
+        total = session.exec(select(func.count()).select_from(Organization)).one()
+        organizations = list(
+            session.exec(
+                select(Organization)
+                .order_by(col(Organization.name), col(Organization.id))
+                .offset(start)
+                .limit(per_page)
+            ).all()
+        )
+    else:
+        ranked = text_search.search.matching_ids(
+            _index_query(text_search.text, catalogue), ALL_MATCHES
+        )
+        owners = cache.get(
+            session, "provider_organizations", lambda: _provider_organizations(session)
+        )
+        # each organisation where its best provider ranks; dict keeps the first position
+        organization_pks = list(dict.fromkeys(owners[pk] for pk in ranked if pk in owners))
+        total, page_pks = len(organization_pks), organization_pks[start : start + per_page]
+        rows = session.exec(select(Organization).where(col(Organization.id).in_(page_pks))).all()
+        by_pk = {row.id: row for row in rows}
+        organizations = [by_pk[pk] for pk in page_pks if pk in by_pk]
+    contents = [hsds.organization_object(organization) for organization in organizations]
+    return hsds_page(contents, total_items=total, page_number=page, size=per_page)
+
+
+def get_organization(*, session: Session, cache: HsdsCache, organization_id: str) -> Json | None:
+    """One organization, or None for an unknown or malformed id."""
+    pk = organization_pk(session=session, cache=cache, hsds_id=organization_id)
+    organization = session.get(Organization, pk) if pk is not None else None
+    return hsds.organization_object(organization) if organization is not None else None
+
+
+def _slice(items: list[Json], page: int, per_page: int) -> Json:
+    start = (page - 1) * per_page
+    return hsds_page(
+        items[start : start + per_page], total_items=len(items), page_number=page, size=per_page
+    )
+
+
+def taxonomy_page(*, page: int, per_page: int) -> Json:
+    """Polku's taxonomies (a handful: kept in memory)."""
+    return _slice([hsds.taxonomy_object(t) for t in hsds.TAXONOMIES.values()], page, per_page)
+
+
+def taxonomy_term_page(
+    *, session: Session, catalogue: CatalogueResources, page: int, per_page: int
+) -> Json:
+    """The terms of every Polku taxonomy (a few hundred, from vocabularies and geography)."""
+    return _slice(PolkuTerms(session=session, catalogue=catalogue).all(), page, per_page)
+
+
+# --- Downloads --------------------------------------------------------------------------
+
+
+def datapackage_download(
+    *, session: Session, cache: HsdsCache, catalogue: CatalogueResources, base_url: str
+) -> Download:
+    """The tabular data package as a zip, built once per catalogue state."""
+    return cache.get(
+        session,
+        "datapackage",
+        lambda: Download.of(hsds.datapackage_zip(session, base_url, catalogue=catalogue)),
+    )
+
+
+def json_download(
+    *, session: Session, cache: HsdsCache, catalogue: CatalogueResources, base_url: str
+) -> Download:
+    """The whole catalogue as one HSDS JSON document, built once per catalogue state."""
+
+    def build() -> Download:
+        document = hsds.export_hsds_json(session, base_url, catalogue=catalogue)
+        return Download.of(json.dumps(document, ensure_ascii=False).encode("utf-8"))
+
+    return cache.get(session, "json", build)
