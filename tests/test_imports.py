@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from app.catalogue.bundled import organiser_codes
 from app.catalogue.imports.csv_format import COLUMNS, parse_csv_files, template_csv
 from app.catalogue.imports.merge import merge_records
+from app.catalogue.imports.records import PROVIDER_CODE_FIELDS as CODE_LISTS
 from app.catalogue.imports.records import ParsedSource, ProviderRecord
 from app.catalogue.imports.run import run_import
 from app.catalogue.resources import CatalogueResources, load_catalogue_resources
@@ -490,3 +491,78 @@ def test_a_10000_entry_file_is_imported_and_reimported_without_changes(
     session.expunge_all()
     second = merge(session, parse(session, resources, path))
     assert (second.created, second.updated, second.unchanged) == ([], [], 10_000)
+
+
+def _snapshot(session: Session) -> dict[str, list[tuple[object, ...]]]:
+    tables = (Provider, Organization, ProviderService, ProviderActivity, ChangeLogEntry,
+              ProviderAlias, ImportConflict, ImportRun)  # fmt: skip
+    return {
+        table.__name__: sorted(
+            tuple(row.model_dump().values()) for row in session.exec(select(table))
+        )
+        for table in tables
+    }
+
+
+def test_a_failed_import_leaves_the_database_exactly_as_before(
+    session: Session, resources: CatalogueResources, tmp_path: Path
+) -> None:
+    merge(session, parse(session, resources, write_csv(tmp_path / "a.csv", ROW)))
+    before = _snapshot(session)
+    rows = [ROW | {"phone": "040 999 9999"}, *({**ROW, "record_id": f"N{n}"} for n in range(20))]
+    path = write_csv(tmp_path / "b.csv", *rows)
+
+    def fail_half_way(done: int, total: int) -> None:
+        if done == 10:
+            raise RuntimeError("the machine went down")
+
+    with pytest.raises(RuntimeError):
+        run_import(
+            session=session, resources=resources, source="csv", paths=[path], apply=True,
+            full=True, today=TODAY, progress=fail_half_way,
+        )  # fmt: skip
+    session.expire_all()
+    assert _snapshot(session) == before
+
+
+def test_an_hsds_export_imported_into_an_empty_catalogue_reproduces_it(
+    session: Session, resources: CatalogueResources, tmp_path: Path
+) -> None:
+    import json
+
+    from app.catalogue.bundled import load_bundled_providers
+    from app.catalogue.hsds import export_hsds_json
+    from app.catalogue.providers import provider_details
+
+    fields = (
+        "name", "region_code", "municipality_code", "street_address", "postal_code",
+        "post_office", "phone", "email", "website", "description", "status", "source_url",
+        "source_date", "services_text", "activities_text",
+    )  # fmt: skip
+
+    def catalogue() -> list[tuple[object, ...]]:
+        ids = [pk for pk in session.exec(select(Provider.id)).all() if pk is not None]
+        return sorted(
+            (
+                d.organization.name,
+                *(getattr(d.provider, name) for name in fields),
+                *(tuple(sorted(getattr(d, name))) for name in CODE_LISTS),
+            )
+            for d in provider_details(session=session, provider_ids=ids)
+        )
+
+    load_bundled_providers(session=session, mappings=resources.mappings)
+    original = catalogue()
+    path = tmp_path / "polku.json"
+    document = export_hsds_json(session, "https://polku.example", catalogue=resources)
+    path.write_text(json.dumps(document), encoding="utf-8")
+    for table in (ChangeLogEntry, ImportRun, ProviderService, ProviderActivity,
+                  ProviderTargetGroup, ProviderLanguage, Provider, Organization):  # fmt: skip
+        session.exec(delete(table))  # type: ignore[call-overload]
+    session.commit()
+    outcome = run_import(
+        session=session, resources=resources, source="hsds", paths=[path], apply=True,
+        full=False, today=TODAY,
+    )  # fmt: skip
+    assert not outcome.parsed.errors, outcome.parsed.errors[:3]
+    assert catalogue() == original
