@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import getpass
 import logging
 import sys
@@ -33,8 +34,25 @@ def command_init(settings: Settings) -> int:
 
 def command_reindex(settings: Settings) -> int:
     """Rebuild the search index from the database and swap it in atomically."""
+    from sqlalchemy.exc import OperationalError
+
     started = time.monotonic()
-    reindex_site(settings, _report, _progress)
+    try:
+        reindex_site(settings, _report, _progress)
+    except OSError as error:  # the new generation was removed; the old one keeps serving
+        reason = (
+            f"no space left on the device of {settings.search_index_dir}; free some space"
+            if error.errno == errno.ENOSPC
+            else str(error)
+        )
+        print(f"\nCannot rebuild the search index: {reason}.", file=sys.stderr)
+        print("The previous index keeps serving.", file=sys.stderr)
+        return 1
+    except OperationalError as error:
+        reason = f"the database is unavailable ({error.orig})"
+        print(f"\nCannot rebuild the search index: {reason}.", file=sys.stderr)
+        print("The previous index keeps serving.", file=sys.stderr)
+        return 1
     print(f"\n• Done in {time.monotonic() - started:.1f} s", file=sys.stderr)
     return 0
 
@@ -185,8 +203,14 @@ def command_export(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def command_serve(settings: Settings, host: str, port: int, workers: int, reload: bool) -> int:
-    """Serve the site with uvicorn (uvloop and httptools from uvicorn[standard])."""
+    """Serve the site with uvicorn (uvloop and httptools from uvicorn[standard]).
+
+    On SIGTERM uvicorn stops accepting connections, lets running requests finish for up to
+    10 s, then runs the app's shutdown (waits for a running reindex, closes index and database).
+    """
     import uvicorn
+
+    from app.observability import logging_config
 
     uvicorn.run(
         "app.main:create_app",
@@ -198,6 +222,8 @@ def command_serve(settings: Settings, host: str, port: int, workers: int, reload
         proxy_headers=True,
         server_header=False,
         timeout_graceful_shutdown=10,
+        log_config=logging_config(settings.log_format),
+        access_log=False,  # the app writes its own access log, without query strings
     )
     return 0
 

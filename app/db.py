@@ -15,18 +15,40 @@ from sqlmodel import Session, create_engine
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
+SQLITE_BUSY_TIMEOUT_S = 15  # how long a writer waits for another writer (WAL: readers never wait)
+POSTGRES_CONNECT_TIMEOUT_S = 3  # a database that does not answer fails the request quickly
+POOL_TIMEOUT_S = 5  # waiting longer for a free connection only piles requests up
+
+
 def make_engine(database_url: str) -> Engine:
-    """Create the engine; SQLite gets foreign keys, WAL and a busy timeout."""
+    """Create the engine; SQLite gets foreign keys, WAL and a busy timeout.
+
+    Both fail fast when the database is away (the app answers 503, see app/errors.py) and
+    heal by themselves when it is back: `pool_pre_ping` replaces a pooled connection that
+    died with the server, and a query failing with a disconnect empties the whole pool. A
+    `timeout` (SQLite) or `connect_timeout` (PostgreSQL) in the URL wins over the defaults.
+    """
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         if url.database:
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(
-            database_url, connect_args={"check_same_thread": False, "timeout": 15}
-        )
+        sqlite_args: dict[str, Any] = {"check_same_thread": False}
+        if "timeout" not in url.query:
+            sqlite_args["timeout"] = SQLITE_BUSY_TIMEOUT_S
+        engine = create_engine(database_url, connect_args=sqlite_args, pool_timeout=POOL_TIMEOUT_S)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(database_url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    connect_args: dict[str, Any] = {}
+    if "connect_timeout" not in url.query:
+        connect_args["connect_timeout"] = POSTGRES_CONNECT_TIMEOUT_S
+    return create_engine(
+        database_url,
+        connect_args=connect_args,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=5,
+        pool_timeout=POOL_TIMEOUT_S,
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

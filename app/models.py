@@ -65,6 +65,7 @@ class Provider(SQLModel, table=True):
     email: str | None = None
     website: str | None = None
     accessibility: str | None = None
+    opening_hours: str | None = Field(default=None, description="As the source gives them")
     description: str | None = Field(default=None, description="Notes from the source (Finnish)")
     services_text: str | None = Field(default=None, description="Original source text")
     activities_text: str | None = Field(default=None, description="Original source text")

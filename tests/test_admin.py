@@ -118,9 +118,19 @@ def test_every_change_is_logged_with_who_and_before_after(
     url = f"/admin/palveluntuottajat/{provider_id}"
     client = signed_in["kymi"]
     response = post_form(
-        client, url, edit_fields(client, url, phone="05 123 4567", email="info@example.org")
+        client,
+        url,
+        edit_fields(
+            client,
+            url,
+            phone="05 123 4567",
+            email="info@example.org",
+            opening_hours="ma–pe 9.00–15.00",
+        ),
     )
     assert response.status_code == 303
+    public = client.get(f"/palveluntuottajat/{provider_id}").text
+    assert "ma–pe 9.00–15.00" in public
     admin_db.expire_all()
     entries = admin_db.exec(
         select(ChangeLogEntry).where(

@@ -555,3 +555,40 @@ def test_fetch_by_organisation_pages_through_its_channels(tmp_path: Path) -> Non
         f"channels-organization-{ORG_A}-page-1.json",
         f"channels-organization-{ORG_A}-page-2.json",
     ]
+
+
+def test_regular_opening_hours_become_one_line_and_exceptions_are_left_out(
+    tmp_path: Path, mapping: PtvServiceMapping
+) -> None:
+    def hours(kind: str, *openings: tuple[str, str, str, str], **extra: Any) -> dict[str, Any]:
+        return {
+            "serviceHourType": kind, "validForNow": True, **extra,
+            "openingHour": [
+                {"dayFrom": a, "dayTo": b, "from": start, "to": end}
+                for a, b, start, end in openings
+            ],
+        }  # fmt: skip
+
+    service_hours = [
+        hours(
+            "DaysOfTheWeek",
+            ("Monday", "Thursday", "08:00:00", "15:30:00"),
+            ("Friday", "", "09:00:00", "12:00:00"),
+            additionalInformation=[{"language": "fi", "value": "Heinäkuussa suljettu"}],
+        ),
+        hours("Exceptional", ("Saturday", "", "10:00:00", "14:00:00")),
+        hours("DaysOfTheWeek", ("Sunday", "", "10:00:00", "11:00:00"), validForNow=False),
+        hours("DaysOfTheWeek", ("Saturday", "", "late", "")),
+    ]
+    paths = [
+        write(tmp_path, "channel.json", minimal_channel(serviceHours=service_hours)),
+        FIXTURES / "organizations.json",
+    ]
+    [record] = parse(paths, mapping).records
+    assert record.opening_hours == "ma–to 8.00–15.30; pe 9.00–12.00; Heinäkuussa suljettu"
+    always = minimal_channel(serviceHours=[hours("DaysOfTheWeek", isAlwaysOpen=True)])
+    paths[0] = write(tmp_path, "always.json", always)
+    assert parse(paths, mapping).records[0].opening_hours == "aina avoinna"
+    nothing = minimal_channel(serviceHours=[])
+    paths[0] = write(tmp_path, "nothing.json", nothing)
+    assert parse(paths, mapping).records[0].opening_hours is None

@@ -270,12 +270,23 @@ def _attribute(
 def _service_at_location(detail: ProviderDetail, service_id: str) -> Json:
     provider = detail.provider
     key = provider.external_id
-    return {
-        "id": hsds_id("service_at_location", key),
-        "service_id": service_id,
-        "location_id": hsds_id("location", key),
-        "location": location_object(detail),
+    sal_id = hsds_id("service_at_location", key)
+    # Opening hours are free text as the source gives them: HSDS's `description` of a
+    # schedule, not RRULEs Polku would have to guess.
+    schedule = {
+        "id": hsds_id("schedule", key),
+        "service_at_location_id": sal_id,
+        "description": provider.opening_hours,
     }
+    return _clean(
+        {
+            "id": sal_id,
+            "service_id": service_id,
+            "location_id": hsds_id("location", key),
+            "location": location_object(detail),
+            "schedules": [schedule] if provider.opening_hours else [],
+        }
+    )
 
 
 def location_object(detail: ProviderDetail) -> Json:

@@ -45,6 +45,11 @@ TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "taxonomy_term": ("taxonomy_terms.csv", (
         "id", "code", "name", "description", "parent_id", "language", "taxonomy_id", "term_uri")),
     "taxonomy": ("taxonomies.csv", ("id", "name", "description", "uri")),
+    "schedule": ("schedules.csv", (
+        "id", "service_id", "location_id", "service_at_location_id", "valid_from", "valid_to",
+        "dtstart", "timezone", "until", "count", "wkst", "freq", "interval", "byday",
+        "byweekno", "bymonthday", "byyearday", "description", "opens_at", "closes_at",
+        "schedule_link", "attending_type", "notes")),
 }  # fmt: skip
 FIELD_TYPES = {
     "year_incorporated": "number", "minimum_age": "number", "maximum_age": "number",
@@ -57,6 +62,7 @@ TABLE_KEYS = {
     "location": ("locations",), "phone": ("phones",), "address": ("addresses", "addresss"),
     "language": ("languages",), "accessibility": ("accessibility", "accessibilitys"),
     "taxonomy_term": ("taxonomy_terms",), "taxonomy": ("taxonomies",),
+    "schedule": ("schedules",),
 }  # fmt: skip
 # Nested arrays: parent table -> property -> (child table, the child's field naming the parent).
 CHILD_ARRAYS = {
@@ -64,6 +70,7 @@ CHILD_ARRAYS = {
                 "attributes": ("attribute", "link_id"),
                 "service_at_locations": ("service_at_location", "service_id")},
     "service_at_location": {"phones": ("phone", "service_at_location_id"),
+                            "schedules": ("schedule", "service_at_location_id"),
                             "attributes": ("attribute", "link_id")},
     "location": {"addresss": ("address", "location_id"),
                  "accessibilitys": ("accessibility", "location_id"),

@@ -5,16 +5,27 @@ the one to serve. A rebuild writes a new generation, then replaces `CURRENT` wit
 `os.replace`, which is atomic: a reader sees either the old complete index or the new one,
 never a half-built one. Each process re-reads `CURRENT` (a cheap stat) before a search, so
 every worker picks up a new index without a restart.
+
+Faults: a build that fails (disk full, database gone) removes everything it wrote; one that
+was killed outright leaves a `.building-*` folder, which the next build removes. Builds take
+a lock, so the builder knows such folders are leftovers, not another process's work. Each
+generation carries a manifest of its files' sizes and checksums, checked before a process
+first serves it: a truncated or damaged index reports "unavailable" instead of failing or
+quietly returning wrong results.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import json
 import logging
 import os
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -28,7 +39,10 @@ T = TypeVar("T")
 
 POINTER_FILE = "CURRENT"
 GENERATION_PREFIX = "gen-"
-KEEP_OLD_GENERATIONS = 1  # one old generation stays for readers still holding it
+BUILDING_PREFIX = ".building-"
+POINTER_TMP_PREFIX = f".{POINTER_FILE}."
+BUILD_LOCK_FILE = ".build.lock"
+MANIFEST_FILE = "MANIFEST.json"
 WRITER_MEMORY_MB = 512  # postings kept in memory before spilling sorted runs to disk
 
 
@@ -60,40 +74,125 @@ def build_index(
     *,
     progress: Callable[[int], None] | None = None,
 ) -> Path:
-    """Write all documents into a new generation and make it current atomically."""
+    """Write all documents into a new generation and make it current atomically.
+
+    On any error nothing of the new generation is left behind and the old one keeps serving.
+    Builds of one folder run one at a time; `documents` is read only once the lock is held,
+    so a build started later also indexes the later data.
+    """
     index_dir.mkdir(parents=True, exist_ok=True)
-    generation = f"{GENERATION_PREFIX}{time.time_ns()}"
-    build_dir = index_dir / f".building-{generation}"
-    build_dir.mkdir()
-    try:
-        writer = whoosh_index.create_in(str(build_dir), schema).writer(limitmb=128, procs=1)
-        count = 0
-        for count, document in enumerate(documents, start=1):
-            writer.add_document(**document)
-            if progress and count % 500 == 0:
-                progress(count)
-        writer.commit()
-        if progress:
-            progress(count)
+    with _build_lock(index_dir):
+        _remove_leftovers(index_dir)
+        previous = _read_pointer(index_dir)
+        generation = f"{GENERATION_PREFIX}{time.time_ns()}"
+        build_dir = index_dir / f"{BUILDING_PREFIX}{generation}"
         final_dir = index_dir / generation
-        build_dir.rename(final_dir)
-        pointer_tmp = index_dir / f".{POINTER_FILE}.{generation}"
-        pointer_tmp.write_text(generation, encoding="utf-8")
-        os.replace(pointer_tmp, index_dir / POINTER_FILE)
-    except BaseException:
-        shutil.rmtree(build_dir, ignore_errors=True)
-        raise
-    _remove_old_generations(index_dir, keep=generation)
+        try:
+            build_dir.mkdir()
+            writer = whoosh_index.create_in(str(build_dir), schema).writer(limitmb=128, procs=1)
+            count = 0
+            for count, document in enumerate(documents, start=1):
+                writer.add_document(**document)
+                if progress and count % 500 == 0:
+                    progress(count)
+            writer.commit()
+            if progress:
+                progress(count)
+            _write_manifest(build_dir)
+            build_dir.rename(final_dir)
+            _swap_pointer(index_dir, generation)
+        except BaseException:
+            # CURRENT still names the old generation, so everything new can go.
+            shutil.rmtree(build_dir, ignore_errors=True)
+            shutil.rmtree(final_dir, ignore_errors=True)
+            (index_dir / f"{POINTER_TMP_PREFIX}{generation}").unlink(missing_ok=True)
+            raise
+        _remove_old_generations(index_dir, keep={generation, previous})
     return final_dir
 
 
-def _remove_old_generations(index_dir: Path, *, keep: str) -> None:
-    generations = sorted(
-        path.name for path in index_dir.iterdir() if path.name.startswith(GENERATION_PREFIX)
-    )
-    old = [name for name in generations if name != keep]
-    for name in old[: max(0, len(old) - KEEP_OLD_GENERATIONS)]:
-        shutil.rmtree(index_dir / name, ignore_errors=True)
+@contextmanager
+def _build_lock(index_dir: Path) -> Iterator[None]:
+    """Hold the folder's build lock; the kernel releases it even when the holder is killed."""
+    with (index_dir / BUILD_LOCK_FILE).open("ab") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _remove_leftovers(index_dir: Path) -> None:
+    """Remove what killed builds left (callers hold the build lock, so no build is running)."""
+    for path in index_dir.iterdir():
+        if path.name.startswith(BUILDING_PREFIX):
+            logger.warning("removing %s, left by an interrupted index build", path.name)
+            shutil.rmtree(path, ignore_errors=True)
+        elif path.name.startswith(POINTER_TMP_PREFIX):
+            path.unlink(missing_ok=True)
+
+
+def _swap_pointer(index_dir: Path, generation: str) -> None:
+    """Point CURRENT at `generation`: write a temporary file, then rename it over CURRENT."""
+    pointer_tmp = index_dir / f"{POINTER_TMP_PREFIX}{generation}"
+    pointer_tmp.write_text(generation, encoding="utf-8")
+    os.replace(pointer_tmp, index_dir / POINTER_FILE)
+
+
+def _remove_old_generations(index_dir: Path, *, keep: set[str | None]) -> None:
+    """Remove every generation but the new one and the one it replaced.
+
+    The replaced one stays for readers that still hold it open; anything else is older,
+    or a complete generation whose build was killed before it became current.
+    """
+    for path in index_dir.iterdir():
+        if path.name.startswith(GENERATION_PREFIX) and path.name not in keep:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_manifest(generation_dir: Path) -> None:
+    """Record the size and checksum of every file of a finished generation."""
+    files = {
+        path.name: {"size": path.stat().st_size, "sha256": _file_digest(path)}
+        for path in sorted(generation_dir.iterdir())
+        if path.is_file()
+    }
+    manifest = json.dumps({"files": files}, indent=1)
+    (generation_dir / MANIFEST_FILE).write_text(manifest, encoding="utf-8")
+
+
+def verify_generation(generation_dir: Path) -> None:
+    """Raise IndexUnavailableError unless the generation's files match its manifest.
+
+    Generations built before manifests existed have none and are trusted as they are.
+    """
+    manifest_path = generation_dir / MANIFEST_FILE
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        expected: dict[str, dict[str, Any]] = manifest["files"]
+    except FileNotFoundError:
+        if not generation_dir.is_dir():
+            raise IndexUnavailableError(f"index generation {generation_dir} is missing") from None
+        logger.warning("index generation %s has no manifest; not verified", generation_dir)
+        return
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise IndexUnavailableError(f"unreadable manifest in {generation_dir}") from error
+    for name, facts in expected.items():
+        path = generation_dir / name
+        try:
+            intact = path.stat().st_size == facts["size"] and _file_digest(path) == facts["sha256"]
+        except OSError:
+            intact = False
+        if not intact:
+            raise IndexUnavailableError(f"index file {path} is missing or damaged")
 
 
 class IndexReader:
@@ -109,15 +208,24 @@ class IndexReader:
         self._lock = threading.Lock()
         self._opened: list[Searcher] = []
         self._shared: dict[tuple[str, object], object] = {}
+        self._verified: set[str] = set()  # generations whose files matched their manifest
 
     def searcher(self) -> Searcher:
         """A searcher over the newest complete index (owned by this reader; do not close)."""
-        generation = _read_pointer(self.index_dir)
+        try:
+            generation = _read_pointer(self.index_dir)
+        except OSError as error:  # e.g. the folder replaced by a file, or unreadable
+            raise IndexUnavailableError(str(error)) from error
         if generation is None:
             raise IndexUnavailableError(f"no search index in {self.index_dir}")
         current: tuple[str, Searcher] | None = getattr(self._local, "current", None)
         if current is not None and current[0] == generation:
             return current[1]
+        if generation not in self._verified:
+            # Checked once per process: hashing costs about a second per 500 MB.
+            verify_generation(self.index_dir / generation)
+            with self._lock:
+                self._verified.add(generation)
         try:
             opened = whoosh_index.open_dir(str(self.index_dir / generation)).searcher()
         except Exception as error:  # a missing or corrupt folder means "unavailable"

@@ -31,7 +31,8 @@ AVAILABILITY_FIELDS = ("free_places", "waiting_time")
 TEXT_FIELDS = {  # field -> maximum length
     "waiting_time": 100,
     "name": 200, "street_address": 200, "postal_code": 5, "post_office": 100, "phone": 40,
-    "email": 200, "website": 500, "accessibility": 2000, "description": 4000,
+    "email": 200, "website": 500, "accessibility": 2000, "opening_hours": 500,
+    "description": 4000,
 }  # fmt: skip
 CODE_FIELDS = {
     "services": ProviderService,

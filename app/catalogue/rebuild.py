@@ -43,7 +43,7 @@ class BackgroundReindexer:
             try:
                 self._rebuild()
             except Exception:  # logged; the old index keeps serving
-                logger.exception("background reindex failed")
+                logger.exception("background reindex failed; the previous index keeps serving")
 
     def wait(self, timeout: float = 60.0) -> bool:
         """Block until no rebuild is pending or running (for tests and shutdown)."""

@@ -22,7 +22,8 @@ COLUMNS = (
     "record_id", "name", "unit_name", "organisation_type", "municipality_code", "municipality",
     "region_code", "region_name_fi", "services", "workshop_types", "target_groups",
     "street_address", "postal_code", "post_office", "phone", "email", "website", "source_url",
-    "source_date", "status", "notes", "languages", "accessibility", "modified", "assured_date",
+    "source_date", "status", "notes", "languages", "accessibility", "opening_hours", "modified",
+    "assured_date",
 )  # fmt: skip
 CODE_COLUMNS = ("services", "workshop_types", "target_groups")
 LANGUAGES = {"fi": "fi", "suomi": "fi", "sv": "sv", "ruotsi": "sv", "en": "en", "englanti": "en"}
@@ -123,6 +124,7 @@ class _RowReader:
             email=_value(row, "email"),
             website=_value(row, "website"),
             accessibility=_value(row, "accessibility"),
+            opening_hours=_value(row, "opening_hours"),
             description=(row.get("notes") or "").strip() or None,
             services_text=_value(row, "services"),
             activities_text=_value(row, "workshop_types"),

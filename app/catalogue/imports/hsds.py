@@ -129,7 +129,7 @@ def _read_datapackage(
             resource.get("name") if isinstance(resource, dict) else None
         )
         if table not in TABLES or not isinstance(resource_path, str):
-            continue  # a table Polku does not read (contacts, schedules …)
+            continue  # a table Polku does not read (contacts, programs …)
         # the package's own paths only: a resource may not reach outside the package
         if resource_path.startswith(("/", "..")) or "/../" in resource_path:
             raise ValueError(f"resource path outside the package: {resource_path}")
@@ -224,6 +224,7 @@ class _RecordBuilder:
                 email=_text(service.get("email")),
                 website=_text(service.get("url")),
                 accessibility=accessibility,
+                opening_hours=self._opening_hours(service, place),
                 description=_text(service.get("description")),
                 services=list(codes.get("services", {})),
                 activities=list(codes.get("activity_types", {})),
@@ -320,6 +321,13 @@ class _RecordBuilder:
         rows = self._children("accessibility", "location_id", location["id"])
         texts = [text for row in rows if (text := _text(row.get("description")))]
         return "\n".join(texts) or None
+
+    def _opening_hours(self, service: Json, place: Json | None) -> str | None:
+        rows = self._children("schedule", "service_id", service["id"])
+        if place is not None:
+            rows = self._children("schedule", "service_at_location_id", place["id"]) + rows
+        texts = [text for row in rows if (text := _text(row.get("description")))]
+        return "; ".join(dict.fromkeys(texts)) or None
 
     def _languages(self, service: Json, where: str) -> list[str]:
         codes: list[str] = []

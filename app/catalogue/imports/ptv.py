@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import uuid
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -437,6 +438,48 @@ def _accessibility(
     return _preferred(joined, order)
 
 
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+DAY_NAMES = {  # PTV's English day names -> short day names per language
+    "fi": dict(zip(WEEKDAYS, ("ma", "ti", "ke", "to", "pe", "la", "su"), strict=True)),
+    "sv": dict(zip(WEEKDAYS, ("må", "ti", "on", "to", "fr", "lö", "sö"), strict=True)),
+    "en": dict(zip(WEEKDAYS, ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), strict=True)),
+}
+ALWAYS_OPEN = {"fi": "aina avoinna", "sv": "alltid öppet", "en": "always open"}
+
+
+def _clock(value: Any) -> str | None:
+    """ "08:30:00" -> "8.30", the Finnish and Swedish way of writing a time."""
+    text = _text(value)
+    if not text or not re.fullmatch(r"\d{1,2}:\d{2}(:\d{2})?", text):
+        return None
+    hours, minutes = text.split(":")[:2]
+    return f"{int(hours)}.{minutes}"
+
+
+def _opening_hours(channel: JsonObject, order: Sequence[str]) -> str | None:
+    """The regular weekly hours in force, as short text ("ma–pe 8.00–15.00"), with the
+    source's additional note. Exceptional hours (holidays) and future periods are left out:
+    Polku shows one line of regular hours, and the PTV page has the rest."""
+    language = order[0] if order and order[0] in DAY_NAMES else "fi"
+    days = DAY_NAMES[language]
+    parts: list[str] = []
+    for hours in _objects(channel.get("serviceHours")):
+        if hours.get("serviceHourType") != "DaysOfTheWeek" or hours.get("validForNow") is False:
+            continue
+        if hours.get("isAlwaysOpen"):
+            parts.append(ALWAYS_OPEN[language])
+        for opening in _objects(hours.get("openingHour")):
+            first, last = days.get(str(opening.get("dayFrom"))), days.get(str(opening.get("dayTo")))
+            start, end = _clock(opening.get("from")), _clock(opening.get("to"))
+            if first and start and end:
+                span = f"{first}–{last}" if last and last != first else first
+                parts.append(f"{span} {start}–{end}")
+        note = _preferred(_by_language(hours.get("additionalInformation")), order)
+        if note:
+            parts.append(note)
+    return "; ".join(dict.fromkeys(parts)) or None
+
+
 def _description(channel: JsonObject, order: Sequence[str]) -> str | None:
     descriptions = _objects(channel.get("serviceChannelDescriptions"))
 
@@ -576,6 +619,7 @@ class _ChannelReader:
                 email=_text(email.get("value")) if email else None,
                 website=_website(channel.get("webPages"), order),
                 accessibility=_accessibility(channel, address, order),
+                opening_hours=_opening_hours(channel, order),
                 description=_description(channel, order),
                 services=list(services.codes.services),
                 activities=list(services.codes.activities),

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 # Fields a record carries that are stored on `Provider` as they are.
 PROVIDER_TEXT_FIELDS = (
     "name", "municipality_code", "street_address", "postal_code", "post_office", "phone",
-    "email", "website", "accessibility", "description", "services_text", "activities_text",
-    "target_groups_text", "status", "status_text", "source_url", "source_date",
+    "email", "website", "accessibility", "opening_hours", "description", "services_text",
+    "activities_text", "target_groups_text", "status", "status_text", "source_url",
+    "source_date",
 )  # fmt: skip
 # Code lists, stored in the provider's link tables.
 PROVIDER_CODE_FIELDS = ("services", "activities", "target_groups", "languages")
@@ -38,6 +39,7 @@ class ProviderRecord:
     email: str | None = None
     website: str | None = None
     accessibility: str | None = None
+    opening_hours: str | None = None  # as the source gives them, e.g. "ma–pe 8.00–15.00"
     description: str | None = None
     services: list[str] = field(default_factory=list)
     activities: list[str] = field(default_factory=list)

@@ -1,4 +1,4 @@
-"""imports: aliases, conflicts, runs
+"""imports: aliases, conflicts, runs; opening hours
 
 Revision ID: 0004
 Revises: 0003
@@ -19,6 +19,9 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('provider', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('opening_hours', sqlmodel.sql.sqltypes.AutoString(), nullable=True))
+
     op.create_table('importrun',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('source', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
@@ -80,3 +83,5 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_importrun_at'))
 
     op.drop_table('importrun')
+    with op.batch_alter_table('provider', schema=None) as batch_op:
+        batch_op.drop_column('opening_hours')
