@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import StringConstraints
+from pydantic import BaseModel, StringConstraints
 from sqlmodel import Session
 
 from app.catalogue.facet_table import FacetTable
@@ -50,6 +50,21 @@ def get_catalogue(request: Request) -> CatalogueResources:
 
 
 CatalogueDep = Annotated[CatalogueResources, Depends(get_catalogue)]
+
+
+class ApiError(BaseModel):
+    """The JSON body of an API error (404, 503)."""
+
+    detail: str
+
+
+def error_responses(descriptions: dict[int, str]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for JSON errors, so that clients (and the fuzz tests) know them."""
+    return {code: {"model": ApiError, "description": text} for code, text in descriptions.items()}
+
+
+DATABASE_UNAVAILABLE = "The database is temporarily unavailable; try again after Retry-After"
+SEARCH_UNAVAILABLE = "Search is temporarily unavailable; try again after Retry-After"
 
 RegionCode = Annotated[str, StringConstraints(pattern=r"^\d{2}$")]
 MunicipalityCode = Annotated[str, StringConstraints(pattern=r"^\d{3}$")]

@@ -8,4 +8,5 @@ scripts/setup.sh --dev
 .venv/bin/ruff check app tests scripts bench
 .venv/bin/ruff format --check app tests scripts bench
 .venv/bin/mypy
-.venv/bin/python -m pytest "$@"
+# Two workers by default (each gets its own PostgreSQL schemas); PYTEST_WORKERS=0 runs serially.
+.venv/bin/python -m pytest -n "${PYTEST_WORKERS:-2}" "$@"

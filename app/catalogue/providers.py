@@ -19,6 +19,7 @@ from app.models import (
 )
 
 STALE_AFTER_YEARS = 1
+MAX_ROW_ID = 2**31 - 1  # INTEGER primary keys on PostgreSQL; larger ids cannot exist
 
 
 @dataclass
@@ -86,6 +87,8 @@ def provider_details(*, session: Session, provider_ids: Sequence[int]) -> list[P
 
 def get_provider(*, session: Session, provider_id: int) -> ProviderDetail | None:
     """One provider with its details, or None."""
+    if not 1 <= provider_id <= MAX_ROW_ID:
+        return None  # the database would raise on an id outside its integer range
     found = provider_details(session=session, provider_ids=[provider_id])
     return found[0] if found else None
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
 from app import geography, i18n
-from app.deps import SessionDep, SettingsDep
+from app.deps import DATABASE_UNAVAILABLE, SessionDep, SettingsDep, error_responses
 from app.guide.content import Guide, GuidePage
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
@@ -41,7 +41,11 @@ class RegionPublic(BaseModel):
     url: str = Field(description="The region on the Polku regions page")
 
 
-@router.get("/regions", response_model=list[RegionPublic])
+@router.get(
+    "/regions",
+    response_model=list[RegionPublic],
+    responses=error_responses({503: DATABASE_UNAVAILABLE}),
+)
 def read_regions(session: SessionDep, settings: SettingsDep) -> list[RegionPublic]:
     """List the 22 organisers (21 wellbeing regions and Helsinki) with their municipalities."""
     grouped = geography.municipalities_by_region(session=session)
@@ -156,7 +160,7 @@ def read_services(
 @router.get(
     "/services/{code}",
     response_model=ServiceDetail,
-    responses={404: {"description": "Unknown code"}},
+    responses=error_responses({404: "Unknown code"}),
 )
 def read_service(
     request: Request, code: str, settings: SettingsDep, lang: LangQuery = "fi"

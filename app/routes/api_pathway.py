@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, StringConstraints
 
 from app import geography
-from app.deps import SessionDep, SettingsDep
+from app.deps import DATABASE_UNAVAILABLE, SessionDep, SettingsDep, error_responses
 from app.pathway.content import Pathway
 from app.pathway.questions import Answers
 from app.pathway.rules import evaluate
@@ -56,7 +56,9 @@ class PathwayOut(BaseModel):
     region: RegionOut | None
 
 
-@router.get("/pathway", response_model=PathwayOut)
+@router.get(
+    "/pathway", response_model=PathwayOut, responses=error_responses({503: DATABASE_UNAVAILABLE})
+)
 def read_pathway(
     request: Request,
     session: SessionDep,

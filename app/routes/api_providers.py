@@ -10,7 +10,15 @@ from pydantic import BaseModel, Field
 from app import i18n
 from app.catalogue.providers import ProviderDetail, get_provider
 from app.catalogue.search import SearchHit
-from app.deps import ProviderQueryDep, ProviderSearchDep, SessionDep, SettingsDep
+from app.deps import (
+    DATABASE_UNAVAILABLE,
+    SEARCH_UNAVAILABLE,
+    ProviderQueryDep,
+    ProviderSearchDep,
+    SessionDep,
+    SettingsDep,
+    error_responses,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["providers"])
 
@@ -111,7 +119,9 @@ def _item_from_hit(hit: SearchHit, base_url: str) -> ProviderItem:
     )
 
 
-@router.get("/providers", response_model=ProviderPage)
+@router.get(
+    "/providers", response_model=ProviderPage, responses=error_responses({503: SEARCH_UNAVAILABLE})
+)
 def read_providers(
     query: ProviderQueryDep, search: ProviderSearchDep, settings: SettingsDep
 ) -> ProviderPage:  # fmt: skip
@@ -130,7 +140,7 @@ def read_providers(
 @router.get(
     "/providers/{provider_id}",
     response_model=ProviderFull,
-    responses={404: {"description": "No such provider"}},
+    responses=error_responses({404: "No such provider", 503: DATABASE_UNAVAILABLE}),
 )
 def read_provider(
     request: Request, provider_id: int, session: SessionDep, settings: SettingsDep

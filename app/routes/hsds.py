@@ -10,11 +10,13 @@ from pydantic import BaseModel, Field
 from app.catalogue import hsds, hsds_api
 from app.catalogue.search import query_words
 from app.deps import (
+    DATABASE_UNAVAILABLE,
     CatalogueDep,
     IndexDep,
     RegionCode,
     SessionDep,
     SettingsDep,
+    error_responses,
     get_provider_search,
 )
 
@@ -22,18 +24,13 @@ router = APIRouter(prefix="/hsds", tags=["hsds"])
 MAX_PER_PAGE = 100
 
 
-class ErrorDetail(BaseModel):
-    """Why a request failed."""
-
-    detail: str
-
-
-NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorDetail, "description": "No such id (also for an id that is no UUID)"}
-}
-SEARCH_UNAVAILABLE: dict[int | str, dict[str, Any]] = {
-    503: {"model": ErrorDetail, "description": "`search` was given and the index is unavailable"}
-}
+NOT_FOUND = error_responses(
+    {404: "No such id (also for an id that is no UUID)", 503: DATABASE_UNAVAILABLE}
+)
+UNAVAILABLE = error_responses(
+    {503: "The database, or with `search` the search index, is temporarily unavailable"}
+)
+DATABASE = error_responses({503: DATABASE_UNAVAILABLE})
 
 PageNumber = Annotated[int, Query(ge=1, le=10_000, description="Page number, from 1")]
 PerPage = Annotated[int, Query(ge=1, le=MAX_PER_PAGE, description="Items per page")]
@@ -135,6 +132,7 @@ def _download_responses(media_type: str, schema: dict[str, Any]) -> dict[int | s
     return {
         200: {"content": {media_type: {"schema": schema}}, "description": "The file"},
         304: {"description": "Not modified: If-None-Match names the current ETag"},
+        **DATABASE,
     }
 
 
@@ -148,7 +146,7 @@ def read_api_details(settings: SettingsDep) -> ApiDetails:
     )
 
 
-@router.get("/services", response_model=HsdsPage, responses=SEARCH_UNAVAILABLE)
+@router.get("/services", response_model=HsdsPage, responses=UNAVAILABLE)
 def read_services(
     session: SessionDep, settings: SettingsDep, catalogue: CatalogueDep, cache: HsdsCacheDep,
     filters: ServiceFilterDep, page: PageNumber = 1, per_page: PerPage = 50,
@@ -177,7 +175,7 @@ def read_service(
     return service
 
 
-@router.get("/service_at_locations", response_model=HsdsPage, responses=SEARCH_UNAVAILABLE)
+@router.get("/service_at_locations", response_model=HsdsPage, responses=UNAVAILABLE)
 def read_service_at_locations(
     session: SessionDep, settings: SettingsDep, catalogue: CatalogueDep, cache: HsdsCacheDep,
     filters: ServiceFilterDep, page: PageNumber = 1, per_page: PerPage = 50,
@@ -212,7 +210,7 @@ def read_service_at_location(
     return found
 
 
-@router.get("/organizations", response_model=HsdsPage, responses=SEARCH_UNAVAILABLE)
+@router.get("/organizations", response_model=HsdsPage, responses=UNAVAILABLE)
 def read_organizations(
     session: SessionDep, catalogue: CatalogueDep, cache: HsdsCacheDep,
     text_search: TextSearchDep, page: PageNumber = 1, per_page: PerPage = 50,
@@ -243,7 +241,7 @@ def read_taxonomies(page: PageNumber = 1, per_page: PerPage = 50) -> dict[str, A
     return hsds_api.taxonomy_page(page=page, per_page=per_page)
 
 
-@router.get("/taxonomy_terms", response_model=HsdsPage)
+@router.get("/taxonomy_terms", response_model=HsdsPage, responses=DATABASE)
 def read_taxonomy_terms(
     session: SessionDep, catalogue: CatalogueDep, page: PageNumber = 1, per_page: PerPage = 50
 ) -> dict[str, Any]:
