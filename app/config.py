@@ -47,6 +47,17 @@ class Settings(BaseSettings):
         "",
         description="Address shown in the footer and accessibility statement for feedback.",
     )
+    log_format: Literal["json", "text"] = Field(
+        default_factory=lambda data: "json" if data.get("environment") == "production" else "text",
+        description="Server logs: one JSON object per line (default in production) or text.",
+    )
+    metrics_enabled: bool = Field(
+        True, description="Serve Prometheus metrics at /metrics (404 when false)."
+    )
+    metrics_token: str = Field(
+        "",
+        description="If set, /metrics requires the header `Authorization: Bearer <token>`.",
+    )
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:

@@ -20,7 +20,15 @@ from app.catalogue.rebuild import BackgroundReindexer
 from app.catalogue.resources import SERVICE_CODES, load_catalogue_resources
 from app.config import Settings
 from app.db import make_engine
+from app.errors import install_database_error_handlers
 from app.guide.content import load_guide
+from app.http_cache import ConditionalGetMiddleware
+from app.observability import (
+    HttpMetrics,
+    RequestObservabilityMiddleware,
+    RouteTemplateRecorder,
+    create_registry,
+)
 from app.pathway.content import load_pathway
 from app.routes import (
     admin,
@@ -29,6 +37,7 @@ from app.routes import (
     api_providers,
     health,
     hsds,
+    metrics,
     pages,
     pathway,
     providers,
@@ -53,7 +62,9 @@ class PolkuApp(FastAPI):
     """FastAPI with the security headers wrapped around everything, error pages included."""
 
     def build_middleware_stack(self) -> ASGIApp:
-        return SecurityHeadersMiddleware(super().build_middleware_stack())
+        metrics: HttpMetrics | None = getattr(self.state, "http_metrics", None)
+        observed = RequestObservabilityMiddleware(super().build_middleware_stack(), metrics)
+        return SecurityHeadersMiddleware(observed)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -88,7 +99,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_signer = SessionSigner(settings.secret_key)
     app.state.reindexer = BackgroundReindexer(lambda: reindex_site(settings))
 
+    if settings.metrics_enabled:
+        app.state.metrics_registry = create_registry(app.state.engine, app.state.index_reader)
+        app.state.http_metrics = HttpMetrics(app.state.metrics_registry)
+        app.include_router(metrics.router)
+
+    app.add_middleware(RouteTemplateRecorder)  # innermost: sees the route the router chose
     app.add_middleware(i18n.LocaleMiddleware)
+    app.add_middleware(ConditionalGetMiddleware)  # inside gzip: hashes the plain body
     app.add_middleware(GZipExceptSecretPages, minimum_size=GZIP_MINIMUM_BYTES)
     app.mount("/static", FingerprintedStaticFiles(directory=STATIC_DIR), name="static")
     routers = (
@@ -100,6 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, http_error_page)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(IndexUnavailableError, search_unavailable_page)
+    install_database_error_handlers(app)
     app.add_exception_handler(admin.NotSignedInError, sign_in_redirect)
     app.add_exception_handler(Exception, server_error_page)
     return app
