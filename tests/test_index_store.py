@@ -75,3 +75,16 @@ def test_old_generations_are_cleaned_up(tmp_path: Path) -> None:
         build_index(tmp_path, SCHEMA, documents(batch, 3))
     generations = [p for p in tmp_path.iterdir() if p.name.startswith("gen-")]
     assert len(generations) == 2  # the current one and one old one for slow readers
+
+
+def test_searchers_of_ended_threads_are_closed_when_another_opens(tmp_path: Path) -> None:
+    build_index(tmp_path, SCHEMA, documents("a", 10))
+    reader = IndexReader(tmp_path)
+    for _ in range(5):  # a thread pool retiring idle threads and starting new ones
+        thread = threading.Thread(target=reader.searcher)
+        thread.start()
+        thread.join()
+    searcher = reader.searcher()
+    assert searcher.doc_count() == 10
+    assert [pair[1] for pair in reader._opened] == [searcher], "only the live thread's"
+    reader.close()

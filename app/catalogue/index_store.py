@@ -199,14 +199,16 @@ class IndexReader:
     """Serves searchers from the current generation; reopens when it changes.
 
     Each thread gets its own searcher, because Whoosh searchers share file positions and
-    are not safe to use from several threads at once.
+    are not safe to use from several threads at once. The server's thread pool retires idle
+    threads and starts new ones, so the searchers of threads that have ended are closed
+    whenever another is opened: otherwise every new thread would add one for good.
     """
 
     def __init__(self, index_dir: Path) -> None:
         self.index_dir = index_dir
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._opened: list[Searcher] = []
+        self._opened: list[tuple[threading.Thread, Searcher]] = []
         self._shared: dict[tuple[str, object], object] = {}
         self._verified: set[str] = set()  # generations whose files matched their manifest
 
@@ -230,11 +232,16 @@ class IndexReader:
             opened = whoosh_index.open_dir(str(self.index_dir / generation)).searcher()
         except Exception as error:  # a missing or corrupt folder means "unavailable"
             raise IndexUnavailableError(str(error)) from error
+        replaced = current[1] if current is not None else None
         with self._lock:
-            if current is not None:
-                current[1].close()
-                self._opened.remove(current[1])
-            self._opened.append(opened)
+            kept = []
+            for thread, searcher in self._opened:
+                if searcher is not replaced and thread.is_alive():
+                    kept.append((thread, searcher))
+                else:  # this thread's older generation, or a thread that has ended
+                    searcher.close()
+            kept.append((threading.current_thread(), opened))
+            self._opened = kept
         self._local.current = (generation, opened)
         logger.info("opened search index %s", generation)
         return opened
@@ -263,7 +270,7 @@ class IndexReader:
     def close(self) -> None:
         """Release every searcher this reader opened."""
         with self._lock:
-            for searcher in self._opened:
+            for _thread, searcher in self._opened:
                 searcher.close()
             self._opened.clear()
         self._local = threading.local()
