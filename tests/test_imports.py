@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -528,7 +529,6 @@ def test_a_failed_import_leaves_the_database_exactly_as_before(
 def test_an_hsds_export_imported_into_an_empty_catalogue_reproduces_it(
     session: Session, resources: CatalogueResources, tmp_path: Path
 ) -> None:
-    import json
 
     from app.catalogue.bundled import load_bundled_providers
     from app.catalogue.hsds import export_hsds_json
@@ -566,3 +566,26 @@ def test_an_hsds_export_imported_into_an_empty_catalogue_reproduces_it(
     )  # fmt: skip
     assert not outcome.parsed.errors, outcome.parsed.errors[:3]
     assert catalogue() == original
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "utf-16"])
+def test_json_in_a_wrong_encoding_is_an_error_naming_the_file(
+    tmp_path: Path, encoding: str
+) -> None:
+    from app.catalogue.imports.hsds import parse_hsds
+    from app.catalogue.imports.ptv import load_ptv_mapping, parse_ptv_files
+
+    name = {"type": "Name", "language": "fi", "value": "Pääpaja"}
+    channel = {
+        "id": "30000000-0000-4000-8000-0000000000aa",
+        "serviceChannelType": "ServiceLocation",
+        "serviceChannelNames": [name],
+    }
+    path = tmp_path / "input.json"
+    path.write_bytes(json.dumps(channel, ensure_ascii=False).encode(encoding))
+    ptv = parse_ptv_files([path], municipality_regions={}, mapping=load_ptv_mapping())
+    hsds = parse_hsds([path], municipality_regions={})
+    for parsed in (ptv, hsds):
+        assert [problem.where for problem in parsed.errors] == ["input.json"]
+        assert "cannot read the file" in parsed.errors[0].message
+        assert parsed.records == []
