@@ -14,6 +14,7 @@ pytestmark = pytest.mark.browser
 
 def test_typing_updates_results_and_the_address(live_server: str, phone_page: Page) -> None:
     phone_page.goto(live_server + "/palveluntuottajat")
+    assert phone_page.evaluate("typeof window.htmx") == "undefined", "loaded only when used"
     status = phone_page.locator("#search-status")
     phone_page.locator("#q").fill("verhoomo")
     expect(status).to_contain_text("1 ", timeout=5000)
