@@ -95,8 +95,22 @@ def municipalities_by_region(*, session: Session) -> dict[str, list[Municipality
     return grouped
 
 
+_place_names_cache: dict[tuple[str, str], dict[str, dict[str, str]]] = {}
+
+
 def place_names(*, session: Session, language: str) -> dict[str, dict[str, str]]:
-    """Names of regions and municipalities by code, in Finnish, Swedish or English."""
+    """Names of regions and municipalities by code, in Finnish, Swedish or English.
+
+    Kept per database and language for the life of the process: the names come only from
+    the bundled data, and the search page needs them on every request.
+    """
+    key = (session.get_bind().engine.url.render_as_string(), language)
+    if key not in _place_names_cache:
+        _place_names_cache[key] = _read_place_names(session, language)
+    return _place_names_cache[key]
+
+
+def _read_place_names(session: Session, language: str) -> dict[str, dict[str, str]]:
     regions = {
         region.code: getattr(region, f"name_{language}", None) or region.name_fi
         for region in session.exec(select(Region))
