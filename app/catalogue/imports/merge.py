@@ -299,10 +299,10 @@ class _Merger:
     def update(self, provider: Provider, record: ProviderRecord) -> None:
         owner = _source_of(provider.external_id) == self.source
         changed = record.external_id in self.taken_over
-        organization = self._organization(record)
         wanted: dict[str, object] = {name: getattr(record, name) for name in PROVIDER_TEXT_FIELDS}
-        wanted["organization_id"] = organization.id
         wanted["region_code"] = record.region_code
+        if owner:  # another source never moves an entry to an organisation of its own
+            wanted["organization_id"] = self._organization(record).id
         for name, incoming in wanted.items():
             current = getattr(provider, name)
             if incoming == current or (not owner and (incoming in (None, "") or current)):
