@@ -1,4 +1,8 @@
-"""Typed request dependencies shared by the route modules."""
+"""Typed request dependencies shared by the route modules.
+
+Dependencies that only read the app's state are `async def`: FastAPI runs a plain `def`
+dependency in its thread pool, one thread hop per dependency and request.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +14,12 @@ from fastapi import Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, StringConstraints
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
-from app.catalogue.facet_table import FacetTable
+from app import geography, i18n
 from app.catalogue.index_store import IndexReader
 from app.catalogue.resources import SERVICE_CODES, CatalogueResources
-from app.catalogue.search import MAX_PER_PAGE, ProviderQuery, ProviderSearch, RankedMatchCache
+from app.catalogue.search import MAX_PER_PAGE, ProviderQuery, ProviderSearch
 from app.config import Settings
 from app.db import session_scope
 
@@ -26,13 +31,13 @@ def get_session(request: Request) -> Iterator[Session]:
     yield from session_scope(request.app.state.engine)
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """The app's settings."""
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_index_reader(request: Request) -> IndexReader:
+async def get_index_reader(request: Request) -> IndexReader:
     """The process's search index reader."""
     reader: IndexReader = request.app.state.index_reader
     return reader
@@ -43,13 +48,26 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 IndexDep = Annotated[IndexReader, Depends(get_index_reader)]
 
 
-def get_catalogue(request: Request) -> CatalogueResources:
+async def get_catalogue(request: Request) -> CatalogueResources:
     """Vocabularies, mappings and synonyms loaded at start-up."""
     resources: CatalogueResources = request.app.state.catalogue
     return resources
 
 
 CatalogueDep = Annotated[CatalogueResources, Depends(get_catalogue)]
+
+
+async def get_place_names(request: Request) -> geography.PlaceNames:
+    """Region and municipality names in the UI language, read once per process."""
+    engine = request.app.state.engine
+    language = i18n.current_locale()
+    names = geography.cached_place_names(engine=engine, language=language)
+    if names is None:  # first request of the process: the database is read in a thread
+        names = await run_in_threadpool(geography.place_names, engine=engine, language=language)
+    return names
+
+
+PlaceNamesDep = Annotated[geography.PlaceNames, Depends(get_place_names)]
 
 
 class ApiError(BaseModel):
@@ -70,7 +88,7 @@ RegionCode = Annotated[str, StringConstraints(pattern=r"^\d{2}$")]
 MunicipalityCode = Annotated[str, StringConstraints(pattern=r"^\d{3}$")]
 
 
-def get_provider_query(
+async def get_provider_query(
     catalogue: CatalogueDep,
     q: Annotated[
         str, Query(max_length=200, description="Free text; Finnish inflection understood")
@@ -127,14 +145,9 @@ def get_provider_query(
 ProviderQueryDep = Annotated[ProviderQuery, Depends(get_provider_query)]
 
 
-def get_provider_search(index_reader: IndexDep, catalogue: CatalogueDep) -> ProviderSearch:
-    """The searcher of the current index generation with its shared facet table."""
-    return ProviderSearch(
-        searcher=index_reader.searcher(),
-        table=index_reader.shared(FacetTable.from_searcher),
-        cache=index_reader.shared(RankedMatchCache.for_generation),
-        synonyms=catalogue.synonyms,
-    )
+async def get_provider_search(index_reader: IndexDep, catalogue: CatalogueDep) -> ProviderSearch:
+    """Search over the current index generation with the catalogue's synonyms."""
+    return ProviderSearch(index_reader=index_reader, synonyms=catalogue.synonyms)
 
 
 ProviderSearchDep = Annotated[ProviderSearch, Depends(get_provider_search)]

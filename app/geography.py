@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, col, select
 
 from app.models import OUTSIDE_SYSTEM_REGION_CODE, Municipality, Region
@@ -95,22 +96,33 @@ def municipalities_by_region(*, session: Session) -> dict[str, list[Municipality
     return grouped
 
 
-_place_names_cache: dict[tuple[str, str], dict[str, dict[str, str]]] = {}
+PlaceNames = dict[str, dict[str, str]]  # {"region": {code: name}, "municipality": {...}}
+_place_names_cache: dict[tuple[str, str], PlaceNames] = {}
 
 
-def place_names(*, session: Session, language: str) -> dict[str, dict[str, str]]:
+def _place_names_key(engine: Engine, language: str) -> tuple[str, str]:
+    return engine.url.render_as_string(), language
+
+
+def cached_place_names(*, engine: Engine, language: str) -> PlaceNames | None:
+    """The names if this process has already read them, else None (no database access)."""
+    return _place_names_cache.get(_place_names_key(engine, language))
+
+
+def place_names(*, engine: Engine, language: str) -> PlaceNames:
     """Names of regions and municipalities by code, in Finnish, Swedish or English.
 
     Kept per database and language for the life of the process: the names come only from
     the bundled data, and the search page needs them on every request.
     """
-    key = (session.get_bind().engine.url.render_as_string(), language)
+    key = _place_names_key(engine, language)
     if key not in _place_names_cache:
-        _place_names_cache[key] = _read_place_names(session, language)
+        with Session(engine) as session:
+            _place_names_cache[key] = _read_place_names(session, language)
     return _place_names_cache[key]
 
 
-def _read_place_names(session: Session, language: str) -> dict[str, dict[str, str]]:
+def _read_place_names(session: Session, language: str) -> PlaceNames:
     regions = {
         region.code: getattr(region, f"name_{language}", None) or region.name_fi
         for region in session.exec(select(Region))

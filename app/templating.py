@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from functools import cache
+from collections.abc import Callable
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -13,6 +14,7 @@ import jinja2
 from babel import dates as babel_dates
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from starlette.applications import Starlette
 from starlette.responses import Response
 
 from app import i18n
@@ -34,13 +36,35 @@ def static_url(relative_path: str) -> str:
     return f"/static/{relative_path}?v={_static_fingerprint(relative_path)}"
 
 
+RoutePaths = Callable[[str, tuple[tuple[str, Any], ...], str], str]
+
+
+def _route_paths(app: Starlette) -> RoutePaths:
+    """The app's named-route paths, remembered per app.
+
+    Finding a route by name walks the whole route table, and a results page asks for
+    dozens of paths.
+    """
+    remembered: RoutePaths | None = getattr(app.state, "route_paths", None)
+    if remembered is not None:
+        return remembered
+    router = app.router
+
+    @lru_cache(maxsize=4096)
+    def paths(name: str, params: tuple[tuple[str, Any], ...], version: str) -> str:
+        return i18n.localized_path(str(router.url_path_for(name, **dict(params))), version)
+
+    app.state.route_paths = paths
+    return paths
+
+
 @jinja2.pass_context
 def url(context: jinja2.runtime.Context, name: str, **params: Any) -> str:
     """Path of a named route in the current reading version (or `version=`)."""
     request: Request = context["request"]
     version = params.pop("version", None) or context["version"]
     query = params.pop("query", None)
-    path = i18n.localized_path(str(request.app.url_path_for(name, **params)), version)
+    path = _route_paths(request.app)(name, tuple(sorted(params.items())), version)
     return f"{path}?{query}" if query else path
 
 

@@ -54,7 +54,7 @@ from app.models import (  # noqa: E402
 )
 from app.site_setup import initialise_site, reindex_site  # noqa: E402
 from bench import datasette_peer, recall  # noqa: E402
-from bench.load import LoadResult, run_load  # noqa: E402
+from bench.load import GENERATORS, LoadResult, default_generator, run_load  # noqa: E402
 from bench.search_bench import free_port  # noqa: E402
 from bench.synthetic import add_synthetic_providers  # noqa: E402
 
@@ -274,14 +274,14 @@ def alternate(
         polku_paths = recall.load_paths("polku", endpoint)
         peer_paths = recall.load_paths("datasette", endpoint)
         # A short warm-up so that both serve from warm caches (SQLite pages, searchers).
-        run_load(polku.base_url, polku_paths, args.connections, 2.0)
-        run_load(peer.base_url, peer_paths, args.connections, 2.0)
+        run_load(polku.base_url, polku_paths, args.connections, 2.0, generator=args.generator)
+        run_load(peer.base_url, peer_paths, args.connections, 2.0, generator=args.generator)
         for number in range(args.rounds):
             pairs = ((polku, polku_paths, polku_row), (peer, peer_paths, peer_row))
             for server, paths, row in pairs:
                 result = run_load(
                     server.base_url, paths, args.connections, args.duration,
-                    seed=seed + number,
+                    seed=seed + number, generator=args.generator,
                 )  # fmt: skip
                 row.loads.setdefault(endpoint, []).append(result)
                 if row is peer_row:
@@ -382,7 +382,7 @@ def print_table(rows: list[Row], args: argparse.Namespace) -> None:
         assert polku_row.weight is not None  # noqa: S101
         print(f"Page parts at {size} (bytes, gzip -6): Polku {polku_row.weight.parts}")
     print(
-        f"\nLoad: {args.connections} connections, {args.duration:.0f} s per run, "
+        f"\nLoad: {args.generator}, {args.connections} connections, {args.duration:.0f} s per run, "
         f"{args.rounds} alternating rounds; medians of the rounds. × peer: against the "
         "median of the Datasette runs that alternated with that row."
     )
@@ -401,6 +401,8 @@ def main() -> int:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--endpoints", nargs="+", default=["api", "page"], choices=["api", "page"])
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--generator", choices=GENERATORS, default=default_generator(),
+                        help="load generator (default: wrk if installed)")  # fmt: skip
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per load run")
     parser.add_argument("--rounds", type=int, default=2, help="alternating runs per system")
     parser.add_argument("--work-dir", type=Path, default=DEFAULT_WORK_DIR)

@@ -258,11 +258,14 @@ def test_postgresql_outage_answers_503_fast_and_heals_without_a_restart(
     app = create_app(settings)
     with ValidatingClient(app) as client:
         assert_database_pages_work(client, provider_id)  # fills the pool with connections
+        assert get_within(client, "/palveluntuottajat?q=työ").status_code == 200
 
         proxy.stop()  # the server goes away: pooled connections die, new ones are refused
         assert_database_outage_pages(client, provider_id)
-        # Search reads only the index, so it keeps working while the database is away.
+        # Search reads only the index (the search page's place names were read once), so
+        # it keeps working while the database is away.
         assert get_within(client, "/api/v1/providers?q=työ").status_code == 200
+        assert get_within(client, "/palveluntuottajat?q=työ").status_code == 200
 
         # A server that accepts but never answers: connect_timeout (3 s) bounds the wait.
         proxy.start(mode="hang")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,20 @@ def test_reader_picks_up_a_new_generation(tmp_path: Path) -> None:
     assert reader.searcher().doc_count() == 10
     build_index(tmp_path, SCHEMA, documents("b", 25))
     assert reader.searcher().doc_count() == 25
+    reader.close()
+
+
+def test_reader_follows_a_pointer_rewritten_in_place(tmp_path: Path) -> None:
+    # The reader only stats the pointer per search; an operator rolling back by writing
+    # CURRENT in place (same inode, same length) must still be followed.
+    first = build_index(tmp_path, SCHEMA, documents("a", 10))
+    build_index(tmp_path, SCHEMA, documents("b", 25))
+    reader = IndexReader(tmp_path)
+    assert reader.searcher().doc_count() == 25
+    time.sleep(0.05)  # past the file system's timestamp granularity
+    with (tmp_path / "CURRENT").open("r+", encoding="utf-8") as pointer:
+        pointer.write(first.name)
+    assert reader.searcher().doc_count() == 10
     reader.close()
 
 

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import chain
+from operator import itemgetter
 
 from whoosh.searching import Searcher
 
@@ -90,7 +91,7 @@ class FacetTable:
     def visible(self, docnums: Iterable[int], *, show_closed: bool) -> list[int]:
         """The provider documents among `docnums` (in their order), closed ones only if asked."""
         allowed = self.records if show_closed else self._open
-        return [d for d in docnums if d in allowed]
+        return list(filter(allowed.__contains__, docnums))
 
     def filter_and_count(
         self, candidates: list[int], filters: dict[str, list[str]]
@@ -110,8 +111,9 @@ class FacetTable:
         if len(matched_set) == len(candidates):
             matched = candidates
         else:
-            matched = [docnum for docnum in candidates if docnum in matched_set]
-        pair_counts = Counter(chain.from_iterable(self._pairs[d] for d in matched))
+            matched = list(filter(matched_set.__contains__, candidates))
+        # map/filter over bound methods keep these loops in C: they run over every hit.
+        pair_counts = Counter(chain.from_iterable(map(self._pairs.__getitem__, matched)))
         facets: dict[str, dict[str, int]] = {name: {} for name in FACET_FIELDS}
         for pair_id, count in pair_counts.items():
             index, value = self._pair_list[pair_id]
@@ -120,8 +122,10 @@ class FacetTable:
             others = [other for key, other in passing.items() if key != index]
             near_misses = pool.intersection(*others) - docs
             counts = facets[FACET_FIELDS[index]]
-            for value in chain.from_iterable(self.records[d][index] for d in near_misses):
-                counts[value] = counts.get(value, 0) + 1
+            records = map(self.records.__getitem__, near_misses)
+            near_miss_values = chain.from_iterable(map(itemgetter(index), records))
+            for value, count in Counter(near_miss_values).items():
+                counts[value] = counts.get(value, 0) + count
         return matched, facets
 
     def sorted_by(self, docnums: list[int], order: str) -> list[int]:

@@ -211,11 +211,28 @@ class IndexReader:
         self._opened: list[tuple[threading.Thread, Searcher]] = []
         self._shared: dict[tuple[str, object], object] = {}
         self._verified: set[str] = set()  # generations whose files matched their manifest
+        # The pointer file's identity when last read, and what it named: a stat per search
+        # instead of an open and a read. A swap renames a new file over it (new inode).
+        self._pointer: tuple[tuple[int, int, int], str | None] | None = None
+
+    def _current_generation(self) -> str | None:
+        pointer = self.index_dir / POINTER_FILE
+        try:
+            facts = pointer.stat()
+        except FileNotFoundError:
+            return None
+        identity = (facts.st_ino, facts.st_mtime_ns, facts.st_size)
+        known = self._pointer
+        if known is not None and known[0] == identity:
+            return known[1]
+        generation = _read_pointer(self.index_dir)
+        self._pointer = (identity, generation)
+        return generation
 
     def searcher(self) -> Searcher:
         """A searcher over the newest complete index (owned by this reader; do not close)."""
         try:
-            generation = _read_pointer(self.index_dir)
+            generation = self._current_generation()
         except OSError as error:  # e.g. the folder replaced by a file, or unreadable
             raise IndexUnavailableError(str(error)) from error
         if generation is None:

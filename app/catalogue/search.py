@@ -17,6 +17,7 @@ from whoosh.searching import Searcher
 from app.catalogue.facet_table import FacetTable
 from app.catalogue.finnish import analyse_query_word
 from app.catalogue.index_documents import FACET_FIELDS
+from app.catalogue.index_store import IndexReader
 from app.catalogue.mapping import CATALOGUE_CONTENT_DIR
 
 SYNONYMS_FILE = CATALOGUE_CONTENT_DIR / "synonyms.yaml"
@@ -200,22 +201,28 @@ def matching_provider_ids(
 
 @dataclass
 class ProviderSearch:
-    """What one request searches with: the searcher, its facet table and the synonyms."""
+    """What one request searches with: the index reader and the synonyms.
 
-    searcher: Searcher
-    table: FacetTable
-    cache: RankedMatchCache
+    The searcher is taken when a search runs, in the thread that runs it: Whoosh searchers
+    are per thread, and a request's dependencies may run in another thread than its handler.
+    """
+
+    index_reader: IndexReader
     synonyms: Synonyms
+
+    def _parts(self) -> tuple[Searcher, FacetTable, RankedMatchCache]:
+        searcher = self.index_reader.searcher()
+        table = self.index_reader.shared(FacetTable.from_searcher)
+        cache = self.index_reader.shared(RankedMatchCache.for_generation)
+        return searcher, table, cache
 
     def search(self, request: ProviderQuery) -> SearchResults:
         """One page of results with facet counts."""
-        return search_providers(self.searcher, self.table, self.cache, request, self.synonyms)
+        return search_providers(*self._parts(), request, self.synonyms)
 
     def matching_ids(self, request: ProviderQuery, limit: int) -> list[int]:
         """All matching provider ids in order, at most `limit`."""
-        return matching_provider_ids(
-            self.searcher, self.table, self.cache, request, self.synonyms, limit
-        )
+        return matching_provider_ids(*self._parts(), request, self.synonyms, limit)
 
 
 def typo_distance(typed: str, word: str) -> int:

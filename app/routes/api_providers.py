@@ -122,10 +122,12 @@ def _item_from_hit(hit: SearchHit, base_url: str) -> ProviderItem:
 @router.get(
     "/providers", response_model=ProviderPage, responses=error_responses({503: SEARCH_UNAVAILABLE})
 )
-def read_providers(
+async def read_providers(
     query: ProviderQueryDep, search: ProviderSearchDep, settings: SettingsDep
 ) -> ProviderPage:  # fmt: skip
     """Search providers; filters are repeatable (`?region=10&region=11`)."""
+    # `async`: the search reads only the index, never the database, so it runs on the
+    # event loop without a thread hop.
     results = search.search(query)
     return ProviderPage(
         total=results.total,

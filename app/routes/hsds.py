@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, R
 from pydantic import BaseModel, Field
 
 from app.catalogue import hsds, hsds_api
-from app.catalogue.search import query_words
+from app.catalogue.search import ProviderSearch, query_words
 from app.deps import (
     DATABASE_UNAVAILABLE,
     CatalogueDep,
@@ -17,7 +17,6 @@ from app.deps import (
     SessionDep,
     SettingsDep,
     error_responses,
-    get_provider_search,
 )
 
 router = APIRouter(prefix="/hsds", tags=["hsds"])
@@ -42,7 +41,7 @@ OrganizationId = Annotated[
 ]
 
 
-def get_hsds_cache(request: Request) -> hsds_api.HsdsCache:
+async def get_hsds_cache(request: Request) -> hsds_api.HsdsCache:
     """The app's HSDS id maps and downloads, made on first use."""
     cache: hsds_api.HsdsCache | None = getattr(request.app.state, "hsds_cache", None)
     if cache is None:
@@ -50,7 +49,7 @@ def get_hsds_cache(request: Request) -> hsds_api.HsdsCache:
     return cache
 
 
-def get_text_search(
+async def get_text_search(
     index_reader: IndexDep,
     catalogue: CatalogueDep,
     search: Annotated[
@@ -60,7 +59,7 @@ def get_text_search(
     """The search index, opened only when the request searches: lists work without it."""
     if not query_words(search):
         return None
-    return hsds_api.TextSearch(search.strip(), get_provider_search(index_reader, catalogue))
+    return hsds_api.TextSearch(search.strip(), ProviderSearch(index_reader, catalogue.synonyms))
 
 
 HsdsCacheDep = Annotated[hsds_api.HsdsCache, Depends(get_hsds_cache)]

@@ -8,11 +8,18 @@ import json
 from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import Response
 
-from app import geography, i18n
+from app import i18n
 from app.catalogue.export import export_row, provider_json_ld, rows_to_csv
 from app.catalogue.facets import build_facets
 from app.catalogue.providers import get_provider, provider_details
-from app.deps import CatalogueDep, ProviderQueryDep, ProviderSearchDep, SessionDep, SettingsDep
+from app.deps import (
+    CatalogueDep,
+    PlaceNamesDep,
+    ProviderQueryDep,
+    ProviderSearchDep,
+    SessionDep,
+    SettingsDep,
+)
 from app.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -29,17 +36,20 @@ def _is_htmx_fragment_request(request: Request) -> bool:
 
 
 @router.get("/palveluntuottajat", name="providers")
-def read_providers(
+async def read_providers(
     request: Request,
     query: ProviderQueryDep,
-    session: SessionDep,
+    names: PlaceNamesDep,
     search: ProviderSearchDep,
     catalogue: CatalogueDep,
 ) -> Response:
-    """Search page: works as a plain GET form; htmx swaps in the results fragment."""
+    """Search page: works as a plain GET form; htmx swaps in the results fragment.
+
+    `async`, so that it runs on the event loop without a thread hop: it searches the index
+    and renders, and never waits on the database (place names are read once per process).
+    """
     results = search.search(query)
     version = i18n.current_version()
-    names = geography.place_names(session=session, language=i18n.current_locale())
     context = {
         "query": query,
         "results": results,
