@@ -172,7 +172,9 @@ class GZipExceptSecretPages:
 
     def __init__(self, app: ASGIApp, minimum_size: int) -> None:
         self.app = app
-        self.gzip = GZipMiddleware(app, minimum_size=minimum_size)
+        # Level 6, zlib's own default: Starlette's 9 takes almost twice as long on a search
+        # page for 1 % fewer bytes.
+        self.gzip = GZipMiddleware(app, minimum_size=minimum_size, compresslevel=6)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and split_version(scope["path"])[1].startswith("/admin"):

@@ -24,6 +24,18 @@ Record = tuple[tuple[str, ...], ...]  # one tuple of values per facet, in FACET_
 STATUS_INDEX = FACET_FIELDS.index("status")
 
 
+@dataclass(frozen=True)
+class Pool:
+    """The documents a search starts from, in order, and their facet values counted.
+
+    A text's pool is the same whatever the filters, so it is kept per text (see
+    `MatchPoolCache` in search.py) and its counts serve every filtered search of that text.
+    """
+
+    docnums: list[int]
+    pair_counts: Counter[int]
+
+
 def _values(stored: object) -> tuple[str, ...]:
     return tuple(value for value in str(stored or "").split(",") if value)
 
@@ -53,6 +65,9 @@ class FacetTable:
                         self._pair_list.append(pair)
                     ids.append(pair_ids[pair])
             self._pairs[docnum] = tuple(ids)
+        self._facet_pair_ids: list[list[int]] = [[] for _name in FACET_FIELDS]
+        for pair_id, (index, _value) in enumerate(self._pair_list):
+            self._facet_pair_ids[index].append(pair_id)
         self._open = {
             d for d, record in self.records.items() if "closed" not in record[STATUS_INDEX]
         }
@@ -93,10 +108,15 @@ class FacetTable:
         allowed = self.records if show_closed else self._open
         return list(filter(allowed.__contains__, docnums))
 
+    def pool(self, docnums: list[int]) -> Pool:
+        """The documents with their facet values counted."""
+        # map over bound methods keeps the loop in C: it runs over every document.
+        return Pool(docnums, Counter(chain.from_iterable(map(self._pairs.__getitem__, docnums))))
+
     def filter_and_count(
-        self, candidates: list[int], filters: dict[str, list[str]]
+        self, pool: Pool, filters: dict[str, list[str]]
     ) -> tuple[list[int], dict[str, dict[str, int]]]:
-        """Documents passing every filter (in candidate order) and disjunctive facet counts.
+        """Documents passing every filter (in pool order) and disjunctive facet counts.
 
         A document that fails no filter counts towards every facet; one that fails only
         facet F's filter still counts towards F, so F's other values stay selectable.
@@ -106,27 +126,38 @@ class FacetTable:
         for name, values in filters.items():
             index = FACET_FIELDS.index(name)
             passing[index] = set().union(*(self._docs_with.get((index, v), set()) for v in values))
-        pool = set(candidates)
-        matched_set = pool.intersection(*passing.values())
-        if len(matched_set) == len(candidates):
-            matched = candidates
-        else:
-            matched = list(filter(matched_set.__contains__, candidates))
-        # map/filter over bound methods keep these loops in C: they run over every hit.
+        if not passing:
+            return pool.docnums, self._facets_from(pool.pair_counts)
+        allowed = set.intersection(*passing.values())
+        matched = list(filter(allowed.__contains__, pool.docnums))
         pair_counts = Counter(chain.from_iterable(map(self._pairs.__getitem__, matched)))
-        facets: dict[str, dict[str, int]] = {name: {} for name in FACET_FIELDS}
-        for pair_id, count in pair_counts.items():
-            index, value = self._pair_list[pair_id]
-            facets[FACET_FIELDS[index]][value] = count
+        facets = self._facets_from(pair_counts)
         for index, docs in passing.items():
-            others = [other for key, other in passing.items() if key != index]
-            near_misses = pool.intersection(*others) - docs
             counts = facets[FACET_FIELDS[index]]
+            others = [other for key, other in passing.items() if key != index]
+            if not others:
+                # Only this facet is filtered: its near misses are the pool less the
+                # matches, so their counts are the pool's counts less the matches'.
+                for pair_id in self._facet_pair_ids[index]:
+                    missed = pool.pair_counts[pair_id] - pair_counts[pair_id]
+                    if missed:
+                        value = self._pair_list[pair_id][1]
+                        counts[value] = counts.get(value, 0) + missed
+                continue
+            near_miss_set = set.intersection(*others) - docs
+            near_misses = filter(near_miss_set.__contains__, pool.docnums)
             records = map(self.records.__getitem__, near_misses)
             near_miss_values = chain.from_iterable(map(itemgetter(index), records))
             for value, count in Counter(near_miss_values).items():
                 counts[value] = counts.get(value, 0) + count
         return matched, facets
+
+    def _facets_from(self, pair_counts: Counter[int]) -> dict[str, dict[str, int]]:
+        facets: dict[str, dict[str, int]] = {name: {} for name in FACET_FIELDS}
+        for pair_id, count in pair_counts.items():
+            index, value = self._pair_list[pair_id]
+            facets[FACET_FIELDS[index]][value] = count
+        return facets
 
     def sorted_by(self, docnums: list[int], order: str) -> list[int]:
         """Documents by name, or by municipality and then name."""

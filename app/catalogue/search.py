@@ -14,7 +14,7 @@ import yaml
 from whoosh import query as q
 from whoosh.searching import Searcher
 
-from app.catalogue.facet_table import FacetTable
+from app.catalogue.facet_table import FacetTable, Pool
 from app.catalogue.finnish import analyse_query_word
 from app.catalogue.index_documents import FACET_FIELDS
 from app.catalogue.index_store import IndexReader
@@ -118,60 +118,72 @@ def text_query(text: str, synonyms: Synonyms) -> q.Query:
     return q.And(clauses) if clauses else q.Every()
 
 
-class RankedMatchCache:
-    """Recently searched texts and their documents in score order, for one index generation.
+class MatchPoolCache:
+    """Recently searched texts and their pools, for one index generation.
 
-    Many people search the same few words ("kuntouttava", a town); the text part of a
-    search does not depend on the filters, so it is kept and reused.
+    Many people search the same few words ("kuntouttava", a town). A text's pool (the
+    documents it matches, best first, with their facet values counted) does not depend on
+    the filters, so it is kept and reused. Bounded by texts and by documents held: a text
+    that matches everything holds every document.
     """
 
-    def __init__(self, size: int = 512) -> None:
+    def __init__(self, size: int = 512, max_documents: int = 500_000) -> None:
         self.size = size
-        self._items: OrderedDict[str, list[int]] = OrderedDict()
+        self.max_documents = max_documents
+        self._items: OrderedDict[tuple[str, bool], Pool] = OrderedDict()
+        self._documents = 0
         self._lock = threading.Lock()
 
     @classmethod
-    def for_generation(cls, _searcher: Searcher) -> RankedMatchCache:
+    def for_generation(cls, _searcher: Searcher) -> MatchPoolCache:
         """A new, empty cache (the signature suits `IndexReader.shared`)."""
         return cls()
 
-    def ranked_docnums(self, searcher: Searcher, text: str, synonyms: Synonyms) -> list[int]:
-        """Documents matching the text, best first."""
-        key = " ".join(word.lower() for word in query_words(text))
+    def pool(
+        self, searcher: Searcher, table: FacetTable, text: str, synonyms: Synonyms, *,
+        show_closed: bool,
+    ) -> Pool:  # fmt: skip
+        """The documents matching the text that may be shown (all of them for no text)."""
+        key = (" ".join(word.lower() for word in query_words(text)), show_closed)
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key]
-        results = searcher.search(text_query(text, synonyms), limit=None)
-        ranked = [docnum for _score, docnum in results.top_n]
+        if key[0]:
+            results = searcher.search(text_query(text, synonyms), limit=None)
+            ranked = (docnum for _score, docnum in results.top_n)
+            pool = table.pool(table.visible(ranked, show_closed=show_closed))
+        else:
+            pool = table.pool(table.visible(table.records, show_closed=show_closed))
         with self._lock:
-            self._items[key] = ranked
-            if len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return ranked
+            if key not in self._items:
+                self._items[key] = pool
+                self._documents += len(pool.docnums)
+            while len(self._items) > 1 and (
+                len(self._items) > self.size or self._documents > self.max_documents
+            ):
+                _key, dropped = self._items.popitem(last=False)
+                self._documents -= len(dropped.docnums)
+        return pool
 
 
 def _ordered_matches(
-    searcher: Searcher, table: FacetTable, cache: RankedMatchCache, request: ProviderQuery,
+    searcher: Searcher, table: FacetTable, cache: MatchPoolCache, request: ProviderQuery,
     synonyms: Synonyms,
 ) -> tuple[list[int], dict[str, dict[str, int]]]:  # fmt: skip
     """Matching documents in the requested order, and the facet counts."""
     show_closed = "closed" in request.status
-    if query_words(request.text):
-        ranked = cache.ranked_docnums(searcher, request.text, synonyms)
-        candidates = table.visible(ranked, show_closed=show_closed)
-    else:
-        candidates = table.visible(table.records, show_closed=show_closed)
+    pool = cache.pool(searcher, table, request.text, synonyms, show_closed=show_closed)
     if request.has_free_places:
-        candidates = table.with_free_places(candidates, dt.date.today())
-    matched, facets = table.filter_and_count(candidates, request.filters())
+        pool = table.pool(table.with_free_places(pool.docnums, dt.date.today()))
+    matched, facets = table.filter_and_count(pool, request.filters())
     if query_words(request.text) and request.sort == "relevance":
         return matched, facets  # already best first
     return table.sorted_by(matched, request.sort), facets
 
 
 def search_providers(
-    searcher: Searcher, table: FacetTable, cache: RankedMatchCache, request: ProviderQuery,
+    searcher: Searcher, table: FacetTable, cache: MatchPoolCache, request: ProviderQuery,
     synonyms: Synonyms,
 ) -> SearchResults:  # fmt: skip
     """Run one search: hits for the requested page, facet counts and a suggestion."""
@@ -191,7 +203,7 @@ def search_providers(
 
 
 def matching_provider_ids(
-    searcher: Searcher, table: FacetTable, cache: RankedMatchCache, request: ProviderQuery,
+    searcher: Searcher, table: FacetTable, cache: MatchPoolCache, request: ProviderQuery,
     synonyms: Synonyms, limit: int,
 ) -> list[int]:  # fmt: skip
     """Ids of all matching providers in the requested order, at most `limit` (for exports)."""
@@ -210,10 +222,10 @@ class ProviderSearch:
     index_reader: IndexReader
     synonyms: Synonyms
 
-    def _parts(self) -> tuple[Searcher, FacetTable, RankedMatchCache]:
+    def _parts(self) -> tuple[Searcher, FacetTable, MatchPoolCache]:
         searcher = self.index_reader.searcher()
         table = self.index_reader.shared(FacetTable.from_searcher)
-        cache = self.index_reader.shared(RankedMatchCache.for_generation)
+        cache = self.index_reader.shared(MatchPoolCache.for_generation)
         return searcher, table, cache
 
     def search(self, request: ProviderQuery) -> SearchResults:

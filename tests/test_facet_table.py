@@ -1,0 +1,68 @@
+"""Filtering and disjunctive facet counts agree with counting every document by hand."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from whoosh.searching import Searcher
+
+from app.catalogue.facet_table import FacetTable
+from app.catalogue.index_documents import FACET_FIELDS
+from app.catalogue.search import MatchPoolCache, Synonyms
+
+TEXTS = ["", "työtoiminta", "kuntouttava", "Helsinki", "nuoret", "puutyö"]
+
+
+@pytest.fixture(scope="module")
+def table(searcher: Searcher) -> FacetTable:
+    return FacetTable.from_searcher(searcher)
+
+
+def values_in_index(table: FacetTable, name: str) -> list[str]:
+    index = FACET_FIELDS.index(name)
+    return sorted({value for record in table.records.values() for value in record[index]})
+
+
+def counted_by_hand(
+    table: FacetTable, pool: list[int], filters: dict[str, list[str]]
+) -> tuple[list[int], dict[str, Counter[str]]]:
+    """What the search page promises: a facet's counts ignore that facet's own filter."""
+
+    def passes(docnum: int, names: set[str]) -> bool:
+        record = table.records[docnum]
+        return all(set(filters[name]) & set(record[FACET_FIELDS.index(name)]) for name in names)
+
+    matched = [docnum for docnum in pool if passes(docnum, set(filters))]
+    counts: dict[str, Counter[str]] = {name: Counter() for name in FACET_FIELDS}
+    for docnum in pool:
+        for index, name in enumerate(FACET_FIELDS):
+            if passes(docnum, set(filters) - {name}):
+                counts[name].update(table.records[docnum][index])
+    return matched, counts
+
+
+@settings(
+    max_examples=40, derandomize=True, deadline=None, database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)  # fmt: skip
+@given(data=st.data())
+def test_filtered_counts_equal_counting_by_hand(
+    searcher: Searcher, synonyms: Synonyms, table: FacetTable, data: st.DataObject
+) -> None:
+    text = data.draw(st.sampled_from(TEXTS))
+    show_closed = data.draw(st.booleans())
+    filters: dict[str, list[str]] = {}
+    for name in ("region", "service", "activity", "status"):
+        chosen = data.draw(st.lists(st.sampled_from(values_in_index(table, name)), max_size=2))
+        if chosen:
+            filters[name] = chosen
+    pool = MatchPoolCache().pool(searcher, table, text, synonyms, show_closed=show_closed)
+
+    matched, facets = table.filter_and_count(pool, filters)
+
+    expected_matched, expected_counts = counted_by_hand(table, pool.docnums, filters)
+    assert matched == expected_matched
+    assert {name: Counter(counts) for name, counts in facets.items()} == expected_counts
