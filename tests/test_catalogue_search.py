@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -10,7 +13,16 @@ from sqlmodel import Session, select
 from whoosh.searching import Searcher
 
 from app.catalogue.finnish import voikko_available, word_forms
-from app.catalogue.search import Synonyms, typo_distance
+from app.catalogue.index_store import IndexReader
+from app.catalogue.search import (
+    ProviderQuery,
+    ProviderSearch,
+    SearchResults,
+    Synonyms,
+    typo_distance,
+)
+from app.config import Settings
+from app.deps import search_without_blocking
 from app.models import Provider, ProviderService
 from tests.fixtures.catalogue import provider_ids_by_record, search
 
@@ -191,3 +203,38 @@ def test_any_text_gives_a_result_not_an_error(
 )
 def test_typo_distance_counts_a_swap_as_one_edit(typed: str, word: str, distance: int) -> None:
     assert typo_distance(typed, word) == distance
+
+
+class ThreadRecordingSearch(ProviderSearch):
+    """Notes the thread each search runs in."""
+
+    threads: list[int]
+
+    def search(self, request: ProviderQuery) -> SearchResults:
+        self.threads.append(threading.get_ident())
+        return super().search(request)
+
+
+@pytest.mark.parametrize(("text", "cached_on_the_loop"), [("kuntouttava", True), ("xyzzyq", False)])
+def test_only_a_cached_search_runs_on_the_event_loop(
+    site_settings: Settings, synonyms: Synonyms, text: str, cached_on_the_loop: bool
+) -> None:
+    # A Whoosh query (165 ms at 100 000 providers) would stop the event loop; a text whose
+    # pool is cached takes a millisecond. One that matched nothing is searched in a thread
+    # again: a spelling suggestion follows.
+    reader = IndexReader(site_settings.search_index_dir)
+    search = ThreadRecordingSearch(reader, synonyms)
+    search.threads = []
+    query = ProviderQuery(text=text)
+
+    async def search_twice() -> tuple[int, SearchResults, SearchResults]:
+        first = await search_without_blocking(search, query)
+        second = await search_without_blocking(search, query)
+        return threading.get_ident(), first, second
+
+    loop_thread, first, second = asyncio.run(search_twice())
+    reader.close()
+    assert search.threads[0] != loop_thread
+    assert (search.threads[1] == loop_thread) is cached_on_the_loop
+    assert first.total == second.total
+    assert (first.total > 0) is cached_on_the_loop

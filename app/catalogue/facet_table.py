@@ -163,4 +163,4 @@ class FacetTable:
         """Documents by name, or by municipality and then name."""
         wanted = set(docnums)
         ordered = self.by_municipality if order == "municipality" else self.by_name
-        return [docnum for docnum in ordered if docnum in wanted]
+        return list(filter(wanted.__contains__, ordered))

@@ -139,12 +139,22 @@ class MatchPoolCache:
         """A new, empty cache (the signature suits `IndexReader.shared`)."""
         return cls()
 
+    @staticmethod
+    def _key(text: str, show_closed: bool) -> tuple[str, bool]:
+        return " ".join(word.lower() for word in query_words(text)), show_closed
+
+    def holds(self, text: str, *, show_closed: bool) -> bool:
+        """True when the text's pool is kept and matches something."""
+        with self._lock:
+            pool = self._items.get(self._key(text, show_closed))
+        return pool is not None and bool(pool.docnums)
+
     def pool(
         self, searcher: Searcher, table: FacetTable, text: str, synonyms: Synonyms, *,
         show_closed: bool,
     ) -> Pool:  # fmt: skip
         """The documents matching the text that may be shown (all of them for no text)."""
-        key = (" ".join(word.lower() for word in query_words(text)), show_closed)
+        key = self._key(text, show_closed)
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
@@ -227,6 +237,16 @@ class ProviderSearch:
         table = self.index_reader.shared(FacetTable.from_searcher)
         cache = self.index_reader.shared(MatchPoolCache.for_generation)
         return searcher, table, cache
+
+    def is_quick(self, request: ProviderQuery) -> bool:
+        """True when the search will be answered from cached work, in about a millisecond.
+
+        A text searched recently has its pool cached; any other costs a Whoosh search
+        (13 ms at 10 000 providers, 165 ms at 100 000) and a spelling suggestion may
+        follow when nothing matches.
+        """
+        cache = self.index_reader.shared(MatchPoolCache.for_generation)
+        return cache.holds(request.text, show_closed="closed" in request.status)
 
     def search(self, request: ProviderQuery) -> SearchResults:
         """One page of results with facet counts."""

@@ -18,6 +18,7 @@ from app.deps import (
     SessionDep,
     SettingsDep,
     error_responses,
+    search_without_blocking,
 )
 
 router = APIRouter(prefix="/api/v1", tags=["providers"])
@@ -126,9 +127,8 @@ async def read_providers(
     query: ProviderQueryDep, search: ProviderSearchDep, settings: SettingsDep
 ) -> ProviderPage:  # fmt: skip
     """Search providers; filters are repeatable (`?region=10&region=11`)."""
-    # `async`: the search reads only the index, never the database, so it runs on the
-    # event loop without a thread hop.
-    results = search.search(query)
+    # `async`: the search reads only the index, never the database.
+    results = await search_without_blocking(search, query)
     return ProviderPage(
         total=results.total,
         page=results.page,

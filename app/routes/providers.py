@@ -19,6 +19,7 @@ from app.deps import (
     ProviderSearchDep,
     SessionDep,
     SettingsDep,
+    search_without_blocking,
 )
 from app.templating import render
 
@@ -45,10 +46,10 @@ async def read_providers(
 ) -> Response:
     """Search page: works as a plain GET form; htmx swaps in the results fragment.
 
-    `async`, so that it runs on the event loop without a thread hop: it searches the index
-    and renders, and never waits on the database (place names are read once per process).
+    `async`: it never waits on the database (place names are read once per process), and
+    a search answered from cached work runs without a thread hop.
     """
-    results = search.search(query)
+    results = await search_without_blocking(search, query)
     version = i18n.current_version()
     context = {
         "query": query,
