@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -12,9 +15,11 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 from whoosh.searching import Searcher
 
+from app.catalogue.facet_table import FacetTable, Pool
 from app.catalogue.finnish import voikko_available, word_forms
 from app.catalogue.index_store import IndexReader
 from app.catalogue.search import (
+    MatchPoolCache,
     ProviderQuery,
     ProviderSearch,
     SearchResults,
@@ -238,3 +243,30 @@ def test_only_a_cached_search_runs_on_the_event_loop(
     assert (search.threads[1] == loop_thread) is cached_on_the_loop
     assert first.total == second.total
     assert (first.total > 0) is cached_on_the_loop
+
+
+def test_concurrent_requests_for_a_new_text_search_it_once(
+    searcher: Searcher, synonyms: Synonyms, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Eight people paging through the same new search must not run eight Whoosh queries
+    # at once (at 100 000 providers each takes a few hundred milliseconds).
+    table = FacetTable.from_searcher(searcher)
+    searched: list[str] = []
+    original = MatchPoolCache._search
+
+    def slow_search(*args: Any, **kwargs: Any) -> Pool:
+        searched.append(args[2])
+        time.sleep(0.2)  # long enough for every thread to arrive while the first searches
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(MatchPoolCache, "_search", staticmethod(slow_search))
+    cache = MatchPoolCache()
+
+    def pool(_number: int) -> Pool:
+        return cache.pool(searcher, table, "kuntouttava", synonyms, show_closed=False)
+
+    with ThreadPoolExecutor(max_workers=8) as executor:
+        pools = list(executor.map(pool, range(8)))
+    assert searched == ["kuntouttava"]
+    assert all(result is pools[0] for result in pools)
+    assert pools[0].docnums

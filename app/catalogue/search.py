@@ -133,6 +133,9 @@ class MatchPoolCache:
         self._items: OrderedDict[tuple[str, bool], Pool] = OrderedDict()
         self._documents = 0
         self._lock = threading.Lock()
+        # One lock per text being searched: requests that arrive for the same new text
+        # wait for the first one's result instead of all running the Whoosh query at once.
+        self._computing: dict[tuple[str, bool], threading.Lock] = {}
 
     @classmethod
     def for_generation(cls, _searcher: Searcher) -> MatchPoolCache:
@@ -159,22 +162,37 @@ class MatchPoolCache:
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key]
-        if key[0]:
+            text_lock = self._computing.setdefault(key, threading.Lock())
+        with text_lock:
+            with self._lock:
+                if key in self._items:  # another request searched it meanwhile
+                    return self._items[key]
+            pool = self._search(searcher, table, text, synonyms, show_closed=show_closed)
+            self._keep(key, pool)
+        with self._lock:
+            self._computing.pop(key, None)
+        return pool
+
+    @staticmethod
+    def _search(
+        searcher: Searcher, table: FacetTable, text: str, synonyms: Synonyms, *,
+        show_closed: bool,
+    ) -> Pool:  # fmt: skip
+        if query_words(text):
             results = searcher.search(text_query(text, synonyms), limit=None)
             ranked = (docnum for _score, docnum in results.top_n)
-            pool = table.pool(table.visible(ranked, show_closed=show_closed))
-        else:
-            pool = table.pool(table.visible(table.records, show_closed=show_closed))
+            return table.pool(table.visible(ranked, show_closed=show_closed))
+        return table.pool(table.visible(table.records, show_closed=show_closed))
+
+    def _keep(self, key: tuple[str, bool], pool: Pool) -> None:
         with self._lock:
-            if key not in self._items:
-                self._items[key] = pool
-                self._documents += len(pool.docnums)
+            self._items[key] = pool
+            self._documents += len(pool.docnums)
             while len(self._items) > 1 and (
                 len(self._items) > self.size or self._documents > self.max_documents
             ):
                 _key, dropped = self._items.popitem(last=False)
                 self._documents -= len(dropped.docnums)
-        return pool
 
 
 def _ordered_matches(
