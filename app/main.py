@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp
@@ -18,6 +19,7 @@ from app import i18n
 from app.catalogue.index_store import IndexReader, IndexUnavailableError
 from app.catalogue.rebuild import BackgroundReindexer
 from app.catalogue.resources import SERVICE_CODES, load_catalogue_resources
+from app.catalogue.search import prepare_search
 from app.config import Settings
 from app.db import make_engine
 from app.errors import install_database_error_handlers
@@ -75,6 +77,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            await run_in_threadpool(prepare_search, app.state.index_reader)
+        except Exception as error:  # serve anyway: search reports itself unavailable
+            logger.warning("search index not ready at start-up: %s", error)
         yield
         app.state.reindexer.wait(timeout=30)
         app.state.index_reader.close()

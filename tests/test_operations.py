@@ -340,3 +340,33 @@ def test_shutdown_closes_the_index_and_the_database(site_settings: Settings) -> 
         assert client.get("/").status_code == 200
         assert closed == []
     assert closed == ["index", "database"]
+
+
+# --- Start-up ----------------------------------------------------------------------------
+
+
+def test_the_facet_table_is_built_before_the_first_request(
+    site_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # At 100 000 providers it takes about 3 s: not something the first visitor should wait for.
+    from app.catalogue.facet_table import FacetTable
+
+    built: list[int] = []
+    original = FacetTable.from_searcher.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type[FacetTable], searcher: Any) -> FacetTable:
+        built.append(1)
+        return original(cls, searcher)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(FacetTable, "from_searcher", classmethod(counting))
+    app = create_app(site_settings)
+    with TestClient(app) as client:
+        assert built == [1]
+        assert client.get("/api/v1/providers?q=työ").status_code == 200
+        assert built == [1]
+
+
+def test_a_missing_index_does_not_stop_the_site_from_starting(tmp_path: Any) -> None:
+    settings = Settings(var_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'empty.db'}")
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/api/v1/providers?q=työ").status_code == 503

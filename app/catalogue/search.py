@@ -275,6 +275,14 @@ class ProviderSearch:
         return matching_provider_ids(*self._parts(), request, self.synonyms, limit)
 
 
+def prepare_search(index_reader: IndexReader) -> None:
+    """Open the index and build its facet table now, not during someone's first search.
+
+    At 100 000 providers the facet table takes about 3 s to build.
+    """
+    index_reader.shared(FacetTable.from_searcher)
+
+
 def typo_distance(typed: str, word: str) -> int:
     """Edits between two words, a swap of neighbouring letters counting as one edit."""
     rows = [list(range(len(word) + 1))]
