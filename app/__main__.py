@@ -11,8 +11,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from app.catalogue.imports.run import SOURCES, ImportOutcome
 from app.config import Settings
+from app.interop.runs import SOURCES, ImportOutcome
 from app.site_setup import initialise_site, reindex_site
 
 
@@ -130,10 +130,10 @@ def command_import(settings: Settings, args: argparse.Namespace) -> int:
 
     from sqlmodel import Session
 
-    from app.catalogue.imports.run import run_import
     from app.catalogue.resources import load_catalogue_resources
     from app.db import make_engine
     from app.guide.content import load_guide
+    from app.interop.runs import run_import
 
     if missing := [str(path) for path in args.files if not path.is_file()]:
         print(f"No such file: {', '.join(missing)}", file=sys.stderr)
@@ -160,7 +160,7 @@ def command_fetch(args: argparse.Namespace) -> int:
     """Save raw PTV JSON for later import; 0 ok, 1 bad arguments, 2 the API failed."""
     import httpx
 
-    from app.catalogue.imports.ptv_fetch import PtvFetchError, fetch_ptv
+    from app.interop.ptv.fetch import PtvFetchError, fetch_ptv
 
     try:
         with httpx.Client(headers={"User-Agent": "Polku catalogue import"}) as client:
@@ -185,8 +185,8 @@ def command_export(settings: Settings, args: argparse.Namespace) -> int:
 
     from sqlmodel import Session
 
-    from app.catalogue.hsds import export_hsds_json, write_hsds_datapackage
     from app.db import make_engine
+    from app.interop.hsds.objects import export_hsds_json, write_hsds_datapackage
 
     engine = make_engine(settings.database_url)
     try:
@@ -210,10 +210,10 @@ def command_serve(settings: Settings, host: str, port: int, workers: int, reload
     """
     import uvicorn
 
-    from app.observability import logging_config
+    from app.web.observability import logging_config
 
     uvicorn.run(
-        "app.main:create_app",
+        "app.web.main:create_app",
         factory=True,
         host=host,
         port=port,

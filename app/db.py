@@ -23,7 +23,7 @@ POOL_TIMEOUT_S = 5  # waiting longer for a free connection only piles requests u
 def make_engine(database_url: str) -> Engine:
     """Create the engine; SQLite gets foreign keys, WAL and a busy timeout.
 
-    Both fail fast when the database is away (the app answers 503, see app/errors.py) and
+    Both fail fast when the database is away (the app answers 503, see app/web/errors.py) and
     heal by themselves when it is back: `pool_pre_ping` replaces a pooled connection that
     died with the server, and a query failing with a disconnect empties the whole pool. A
     `timeout` (SQLite) or `connect_timeout` (PostgreSQL) in the URL wins over the defaults.

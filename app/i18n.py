@@ -16,7 +16,6 @@ from typing import Literal
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 KNOWN_LOCALES = ("fi", "sv", "en")
 Version = Literal["fi", "fi-selko", "sv", "en"]
@@ -134,22 +133,3 @@ def _translate_first_segment(path: str, version: str, *, to_finnish: bool) -> st
 def html_lang(version: str) -> str:
     """The value of `<html lang>` for a reading version (easy Finnish is Finnish)."""
     return VERSION_LOCALE[version]
-
-
-class LocaleMiddleware:
-    """Strips the version prefix from the path and remembers the version for the request."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        version, canonical_path = split_version(scope["path"])
-        set_current_version(version)
-        scope = dict(scope)
-        scope["path"] = canonical_path
-        scope["raw_path"] = canonical_path.encode("utf-8")
-        scope.setdefault("state", {})["version"] = version
-        await self.app(scope, receive, send)

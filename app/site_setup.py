@@ -7,13 +7,13 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from app.catalogue.bundled import load_bundled_providers
-from app.catalogue.index_documents import rebuild_search_index
 from app.catalogue.resources import load_catalogue_resources
 from app.config import Settings
 from app.db import make_engine, migrate
 from app.geography import load_geography
 from app.guide.content import load_guide
+from app.interop.bundled import load_bundled_providers
+from app.search.documents import IndexLabels, rebuild_search_index
 
 Report = Callable[[str], None]
 
@@ -53,7 +53,7 @@ def reindex_site(
             return rebuild_search_index(
                 session=session,
                 index_dir=settings.search_index_dir,
-                labels=resources.index_labels,
+                labels=IndexLabels.from_resources(resources),
                 progress=progress,
             )
     finally:

@@ -20,9 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.catalogue.facet_table import FacetTable  # noqa: E402
-from app.catalogue.index_store import IndexReader  # noqa: E402
-from app.catalogue.search import MatchPoolCache, ProviderQuery, Synonyms, search_providers  # noqa: E402
+from app.search.facet_table import FacetTable  # noqa: E402
+from app.search.service import MatchPoolCache, ProviderQuery, Synonyms, search_providers  # noqa: E402
+from app.search.store import IndexReader  # noqa: E402
 from bench import compare  # noqa: E402
 from bench.recall import LOAD_QUERIES  # noqa: E402
 from bench.search_bench import percentile  # noqa: E402

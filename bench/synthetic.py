@@ -11,8 +11,8 @@ import random
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
-from app.catalogue.mapping import load_vocabularies
-from app.catalogue.resources import SERVICE_CODES
+from app.catalogue.vocabularies import load_vocabularies
+from app.guide.content import SERVICE_CODES
 from app.models import (
     Municipality,
     Organization,

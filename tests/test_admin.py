@@ -12,14 +12,14 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from app.catalogue.bundled import PROVIDERS_CSV, organiser_codes
-from app.catalogue.imports.csv_format import parse_csv_files
-from app.catalogue.imports.merge import merge_records
-from app.catalogue.mapping import load_mappings, load_vocabularies
-from app.catalogue.resources import SERVICE_CODES
+from app.catalogue.vocabularies import load_mappings, load_vocabularies
 from app.geography import municipality_regions
+from app.guide.content import SERVICE_CODES
+from app.interop.bundled import PROVIDERS_CSV, organiser_codes
+from app.interop.csv.reader import parse_csv_files
+from app.interop.merge import merge_records
 from app.models import ChangeLogEntry, ImportConflict, Provider
-from app.security import SESSION_COOKIE, SESSION_IDLE_S
+from app.web.security import SESSION_COOKIE, SESSION_IDLE_S
 from tests.fixtures.admin import PASSWORD, csrf_of, post_form, sign_in
 from tests.fixtures.catalogue import provider_ids_by_record
 

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from app.catalogue.bundled import PROVIDERS_CSV, ProviderDataError, load_bundled_providers
-from app.catalogue.mapping import load_mappings, load_vocabularies, split_terms
-from app.catalogue.resources import SERVICE_CODES
+from app.catalogue.vocabularies import load_mappings, load_vocabularies, split_terms
+from app.guide.content import SERVICE_CODES
+from app.interop.bundled import PROVIDERS_CSV, ProviderDataError, load_bundled_providers
 from app.models import Provider, ProviderService
 from tests.fixtures.catalogue import provider_ids_by_record
 

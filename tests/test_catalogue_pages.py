@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.config import Settings
-from app.main import create_app
+from app.web.main import create_app
 from tests.fixtures.catalogue import provider_ids_by_record
 
 

@@ -15,10 +15,11 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 from whoosh.searching import Searcher
 
-from app.catalogue.facet_table import FacetTable, Pool
-from app.catalogue.finnish import voikko_available, word_forms
-from app.catalogue.index_store import IndexReader
-from app.catalogue.search import (
+from app.config import Settings
+from app.models import Provider, ProviderService
+from app.search.facet_table import FacetTable, Pool
+from app.search.finnish import voikko_available, word_forms
+from app.search.service import (
     MatchPoolCache,
     ProviderQuery,
     ProviderSearch,
@@ -26,9 +27,8 @@ from app.catalogue.search import (
     Synonyms,
     typo_distance,
 )
-from app.config import Settings
-from app.deps import search_without_blocking
-from app.models import Provider, ProviderService
+from app.search.store import IndexReader
+from app.web.deps import search_without_blocking
 from tests.fixtures.catalogue import provider_ids_by_record, search
 
 

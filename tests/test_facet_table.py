@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from whoosh.searching import Searcher
 
-from app.catalogue.facet_table import FacetTable
-from app.catalogue.index_documents import FACET_FIELDS
-from app.catalogue.search import MatchPoolCache, Synonyms
+from app.search.documents import FACET_FIELDS
+from app.search.facet_table import FacetTable
+from app.search.service import MatchPoolCache, Synonyms
 
 TEXTS = ["", "työtoiminta", "kuntouttava", "Helsinki", "nuoret", "puutyö"]
 

@@ -33,18 +33,18 @@ from sqlmodel import SQLModel
 from whoosh.filedb.filestore import FileStorage
 
 from app.__main__ import main as cli_main
-from app.catalogue import index_store
-from app.catalogue.index_store import IndexReader, verify_generation
-from app.catalogue.resources import SERVICE_CODES
 from app.config import Settings
 from app.db import make_engine
-from app.main import create_app
+from app.guide.content import SERVICE_CODES
+from app.search import store as index_store
+from app.search.store import IndexReader, verify_generation
 from app.site_setup import initialise_site
+from app.web.main import create_app
 from tests.fixtures.databases import empty_database_url
 from tests.fixtures.web import ValidatingClient
 
 ROOT = Path(__file__).resolve().parent.parent
-PROVIDERS = SQLModel.metadata.tables["provider"]  # registered by app.models, via app.main
+PROVIDERS = SQLModel.metadata.tables["provider"]  # registered by app.models, via app.web.main
 FAST_FAILURE_S = 5.0  # a request during an outage must answer within this
 ANSWER_S = 30.0  # any other request (generous: the first ones compile templates)
 DB_DOWN = {

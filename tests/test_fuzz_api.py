@@ -26,7 +26,7 @@ from schemathesis import GenerationMode, checks
 
 from app import routes as route_modules
 from app.config import Settings
-from app.main import create_app
+from app.web.main import create_app
 
 FUZZED_PREFIXES = ("/api/", "/hsds/")
 CONSTRAINTS = {"enum", "pattern", "maxLength", "minLength", "minimum", "maximum", "$ref"}

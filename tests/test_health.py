@@ -8,7 +8,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from app.config import Settings
-from app.main import create_app
+from app.web.main import create_app
 
 
 def test_health_is_ok_when_database_and_index_work(client: TestClient) -> None:

@@ -19,21 +19,21 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from sqlmodel import Session, col, select
 
-from app.catalogue.hsds import export_hsds_json, hsds_id, write_hsds_datapackage
-from app.catalogue.hsds_api import HsdsCache, catalogue_state
-from app.catalogue.hsds_tables import TABLES
-from app.catalogue.imports.hsds import (
-    KnownCodes,
-    known_codes_for,
-    parse_hsds,
-)
-from app.catalogue.imports.records import PROVIDER_TEXT_FIELDS, ParsedSource, ProviderRecord
 from app.catalogue.providers import ProviderDetail, provider_details
 from app.catalogue.resources import CatalogueResources
 from app.config import Settings
 from app.geography import municipality_regions
-from app.main import create_app
+from app.interop.hsds.api import HsdsCache, catalogue_state
+from app.interop.hsds.objects import export_hsds_json, hsds_id, write_hsds_datapackage
+from app.interop.hsds.parse import (
+    KnownCodes,
+    known_codes_for,
+    parse_hsds,
+)
+from app.interop.hsds.tables import TABLES
+from app.interop.records import PROVIDER_TEXT_FIELDS, ParsedSource, ProviderRecord
 from app.models import Provider
+from app.web.main import create_app
 
 SCHEMA_DIR = Path(__file__).parent / "hsds" / "schema"
 BASE_URL = "https://polku.example"

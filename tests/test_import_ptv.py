@@ -15,16 +15,16 @@ from typing import Any
 import httpx
 import pytest
 
-from app.catalogue.imports.ptv import (
+from app.catalogue.vocabularies import MappingError
+from app.geography import DATA_DIR
+from app.interop.ptv.fetch import PtvFetchError, fetch_ptv
+from app.interop.ptv.parser import (
     PTV_SERVICES_FILE,
     PtvServiceMapping,
     load_ptv_mapping,
     parse_ptv_files,
 )
-from app.catalogue.imports.ptv_fetch import PtvFetchError, fetch_ptv
-from app.catalogue.imports.records import ParsedSource, ProviderRecord
-from app.catalogue.mapping import MappingError
-from app.geography import DATA_DIR
+from app.interop.records import ParsedSource, ProviderRecord
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ptv"
 CHANNEL_FILES = [FIXTURES / "channels-page-1.json", FIXTURES / "channels-page-2.json"]

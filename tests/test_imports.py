@@ -15,16 +15,16 @@ import pytest
 from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
-from app.catalogue.bundled import organiser_codes
-from app.catalogue.imports.csv_format import COLUMNS, parse_csv_files, template_csv
-from app.catalogue.imports.merge import merge_records
-from app.catalogue.imports.records import PROVIDER_CODE_FIELDS as CODE_LISTS
-from app.catalogue.imports.records import ParsedSource, ProviderRecord
-from app.catalogue.imports.run import run_import
 from app.catalogue.resources import CatalogueResources, load_catalogue_resources
 from app.db import make_engine, migrate
 from app.geography import load_geography, municipality_regions
 from app.guide.content import load_guide
+from app.interop.bundled import organiser_codes
+from app.interop.csv.reader import COLUMNS, parse_csv_files, template_csv
+from app.interop.merge import merge_records
+from app.interop.records import PROVIDER_CODE_FIELDS as CODE_LISTS
+from app.interop.records import ParsedSource, ProviderRecord
+from app.interop.runs import run_import
 from app.models import (
     ChangeLogEntry,
     ImportConflict,
@@ -428,7 +428,7 @@ def test_the_downloadable_template_is_current() -> None:
 
 
 def test_ptv_records_merge_and_a_second_import_changes_nothing(session: Session) -> None:
-    from app.catalogue.imports.ptv import load_ptv_mapping, parse_ptv_files
+    from app.interop.ptv.parser import load_ptv_mapping, parse_ptv_files
 
     files = sorted(Path("tests/fixtures/ptv").glob("[cos]*.json"))
     parsed = parse_ptv_files(
@@ -530,9 +530,9 @@ def test_an_hsds_export_imported_into_an_empty_catalogue_reproduces_it(
     session: Session, resources: CatalogueResources, tmp_path: Path
 ) -> None:
 
-    from app.catalogue.bundled import load_bundled_providers
-    from app.catalogue.hsds import export_hsds_json
     from app.catalogue.providers import provider_details
+    from app.interop.bundled import load_bundled_providers
+    from app.interop.hsds.objects import export_hsds_json
 
     fields = (
         "name", "region_code", "municipality_code", "street_address", "postal_code",
@@ -572,8 +572,8 @@ def test_an_hsds_export_imported_into_an_empty_catalogue_reproduces_it(
 def test_json_in_a_wrong_encoding_is_an_error_naming_the_file(
     tmp_path: Path, encoding: str
 ) -> None:
-    from app.catalogue.imports.hsds import parse_hsds
-    from app.catalogue.imports.ptv import load_ptv_mapping, parse_ptv_files
+    from app.interop.hsds.parse import parse_hsds
+    from app.interop.ptv.parser import load_ptv_mapping, parse_ptv_files
 
     name = {"type": "Name", "language": "fi", "value": "Pääpaja"}
     channel = {

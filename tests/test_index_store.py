@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from whoosh.fields import ID, Schema
 
-from app.catalogue.index_store import IndexReader, IndexUnavailableError, build_index
+from app.search.store import IndexReader, IndexUnavailableError, build_index
 
 SCHEMA = Schema(doc_id=ID(stored=True, unique=True), batch=ID(stored=True))
 

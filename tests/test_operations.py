@@ -19,9 +19,9 @@ from sqlmodel import Session
 
 from app import __main__ as cli
 from app.config import Settings
-from app.main import create_app
 from app.models import ImportRun
-from app.observability import logging_config
+from app.web.main import create_app
+from app.web.observability import logging_config
 from tests.fixtures.catalogue import provider_ids_by_record
 
 ANSWERS = "age=30-64&situation=pension&limits=none&goal=job&support=none"
@@ -318,7 +318,7 @@ def test_serve_shuts_down_gracefully_and_writes_its_own_access_log(
     assert options["timeout_graceful_shutdown"] > 0
     assert options["access_log"] is False
     formatter = options["log_config"]["formatters"]["default"]
-    assert formatter["()"] == "app.observability.JsonFormatter"
+    assert formatter["()"] == "app.web.observability.JsonFormatter"
 
 
 def test_shutdown_closes_the_index_and_the_database(site_settings: Settings) -> None:
@@ -349,7 +349,7 @@ def test_the_facet_table_is_built_before_the_first_request(
     site_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # At 100 000 providers it takes about 3 s: not something the first visitor should wait for.
-    from app.catalogue.facet_table import FacetTable
+    from app.search.facet_table import FacetTable
 
     built: list[int] = []
     original = FacetTable.from_searcher.__func__  # type: ignore[attr-defined]

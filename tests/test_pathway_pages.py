@@ -9,7 +9,7 @@ import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 
-from app.security import StripPrivateQueryStrings
+from app.web.observability import StripPrivateQueryStrings
 
 
 def soup(html: str) -> BeautifulSoup:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.catalogue.resources import SERVICE_CODES
+from app.guide.content import SERVICE_CODES
 from app.pathway.content import load_pathway
 from app.pathway.questions import PathwayDataError, load_questionnaire
 from app.pathway.rules import evaluate, load_rules, notes_for

@@ -17,8 +17,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from whoosh.searching import Searcher
 
-from app.catalogue.resources import SERVICE_CODES
-from app.catalogue.search import (
+from app.guide.content import SERVICE_CODES
+from app.pathway.content import load_pathway
+from app.pathway.questions import AnswerError
+from app.pathway.rules import evaluate
+from app.search.service import (
     MAX_PER_PAGE,
     MAX_QUERY_WORDS,
     SearchResults,
@@ -26,9 +29,6 @@ from app.catalogue.search import (
     query_words,
     suggest_spelling,
 )
-from app.pathway.content import load_pathway
-from app.pathway.questions import AnswerError
-from app.pathway.rules import evaluate
 from tests.fixtures.catalogue import search
 from tests.fixtures.web import ValidatingClient
 

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from app.config import Settings
-from app.main import create_app
+from app.web.main import create_app
 
 EXPECTED = {
     "x-content-type-options": "nosniff",

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, delete, select
 
-from app.catalogue.mapping import Vocabularies
 from app.catalogue.providers import ProviderDetail, provider_details
+from app.catalogue.vocabularies import Vocabularies
 from app.models import (
     ChangeLogEntry,
     ImportConflict,

@@ -1,15 +1,11 @@
-"""Everything the catalogue loads once at start-up: vocabularies, mappings, synonyms, labels."""
+"""Everything the catalogue loads once at start-up: vocabularies, mappings, service titles."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.catalogue.index_documents import IndexLabels
-from app.catalogue.mapping import Mappings, Vocabularies, load_mappings, load_vocabularies
-from app.catalogue.search import Synonyms
-from app.guide.content import CORE_CODES, RELATED_CODES, VERSIONS, Guide
-
-SERVICE_CODES = CORE_CODES + RELATED_CODES
+from app.catalogue.vocabularies import Mappings, Vocabularies, load_mappings, load_vocabularies
+from app.guide.content import SERVICE_CODES, VERSIONS, Guide
 
 
 @dataclass(frozen=True)
@@ -18,20 +14,7 @@ class CatalogueResources:
 
     vocabularies: Vocabularies
     mappings: Mappings
-    synonyms: Synonyms
     service_titles: dict[str, dict[str, str]]  # code -> version -> title
-
-    @property
-    def index_labels(self) -> IndexLabels:
-        """The labels the index makes searchable."""
-        return IndexLabels(
-            vocabularies=self.vocabularies,
-            # the easy-Finnish title repeats the Finnish words; three languages are enough
-            service_titles={
-                code: [title for version, title in titles.items() if version != "fi-selko"]
-                for code, titles in self.service_titles.items()
-            },
-        )
 
     def service_title(self, code: str, version: str) -> str:
         """A service's name in a reading version."""
@@ -53,6 +36,5 @@ def load_catalogue_resources(guide: Guide) -> CatalogueResources:
     return CatalogueResources(
         vocabularies=vocabularies,
         mappings=load_mappings(vocabularies, set(SERVICE_CODES)),
-        synonyms=Synonyms(),
         service_titles=titles,
     )

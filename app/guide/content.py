@@ -39,6 +39,7 @@ RELATED_CODES = (
 REFORM_CODE = "uudistus-2026"
 COMPARISON_CODE = "vertailu"
 TOPIC_CODES = (REFORM_CODE, COMPARISON_CODE)
+SERVICE_CODES = CORE_CODES + RELATED_CODES  # the pages a provider can offer
 ALL_CODES = CORE_CODES + RELATED_CODES + TOPIC_CODES
 
 CORE_SECTIONS = ("what", "for-whom", "activities", "duration", "money", "access", "after", "law")

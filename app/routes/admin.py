@@ -11,45 +11,22 @@ from starlette.responses import RedirectResponse, Response
 from app import accounts, geography, i18n
 from app.catalogue import maintenance, submissions
 from app.catalogue.providers import ProviderDetail, get_provider
-from app.catalogue.resources import SERVICE_CODES
-from app.deps import CatalogueDep, SessionDep
+from app.guide.content import SERVICE_CODES
 from app.models import ImportConflict, Submission, User
-from app.security import SESSION_ABSOLUTE_S, SESSION_COOKIE, AdminSession, SessionSigner
-from app.templating import render
+from app.web.auth import UserDep, require_csrf, session_signer, set_session_cookie
+from app.web.deps import CatalogueDep, SessionDep
+from app.web.security import SESSION_COOKIE, AdminSession
+from app.web.templating import render
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
 FormData = dict[str, list[str]]
 
 
-class NotSignedInError(Exception):
-    """The request needs a valid maintainer session."""
-
-
-def _signer(request: Request) -> SessionSigner:
-    signer: SessionSigner = request.app.state.session_signer
-    return signer
-
-
 def _local(request: Request, name: str, **params: object) -> str:
     return i18n.localized_path(
         str(request.app.url_path_for(name, **params)), i18n.current_version()
     )
-
-
-def current_user(request: Request, session: SessionDep) -> User:
-    """The signed-in maintainer, or NotSignedInError (answered with a redirect to sign in)."""
-    admin_session = _signer(request).read(request.cookies.get(SESSION_COOKIE))
-    user = session.get(User, admin_session.user_id) if admin_session else None
-    if admin_session is None or user is None or not user.is_active:
-        raise NotSignedInError
-    if user.session_version != admin_session.version:
-        raise NotSignedInError
-    request.state.admin_session = admin_session
-    return user
-
-
-UserDep = Annotated[User, Depends(current_user)]
 
 
 async def form_data(request: Request) -> FormData:
@@ -66,30 +43,21 @@ FormDep = Annotated[FormData, Depends(form_data)]
 
 
 def _require_csrf(request: Request, form: FormData) -> None:
-    admin_session: AdminSession = request.state.admin_session
-    if not _signer(request).csrf_valid(admin_session, (form.get("csrf") or [""])[0]):
-        raise HTTPException(status_code=403, detail="CSRF token missing or wrong")
-
-
-def _set_session_cookie(request: Request, response: Response, value: str) -> None:
-    response.set_cookie(
-        SESSION_COOKIE, value, max_age=SESSION_ABSOLUTE_S, path="/", httponly=True,
-        samesite="lax", secure=request.url.scheme == "https",
-    )  # fmt: skip
+    require_csrf(request, (form.get("csrf") or [""])[0])
 
 
 def _page(
     request: Request, template: str, context: dict[str, object], status: int = 200
 ) -> Response:
     admin_session: AdminSession | None = getattr(request.state, "admin_session", None)
-    signer = _signer(request)
+    signer = session_signer(request)
     extra: dict[str, object] = {}
     if admin_session is not None:
         extra["csrf_token"] = signer.csrf_token(admin_session)
     response = render(request, template, {**context, **extra}, status)
     response.headers["Cache-Control"] = "no-store"
     if admin_session is not None:
-        _set_session_cookie(request, response, signer.refreshed(admin_session))
+        set_session_cookie(request, response, signer.refreshed(admin_session))
     return response
 
 
@@ -111,7 +79,7 @@ def read_login(request: Request, next: str = "") -> Response:
     """The sign-in form."""
     return _page(
         request, "admin/login.html",
-        {"form_token": _signer(request).form_token(), "next": _safe_next(request, next),
+        {"form_token": session_signer(request).form_token(), "next": _safe_next(request, next),
          "error": None, "username": ""},
     )  # fmt: skip
 
@@ -126,7 +94,7 @@ def submit_login(
     next: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     """Check the credentials; the same message for any mistake (no user enumeration)."""
-    signer = _signer(request)
+    signer = session_signer(request)
     context = {
         "form_token": signer.form_token(),
         "next": _safe_next(request, next),
@@ -143,9 +111,7 @@ def submit_login(
     if result.user is None or result.user.id is None:
         return _page(request, "admin/login.html", {**context, "error": "invalid"}, 401)
     response = _redirect(_safe_next(request, next))
-    _set_session_cookie(
-        request, response, signer.issue(result.user.id, result.user.session_version)
-    )
+    set_session_cookie(request, response, signer.issue(result.user.id, result.user.session_version))
     return response
 
 

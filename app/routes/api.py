@@ -9,8 +9,8 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
 from app import geography, i18n
-from app.deps import DATABASE_UNAVAILABLE, SessionDep, SettingsDep, error_responses
 from app.guide.content import Guide, GuidePage
+from app.web.deps import DATABASE_UNAVAILABLE, SessionDep, SettingsDep, error_responses
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 

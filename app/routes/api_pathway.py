@@ -9,10 +9,10 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, StringConstraints
 
 from app import geography
-from app.deps import DATABASE_UNAVAILABLE, SessionDep, SettingsDep, error_responses
 from app.pathway.content import Pathway
 from app.pathway.questions import Answers
 from app.pathway.rules import evaluate
+from app.web.deps import DATABASE_UNAVAILABLE, SessionDep, SettingsDep, error_responses
 
 router = APIRouter(prefix="/api/v1", tags=["pathway"])
 

@@ -9,8 +9,8 @@ from pydantic import BaseModel, Field
 
 from app import i18n
 from app.catalogue.providers import ProviderDetail, get_provider
-from app.catalogue.search import SearchHit
-from app.deps import (
+from app.search.service import SearchHit
+from app.web.deps import (
     DATABASE_UNAVAILABLE,
     SEARCH_UNAVAILABLE,
     ProviderQueryDep,

@@ -6,9 +6,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from app.catalogue.index_store import IndexUnavailableError
 from app.db import database_is_reachable
-from app.deps import IndexDep
+from app.search.store import IndexUnavailableError
+from app.web.deps import IndexDep
 
 router = APIRouter(tags=["operations"])
 

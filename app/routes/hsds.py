@@ -7,15 +7,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from app.catalogue import hsds, hsds_api
-from app.catalogue.search import ProviderSearch, query_words
-from app.deps import (
+from app.interop.hsds import api as hsds_api
+from app.interop.hsds import objects as hsds
+from app.search.service import ProviderSearch, query_words
+from app.web.deps import (
     DATABASE_UNAVAILABLE,
     CatalogueDep,
     IndexDep,
     RegionCode,
     SessionDep,
     SettingsDep,
+    SynonymsDep,
     error_responses,
 )
 
@@ -51,7 +53,7 @@ async def get_hsds_cache(request: Request) -> hsds_api.HsdsCache:
 
 async def get_text_search(
     index_reader: IndexDep,
-    catalogue: CatalogueDep,
+    synonyms: SynonymsDep,
     search: Annotated[
         str, Query(max_length=200, description="Free text; Finnish inflection understood")
     ] = "",
@@ -59,7 +61,7 @@ async def get_text_search(
     """The search index, opened only when the request searches: lists work without it."""
     if not query_words(search):
         return None
-    return hsds_api.TextSearch(search.strip(), ProviderSearch(index_reader, catalogue.synonyms))
+    return hsds_api.TextSearch(search.strip(), ProviderSearch(index_reader, synonyms))
 
 
 HsdsCacheDep = Annotated[hsds_api.HsdsCache, Depends(get_hsds_cache)]

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from starlette.responses import Response
 
-from app.deps import SettingsDep
+from app.web.deps import SettingsDep
 
 router = APIRouter(include_in_schema=False)
 

@@ -7,9 +7,9 @@ from starlette.responses import Response
 
 from app import geography, i18n
 from app.catalogue.providers import provider_details, providers_by_service, region_provider_ids
-from app.deps import CatalogueDep, SessionDep
 from app.guide.site_pages import load_site_page
-from app.templating import render
+from app.web.deps import CatalogueDep, SessionDep
+from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 

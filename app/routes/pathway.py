@@ -8,11 +8,11 @@ from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import RedirectResponse, Response
 
 from app import geography, i18n
-from app.deps import SessionDep
 from app.pathway.content import Pathway
 from app.pathway.questions import AnswerError, Answers, Question
 from app.pathway.rules import evaluate, notes_for
-from app.templating import render
+from app.web.deps import SessionDep
+from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 

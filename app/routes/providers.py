@@ -9,10 +9,10 @@ from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import Response
 
 from app import i18n
-from app.catalogue.export import export_row, provider_json_ld, rows_to_csv
-from app.catalogue.facets import build_facets
 from app.catalogue.providers import get_provider, provider_details
-from app.deps import (
+from app.interop.csv.export import export_row, provider_json_ld, rows_to_csv
+from app.search.facets import build_facets
+from app.web.deps import (
     CatalogueDep,
     PlaceNamesDep,
     ProviderQueryDep,
@@ -21,7 +21,7 @@ from app.deps import (
     SettingsDep,
     search_without_blocking,
 )
-from app.templating import render
+from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 

@@ -10,9 +10,9 @@ from starlette.responses import RedirectResponse, Response
 from app import i18n
 from app.catalogue import submissions
 from app.catalogue.providers import get_provider
-from app.deps import SessionDep
-from app.security import SessionSigner
-from app.templating import render
+from app.web.auth import session_signer
+from app.web.deps import SessionDep
+from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -20,16 +20,11 @@ MessageField = Annotated[str, Form(max_length=20_000)]  # the 2 000-character li
 ShortField = Annotated[str, Form(max_length=2_000)]
 
 
-def _signer(request: Request) -> SessionSigner:
-    signer: SessionSigner = request.app.state.session_signer
-    return signer
-
-
 def _form_page(
     request: Request, template: str, context: dict[str, object], status: int = 200
 ) -> Response:
     defaults = {
-        "form_token": _signer(request).form_token(),
+        "form_token": session_signer(request).form_token(),
         "errors": {},
         "values": {"message": "", "contact": ""},
         "sent": request.query_params.get("kiitos") == "1",
@@ -44,7 +39,7 @@ def _handle(
     request: Request, session: SessionDep, kind: str, template: str, context: dict[str, object],
     message: str, contact: str, website: str, form_token: str, provider_id: int | None = None,
 ) -> Response:  # fmt: skip
-    if not _signer(request).form_token_valid(form_token):
+    if not session_signer(request).form_token_valid(form_token):
         raise HTTPException(status_code=403, detail="The form has expired; reload the page.")
     detail = get_provider(session=session, provider_id=provider_id) if provider_id else None
     provider = detail.provider if detail else None

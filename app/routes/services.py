@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from app import i18n
 from app.guide.content import COMPARISON_CODE, REFORM_CODE, Guide
-from app.templating import render
+from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 

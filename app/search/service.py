@@ -14,11 +14,11 @@ import yaml
 from whoosh import query as q
 from whoosh.searching import Searcher
 
-from app.catalogue.facet_table import FacetTable, Pool
-from app.catalogue.finnish import analyse_query_word
-from app.catalogue.index_documents import FACET_FIELDS
-from app.catalogue.index_store import IndexReader
-from app.catalogue.mapping import CATALOGUE_CONTENT_DIR
+from app.catalogue.vocabularies import CATALOGUE_CONTENT_DIR
+from app.search.documents import FACET_FIELDS
+from app.search.facet_table import FacetTable, Pool
+from app.search.finnish import analyse_query_word
+from app.search.store import IndexReader
 
 SYNONYMS_FILE = CATALOGUE_CONTENT_DIR / "synonyms.yaml"
 MAX_QUERY_WORDS = 12  # longer queries are cut: nobody types more, and it bounds the work

@@ -27,20 +27,19 @@ from typing import Any
 
 import yaml
 
-from app.catalogue.imports.records import ImportProblem, ParsedSource, ProviderRecord
-from app.catalogue.mapping import (
+from app.catalogue.vocabularies import (
     CATALOGUE_CONTENT_DIR,
     MappingError,
     TermMapping,
     load_vocabularies,
     normalise_term,
 )
-from app.guide.content import CORE_CODES, RELATED_CODES
+from app.guide.content import SERVICE_CODES
+from app.interop.records import ImportProblem, ParsedSource, ProviderRecord
 from app.models import OUTSIDE_SYSTEM_REGION_CODE
 
 SOURCE = "ptv"
 PTV_SERVICES_FILE = CATALOGUE_CONTENT_DIR / "ptv_services.yaml"
-SERVICE_CODES = CORE_CODES + RELATED_CODES
 LANGUAGE_ORDER = ("fi", "sv", "en")  # Polku's languages, in the order a text is preferred
 MAX_FILE_BYTES = 100_000_000
 SERVICE_LOCATION = "ServiceLocation"

@@ -17,11 +17,18 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from app import geography, i18n
-from app.catalogue.index_store import IndexReader
-from app.catalogue.resources import SERVICE_CODES, CatalogueResources
-from app.catalogue.search import MAX_PER_PAGE, ProviderQuery, ProviderSearch, SearchResults
+from app.catalogue.resources import CatalogueResources
 from app.config import Settings
 from app.db import session_scope
+from app.guide.content import SERVICE_CODES
+from app.search.service import (
+    MAX_PER_PAGE,
+    ProviderQuery,
+    ProviderSearch,
+    SearchResults,
+    Synonyms,
+)
+from app.search.store import IndexReader
 
 ServiceCode = StrEnum("ServiceCode", {code: code for code in SERVICE_CODES})  # type: ignore[misc]
 
@@ -145,9 +152,18 @@ async def get_provider_query(
 ProviderQueryDep = Annotated[ProviderQuery, Depends(get_provider_query)]
 
 
-async def get_provider_search(index_reader: IndexDep, catalogue: CatalogueDep) -> ProviderSearch:
+async def get_synonyms(request: Request) -> Synonyms:
+    """The search synonyms loaded at start-up."""
+    synonyms: Synonyms = request.app.state.synonyms
+    return synonyms
+
+
+SynonymsDep = Annotated[Synonyms, Depends(get_synonyms)]
+
+
+async def get_provider_search(index_reader: IndexDep, synonyms: SynonymsDep) -> ProviderSearch:
     """Search over the current index generation with the catalogue's synonyms."""
-    return ProviderSearch(index_reader=index_reader, synonyms=catalogue.synonyms)
+    return ProviderSearch(index_reader=index_reader, synonyms=synonyms)
 
 
 ProviderSearchDep = Annotated[ProviderSearch, Depends(get_provider_search)]

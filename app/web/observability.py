@@ -31,8 +31,9 @@ from sqlmodel import Session, select
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.catalogue.index_store import IndexReader, IndexUnavailableError
+from app.i18n import split_version
 from app.models import ImportRun
+from app.search.store import IndexReader, IndexUnavailableError
 
 logger = logging.getLogger(__name__)
 access_logger = logging.getLogger("app.access")
@@ -111,14 +112,14 @@ def logging_config(log_format: Literal["json", "text"], level: str = "INFO") -> 
     Passed to uvicorn as `log_config`, so that every worker process applies it.
     """
     formatter: dict[str, Any] = (
-        {"()": "app.observability.JsonFormatter"}
+        {"()": "app.web.observability.JsonFormatter"}
         if log_format == "json"
         else {"format": TEXT_FORMAT}
     )
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": "app.observability.RequestIdFilter"}},
+        "filters": {"request_id": {"()": "app.web.observability.RequestIdFilter"}},
         "formatters": {"default": formatter},
         "handlers": {
             "default": {
@@ -314,3 +315,25 @@ class RouteTemplateRecorder:
             route = scope.get("route")
             if slot is not None and route is not None:
                 slot.template = getattr(route, "path", None)
+
+
+PRIVATE_PATH_PREFIXES = ("/polku", "/api/v1/pathway")  # questionnaire answers live in the query
+
+
+class StripPrivateQueryStrings(logging.Filter):
+    """Removes the query string of questionnaire requests from uvicorn's access log lines."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) == 5 and isinstance(args[2], str):
+            path, _, _query = args[2].partition("?")
+            if split_version(path)[1].startswith(PRIVATE_PATH_PREFIXES):
+                record.args = (args[0], args[1], path, args[3], args[4])
+        return True
+
+
+def install_access_log_privacy_filter() -> None:
+    """Attach the filter once to uvicorn's access logger."""
+    access_logger = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, StripPrivateQueryStrings) for f in access_logger.filters):
+        access_logger.addFilter(StripPrivateQueryStrings())

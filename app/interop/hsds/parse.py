@@ -1,8 +1,8 @@
 """Open Referral HSDS 3.0 import: JSON or a tabular data package becomes `ProviderRecord`s.
 
-Every input is first flattened into HSDS tables (`app.catalogue.hsds_tables`), then one record
+Every input is first flattened into HSDS tables (`app.interop.hsds.tables`), then one record
 is made per service_at_location (per service when it has none). Polku's own attributes (see
-`app.catalogue.hsds`) are read back into codes; anything else is left empty, never guessed.
+`app.interop.hsds.objects`) are read back into codes; anything else is left empty, never guessed.
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from app.catalogue.hsds import CODE_TAXONOMIES, TAXONOMY_URN
-from app.catalogue.hsds_tables import TABLE_KEYS, TABLES, WHERE, TableFlattener, Tables
-from app.catalogue.imports.records import ImportProblem, ParsedSource, ProviderRecord
-from app.catalogue.mapping import Vocabularies
-from app.catalogue.resources import SERVICE_CODES
+from app.catalogue.vocabularies import Vocabularies
+from app.guide.content import SERVICE_CODES
+from app.interop.hsds.objects import CODE_TAXONOMIES, TAXONOMY_URN
+from app.interop.hsds.tables import TABLE_KEYS, TABLES, WHERE, TableFlattener, Tables
+from app.interop.records import ImportProblem, ParsedSource, ProviderRecord
 from app.models import Region
 
 SOURCE = "hsds"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.catalogue.resources import SERVICE_CODES, CatalogueResources
-from app.catalogue.search import ProviderQuery, SearchResults
+from app.catalogue.resources import CatalogueResources
 from app.geography import finnish_sort_key
+from app.guide.content import SERVICE_CODES
+from app.search.service import ProviderQuery, SearchResults
 
 FACET_VOCABULARY = {
     "activity": "activity_types",

@@ -1,6 +1,6 @@
 """Load the bundled provider CSV (`app/content/data/providers.csv`) into the catalogue.
 
-The bundled file is read like any CSV import (app/catalogue/imports/csv_format.py) and
+The bundled file is read like any CSV import (app/interop/csv/reader.py) and
 merged by the same rules, but it must be spotless: every term reviewed, no warnings.
 """
 
@@ -11,10 +11,10 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
-from app.catalogue.imports.csv_format import parse_csv_files
-from app.catalogue.imports.merge import merge_records
-from app.catalogue.mapping import Mappings
+from app.catalogue.vocabularies import Mappings
 from app.geography import DATA_DIR, municipality_regions
+from app.interop.csv.reader import parse_csv_files
+from app.interop.merge import merge_records
 from app.models import Region
 
 PROVIDERS_CSV = DATA_DIR / "providers.csv"

@@ -11,9 +11,8 @@ from sqlmodel import Session, col, select
 from whoosh.analysis import StandardAnalyzer
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
-from app.catalogue.finnish import finnish_analyzer
-from app.catalogue.index_store import build_index
-from app.catalogue.mapping import Vocabularies
+from app.catalogue.resources import CatalogueResources
+from app.catalogue.vocabularies import Vocabularies
 from app.geography import finnish_sort_key
 from app.models import (
     Municipality,
@@ -25,6 +24,8 @@ from app.models import (
     ProviderTargetGroup,
     Region,
 )
+from app.search.finnish import finnish_analyzer
+from app.search.store import build_index
 
 LANGUAGES = ("fi", "sv", "en")
 FACET_FIELDS = (
@@ -71,6 +72,18 @@ class IndexLabels:
 
     vocabularies: Vocabularies
     service_titles: dict[str, list[str]]  # service code -> its titles in all versions
+
+    @classmethod
+    def from_resources(cls, resources: CatalogueResources) -> IndexLabels:
+        """The labels the index makes searchable."""
+        return cls(
+            vocabularies=resources.vocabularies,
+            # the easy-Finnish title repeats the Finnish words; three languages are enough
+            service_titles={
+                code: [title for version, title in titles.items() if version != "fi-selko"]
+                for code, titles in resources.service_titles.items()
+            },
+        )
 
 
 def _codes(session: Session, table: Any) -> dict[int, list[str]]:

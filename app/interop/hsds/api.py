@@ -1,7 +1,7 @@
 """The HSDS API's pages, id lookups and downloads, paged in the database or the search index.
 
 Only the objects of the requested page are ever built. HSDS ids are UUID 5 hashes (see
-`app.catalogue.hsds`), which cannot be turned back into a row, so `HsdsCache` keeps maps from
+`app.interop.hsds.objects`), which cannot be turned back into a row, so `HsdsCache` keeps maps from
 id to primary key, and the built downloads, for as long as the catalogue does not change.
 """
 
@@ -17,12 +17,12 @@ from typing import Any, TypeVar, cast
 
 from sqlmodel import Session, col, func, select
 
-from app.catalogue import hsds
-from app.catalogue.hsds import Json, PolkuTerms
 from app.catalogue.providers import ProviderDetail, provider_details
 from app.catalogue.resources import CatalogueResources
-from app.catalogue.search import ProviderQuery, ProviderSearch
+from app.interop.hsds import objects as hsds
+from app.interop.hsds.objects import Json, PolkuTerms
 from app.models import Organization, Provider
+from app.search.service import ProviderQuery, ProviderSearch
 
 T = TypeVar("T")
 CatalogueState = tuple[object, ...]

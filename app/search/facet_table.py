@@ -17,8 +17,8 @@ from operator import itemgetter
 
 from whoosh.searching import Searcher
 
-from app.catalogue.index_documents import FACET_FIELDS
 from app.catalogue.maintenance import AVAILABILITY_SHOWN_FOR
+from app.search.documents import FACET_FIELDS
 
 Record = tuple[tuple[str, ...], ...]  # one tuple of values per facet, in FACET_FIELDS order
 STATUS_INDEX = FACET_FIELDS.index("status")

@@ -13,8 +13,8 @@ import io
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from app.catalogue.imports.records import ImportProblem, ParsedSource, ProviderRecord
-from app.catalogue.mapping import Mappings, normalise_term, split_terms
+from app.catalogue.vocabularies import Mappings, normalise_term, split_terms
+from app.interop.records import ImportProblem, ParsedSource, ProviderRecord
 
 SOURCE = "csv"
 REQUIRED_COLUMNS = ("record_id", "name", "status")

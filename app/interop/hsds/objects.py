@@ -2,8 +2,8 @@
 
 Each Polku provider becomes one HSDS service with one service_at_location and its location.
 Polku's own codes travel as HSDS attributes whose taxonomy terms belong to Polku taxonomies
-(`urn:polku:taxonomy:<key>`), so that `app.catalogue.imports.hsds` can read them back.
-The API's pages and downloads are in `app.catalogue.hsds_api`; docs/hsds.md has the full mapping.
+(`urn:polku:taxonomy:<key>`), so that `app.interop.hsds.parse` can read them back.
+The API's pages and downloads are in `app.interop.hsds.api`; docs/hsds.md has the full mapping.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.catalogue.hsds_tables import datapackage_files
 from app.catalogue.providers import ProviderDetail, provider_details
-from app.catalogue.resources import SERVICE_CODES, CatalogueResources
+from app.catalogue.resources import CatalogueResources
+from app.guide.content import SERVICE_CODES
+from app.interop.hsds.tables import datapackage_files
 from app.models import Municipality, Organization, Provider, Region
 
 HSDS_VERSION = "3.0"

@@ -9,12 +9,12 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from app.catalogue.bundled import organiser_codes
-from app.catalogue.imports.csv_format import parse_csv_files
-from app.catalogue.imports.merge import MergeReport, Progress, merge_records
-from app.catalogue.imports.records import ParsedSource
 from app.catalogue.resources import CatalogueResources
 from app.geography import municipality_regions
+from app.interop.bundled import organiser_codes
+from app.interop.csv.reader import parse_csv_files
+from app.interop.merge import MergeReport, Progress, merge_records
+from app.interop.records import ParsedSource
 
 SOURCES = ("csv", "ptv", "hsds")
 
@@ -50,13 +50,13 @@ def parse_files(
             regions=organiser_codes(session),
         )
     if source == "ptv":
-        from app.catalogue.imports.ptv import load_ptv_mapping, parse_ptv_files
+        from app.interop.ptv.parser import load_ptv_mapping, parse_ptv_files
 
         return parse_ptv_files(
             paths, municipality_regions=regions_by_municipality, mapping=load_ptv_mapping()
         )
     if source == "hsds":
-        from app.catalogue.imports.hsds import known_codes_for, parse_hsds
+        from app.interop.hsds.parse import known_codes_for, parse_hsds
 
         known_codes = known_codes_for(session=session, vocabularies=resources.vocabularies)
         return parse_hsds(

@@ -23,13 +23,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, insert
 from sqlmodel import Session, col, delete, select
 
-from app.catalogue.imports.records import (
+from app.catalogue.maintenance import CODE_FIELDS
+from app.interop.records import (
     PROVIDER_CODE_FIELDS,
     PROVIDER_TEXT_FIELDS,
     ParsedSource,
     ProviderRecord,
 )
-from app.catalogue.maintenance import CODE_FIELDS
 from app.models import (
     ChangeLogEntry,
     ImportConflict,

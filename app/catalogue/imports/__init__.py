@@ -1,1 +1,0 @@
-"""Importers: each source format becomes `ProviderRecord`s, which `merge` applies."""

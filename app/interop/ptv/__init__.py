@@ -1,0 +1,1 @@
+"""Suomi.fi PTV (open API v11): fetcher, service mapping and parser."""

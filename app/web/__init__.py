@@ -1,0 +1,1 @@
+"""The web layer: app factory, dependencies, errors, HTTP caching, security, templating."""

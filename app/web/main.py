@@ -1,0 +1,118 @@
+"""Application factory: settings, database, index, templates, middleware and routes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp
+
+from app import i18n
+from app.catalogue.resources import load_catalogue_resources
+from app.config import Settings
+from app.db import make_engine
+from app.guide.content import SERVICE_CODES, load_guide
+from app.pathway.content import load_pathway
+from app.routes import (
+    admin,
+    api,
+    api_pathway,
+    api_providers,
+    health,
+    hsds,
+    metrics,
+    pages,
+    pathway,
+    providers,
+    reports,
+    services,
+)
+from app.search.rebuild import BackgroundReindexer
+from app.search.service import Synonyms, prepare_search
+from app.search.store import IndexReader
+from app.site_setup import reindex_site
+from app.web.errors import install_error_handlers
+from app.web.http_cache import ConditionalGetMiddleware
+from app.web.middleware import GZipExceptSecretPages, LocaleMiddleware, SecurityHeadersMiddleware
+from app.web.observability import (
+    HttpMetrics,
+    RequestObservabilityMiddleware,
+    RouteTemplateRecorder,
+    create_registry,
+    install_access_log_privacy_filter,
+)
+from app.web.security import SessionSigner
+from app.web.static_files import FingerprintedStaticFiles
+from app.web.templating import STATIC_DIR, create_templates
+
+logger = logging.getLogger(__name__)
+GZIP_MINIMUM_BYTES = 600  # smaller responses gain less than the compression costs
+
+
+class PolkuApp(FastAPI):
+    """FastAPI with the security headers wrapped around everything, error pages included."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        metrics: HttpMetrics | None = getattr(self.state, "http_metrics", None)
+        observed = RequestObservabilityMiddleware(super().build_middleware_stack(), metrics)
+        return SecurityHeadersMiddleware(observed)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Assemble the web application."""
+    settings = settings or Settings()
+    settings.secret_key = settings.resolved_secret_key()
+    install_access_log_privacy_filter()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            await run_in_threadpool(prepare_search, app.state.index_reader)
+        except Exception as error:  # serve anyway: search reports itself unavailable
+            logger.warning("search index not ready at start-up: %s", error)
+        yield
+        app.state.reindexer.wait(timeout=30)
+        app.state.index_reader.close()
+        app.state.engine.dispose()
+
+    app = PolkuApp(
+        title="Polku API",
+        summary="Finland's employment-promoting social services: guide, regions and providers.",
+        version="1",
+        docs_url=None,  # the interactive docs load scripts from a CDN; the schema stays
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    i18n.load_catalogues()
+    app.state.settings = settings
+    app.state.engine = make_engine(settings.database_url)
+    app.state.index_reader = IndexReader(settings.search_index_dir)
+    app.state.templates = create_templates()
+    app.state.guide = load_guide()
+    app.state.catalogue = load_catalogue_resources(app.state.guide)
+    app.state.synonyms = Synonyms()
+    app.state.pathway = load_pathway(set(SERVICE_CODES))
+    app.state.session_signer = SessionSigner(settings.secret_key)
+    app.state.reindexer = BackgroundReindexer(lambda: reindex_site(settings))
+
+    if settings.metrics_enabled:
+        app.state.metrics_registry = create_registry(app.state.engine, app.state.index_reader)
+        app.state.http_metrics = HttpMetrics(app.state.metrics_registry)
+        app.include_router(metrics.router)
+
+    app.add_middleware(RouteTemplateRecorder)  # innermost: sees the route the router chose
+    app.add_middleware(LocaleMiddleware)
+    app.add_middleware(ConditionalGetMiddleware)  # inside gzip: hashes the plain body
+    app.add_middleware(GZipExceptSecretPages, minimum_size=GZIP_MINIMUM_BYTES)
+    app.mount("/static", FingerprintedStaticFiles(directory=STATIC_DIR), name="static")
+    routers = (
+        pages, services, providers, reports, pathway, admin, api, api_providers, api_pathway,
+        hsds, health,
+    )  # fmt: skip
+    for module in routers:
+        app.include_router(module.router)
+    install_error_handlers(app)
+    return app

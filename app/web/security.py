@@ -1,0 +1,81 @@
+"""Maintainer sessions, CSRF tokens and signed anonymous form tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from dataclasses import astuple, dataclass, replace
+
+from itsdangerous import BadSignature, TimestampSigner, URLSafeSerializer
+
+SESSION_COOKIE = "polku_admin"
+SESSION_IDLE_S = 30 * 60  # 30 minutes without a request ends the session
+SESSION_ABSOLUTE_S = 8 * 60 * 60  # a working day at most, however active
+FORM_MAX_AGE_S = 2 * 60 * 60
+
+
+@dataclass(frozen=True)
+class AdminSession:
+    """What the signed session cookie carries."""
+
+    user_id: int
+    version: int
+    started: int
+    last_seen: int
+    nonce: str
+
+
+class SessionSigner:
+    """Signs and checks session cookies and CSRF tokens with the site's secret key."""
+
+    def __init__(self, secret_key: str) -> None:
+        self._secret = secret_key.encode()
+        self._sessions = URLSafeSerializer(secret_key, salt="polku-admin-session")
+        self._forms = TimestampSigner(secret_key, salt="polku-public-form")
+
+    def issue(self, user_id: int, version: int, now: int | None = None) -> str:
+        """A new session cookie value."""
+        now = now or int(time.time())
+        return self._dump(AdminSession(user_id, version, now, now, secrets.token_urlsafe(16)))
+
+    def _dump(self, session: AdminSession) -> str:
+        return str(self._sessions.dumps(list(astuple(session))))
+
+    def read(self, value: str | None, now: int | None = None) -> AdminSession | None:
+        """The session, or None when the cookie is missing, forged, idle or too old."""
+        if not value:
+            return None
+        try:
+            session = AdminSession(*self._sessions.loads(value))
+        except (BadSignature, TypeError, ValueError):
+            return None
+        now = now or int(time.time())
+        if now - session.started > SESSION_ABSOLUTE_S or now - session.last_seen > SESSION_IDLE_S:
+            return None
+        return session
+
+    def refreshed(self, session: AdminSession, now: int | None = None) -> str:
+        """The same session with the idle timer restarted."""
+        return self._dump(replace(session, last_seen=now or int(time.time())))
+
+    def csrf_token(self, session: AdminSession) -> str:
+        """The token every state-changing form of this session must carry."""
+        return hmac.new(self._secret, f"csrf:{session.nonce}".encode(), hashlib.sha256).hexdigest()
+
+    def csrf_valid(self, session: AdminSession, token: str) -> bool:
+        """Constant-time check of a submitted CSRF token."""
+        return hmac.compare_digest(self.csrf_token(session), token or "")
+
+    def form_token(self) -> str:
+        """A signed, dated token for forms used without a session (sign-in, public reports)."""
+        return self._forms.sign(secrets.token_urlsafe(8)).decode()
+
+    def form_token_valid(self, token: str) -> bool:
+        """True for a token this site issued in the last two hours."""
+        try:
+            self._forms.unsign(token or "", max_age=FORM_MAX_AGE_S)
+        except BadSignature:
+            return False
+        return True
