@@ -86,32 +86,36 @@ class Provider(SQLModel, table=True):
     updated_at: dt.datetime = Field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
 
-class ProviderService(SQLModel, table=True):
+class ProviderCode(SQLModel):
+    """A code a provider has in one vocabulary: the shape of the four link tables."""
+
+    provider_id: int = Field(foreign_key="provider.id", primary_key=True)
+    code: str = Field(primary_key=True, index=True)
+
+
+class ProviderService(ProviderCode, table=True):
     """A service (guide page code) a provider offers."""
 
-    provider_id: int = Field(foreign_key="provider.id", primary_key=True)
-    code: str = Field(primary_key=True, index=True)
 
-
-class ProviderActivity(SQLModel, table=True):
+class ProviderActivity(ProviderCode, table=True):
     """An activity type (controlled vocabulary) at a provider."""
 
-    provider_id: int = Field(foreign_key="provider.id", primary_key=True)
-    code: str = Field(primary_key=True, index=True)
 
-
-class ProviderTargetGroup(SQLModel, table=True):
+class ProviderTargetGroup(ProviderCode, table=True):
     """A target group (controlled vocabulary) a provider serves."""
 
-    provider_id: int = Field(foreign_key="provider.id", primary_key=True)
-    code: str = Field(primary_key=True, index=True)
 
-
-class ProviderLanguage(SQLModel, table=True):
+class ProviderLanguage(ProviderCode, table=True):
     """A language of service (ISO 639-1)."""
 
-    provider_id: int = Field(foreign_key="provider.id", primary_key=True)
-    code: str = Field(primary_key=True, index=True)
+
+# A provider's code lists by their field name, and the link table that holds each.
+PROVIDER_CODE_TABLES: dict[str, type[ProviderCode]] = {
+    "services": ProviderService,
+    "activities": ProviderActivity,
+    "target_groups": ProviderTargetGroup,
+    "languages": ProviderLanguage,
+}
 
 
 # --- Maintainers and the change log -----------------------------------------------------

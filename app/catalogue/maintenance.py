@@ -10,40 +10,36 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, delete, select
 
+from app.catalogue.policy import AVAILABILITY_FIELDS, is_stale
 from app.catalogue.providers import ProviderDetail, provider_details
 from app.catalogue.vocabularies import Vocabularies
 from app.models import (
+    PROVIDER_CODE_TABLES,
     ChangeLogEntry,
     ImportConflict,
     Municipality,
     Organization,
     Provider,
-    ProviderActivity,
-    ProviderLanguage,
-    ProviderService,
-    ProviderTargetGroup,
     User,
 )
 
-STALE_AFTER = dt.timedelta(days=365)
-AVAILABILITY_SHOWN_FOR = dt.timedelta(days=60)  # free places go stale fast
-AVAILABILITY_FIELDS = ("free_places", "waiting_time")
 TEXT_FIELDS = {  # field -> maximum length
     "waiting_time": 100,
     "name": 200, "street_address": 200, "postal_code": 5, "post_office": 100, "phone": 40,
     "email": 200, "website": 500, "accessibility": 2000, "opening_hours": 500,
     "description": 4000,
 }  # fmt: skip
-CODE_FIELDS = {
-    "services": ProviderService,
-    "activities": ProviderActivity,
-    "target_groups": ProviderTargetGroup,
-    "languages": ProviderLanguage,
-}
+CODE_FIELDS = PROVIDER_CODE_TABLES
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9 ()-]{5,40}$")
 _POSTAL = re.compile(r"^\d{5}$")
 _WEB = re.compile(r"^https?://[^\s]+$")
+
+
+def _code_list(value: object) -> Sequence[str]:
+    """A validated form's code list (validate_provider_form makes every code field a list)."""
+    assert isinstance(value, list)  # noqa: S101 – a programming error, not bad input
+    return value
 
 
 @dataclass(frozen=True)
@@ -52,19 +48,6 @@ class ReviewList:
 
     entries: list[ProviderDetail]
     stale: int
-
-
-def is_stale(provider: Provider, today: dt.date) -> bool:
-    """Not checked by a person within a year."""
-    return provider.assured_date is None or today - provider.assured_date > STALE_AFTER
-
-
-def availability_is_current(item: Provider | Mapping[str, object], today: dt.date) -> bool:
-    """Free places and waiting time are shown only while they are under 60 days old."""
-    get = item.get if isinstance(item, Mapping) else lambda name: getattr(item, name)
-    date, places, waiting = get("availability_date"), get("free_places"), get("waiting_time")
-    has_figures = places is not None or bool(waiting)
-    return has_figures and isinstance(date, dt.date) and today - date <= AVAILABILITY_SHOWN_FOR
 
 
 def review_list(*, session: Session, regions: set[str] | None, today: dt.date) -> ReviewList:
@@ -159,9 +142,10 @@ def apply_edit(
             if name in AVAILABILITY_FIELDS:
                 provider.availability_date = today
     for name, table in CODE_FIELDS.items():
-        before_codes, after_codes = sorted(getattr(detail, name)), list(values[name])  # type: ignore[call-overload]
+        before_codes = sorted(getattr(detail, name))
+        after_codes = list(_code_list(values[name]))
         if before_codes != after_codes:
-            session.exec(delete(table).where(table.provider_id == detail.id))  # type: ignore[attr-defined]
+            session.exec(delete(table).where(col(table.provider_id) == detail.id))
             session.add_all(table(provider_id=detail.id, code=code) for code in after_codes)
             _log(
                 session, provider, user, "edit", field=name, before=before_codes, after=after_codes
@@ -250,7 +234,7 @@ def resolve_conflict(
         if name in CODE_FIELDS:
             table = CODE_FIELDS[name]
             codes = incoming.split("; ") if incoming else []
-            session.exec(delete(table).where(table.provider_id == detail.id))  # type: ignore[attr-defined]
+            session.exec(delete(table).where(col(table.provider_id) == detail.id))
             session.add_all(table(provider_id=detail.id, code=code) for code in codes)
             before: object = sorted(getattr(detail, name))
         else:
@@ -292,7 +276,9 @@ def create_provider(
     session.flush()
     assert provider.id is not None  # noqa: S101 – flushed above
     for name, table in CODE_FIELDS.items():
-        session.add_all(table(provider_id=provider.id, code=code) for code in values[name])  # type: ignore[attr-defined]
+        session.add_all(
+            table(provider_id=provider.id, code=code) for code in _code_list(values[name])
+        )
     _log(session, provider, user, "create", "name", None, provider.name)
     session.commit()
     return provider

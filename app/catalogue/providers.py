@@ -12,6 +12,7 @@ from app.models import (
     Organization,
     Provider,
     ProviderActivity,
+    ProviderCode,
     ProviderLanguage,
     ProviderService,
     ProviderTargetGroup,
@@ -42,12 +43,14 @@ class ProviderDetail:
         return self.provider.id
 
 
-def _codes_by_provider(session: Session, table: type, ids: Sequence[int]) -> dict[int, list[str]]:
+def _codes_by_provider(
+    session: Session, table: type[ProviderCode], ids: Sequence[int]
+) -> dict[int, list[str]]:
     grouped: dict[int, list[str]] = {}
     statement = (
-        select(table.provider_id, table.code)  # type: ignore[attr-defined]
-        .where(col(table.provider_id).in_(ids))  # type: ignore[attr-defined]
-        .order_by(table.code)  # type: ignore[attr-defined]
+        select(table.provider_id, table.code)
+        .where(col(table.provider_id).in_(ids))
+        .order_by(table.code)
     )
     for provider_id, code in session.exec(statement):
         grouped.setdefault(provider_id, []).append(code)

@@ -23,13 +23,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, insert
 from sqlmodel import Session, col, delete, select
 
-from app.catalogue.maintenance import CODE_FIELDS
 from app.interop.records import (
     PROVIDER_CODE_FIELDS,
     PROVIDER_TEXT_FIELDS,
     ParsedSource,
     ProviderRecord,
 )
+from app.models import PROVIDER_CODE_TABLES as CODE_FIELDS
 from app.models import (
     ChangeLogEntry,
     ImportConflict,
@@ -125,8 +125,8 @@ class _Merger:
         for name in PROVIDER_CODE_FIELDS:
             table = CODE_FIELDS[name]
             rows = self.session.exec(
-                select(table.provider_id, table.code)  # type: ignore[attr-defined]
-                .join(Provider, col(Provider.id) == table.provider_id)  # type: ignore[attr-defined]
+                select(table.provider_id, table.code)
+                .join(Provider, col(Provider.id) == table.provider_id)
                 .where(in_regions)
             )
             for pk, code in rows:
@@ -240,13 +240,13 @@ class _Merger:
         pk = _id(provider)
         if pk not in self.loaded and pk not in self.codes[name]:
             table = CODE_FIELDS[name]  # an entry of another region, found by its id
-            rows = self.session.exec(select(table).where(table.provider_id == pk)).all()  # type: ignore[attr-defined]
-            self.codes[name][pk] = [row.code for row in rows]  # type: ignore[attr-defined]
+            rows = self.session.exec(select(table).where(table.provider_id == pk)).all()
+            self.codes[name][pk] = [row.code for row in rows]
         return sorted(self.codes[name].get(pk, []))
 
     def _set_codes(self, provider: Provider, name: str, codes: Sequence[str]) -> None:
         table = CODE_FIELDS[name]
-        self.session.exec(delete(table).where(table.provider_id == provider.id))  # type: ignore[attr-defined]
+        self.session.exec(delete(table).where(col(table.provider_id) == provider.id))
         self.session.add_all(
             table(provider_id=_id(provider), code=code) for code in dict.fromkeys(codes)
         )

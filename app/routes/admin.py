@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from starlette.responses import RedirectResponse, Response
 
 from app import accounts, geography, i18n
-from app.catalogue import maintenance, submissions
+from app.catalogue import maintenance, policy, submissions
 from app.catalogue.providers import ProviderDetail, get_provider
 from app.guide.content import SERVICE_CODES
 from app.models import ImportConflict, Submission, User
@@ -145,7 +145,7 @@ def read_admin_home(request: Request, user: UserDep, session: SessionDep) -> Res
     queued = len(submissions.open_queue(session=session, user=user))
     conflicted = maintenance.providers_with_conflicts(session=session, regions=regions)
     context = {"user": user, "review": review, "today": today, "queued": queued,
-               "conflicted": conflicted, "is_stale": maintenance.is_stale}  # fmt: skip
+               "conflicted": conflicted, "is_stale": policy.is_stale}  # fmt: skip
     return _page(request, "admin/index.html", context)
 
 

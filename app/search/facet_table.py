@@ -17,7 +17,7 @@ from operator import itemgetter
 
 from whoosh.searching import Searcher
 
-from app.catalogue.maintenance import AVAILABILITY_SHOWN_FOR
+from app.catalogue.policy import AVAILABILITY_SHOWN_FOR
 from app.search.documents import FACET_FIELDS
 
 Record = tuple[tuple[str, ...], ...]  # one tuple of values per facet, in FACET_FIELDS order

@@ -18,7 +18,7 @@ from starlette.applications import Starlette
 from starlette.responses import Response
 
 from app import i18n
-from app.catalogue.maintenance import availability_is_current
+from app.catalogue.policy import availability_is_current
 from app.config import PROJECT_ROOT
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
