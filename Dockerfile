@@ -1,5 +1,8 @@
-# Slim production image: mirrors scripts/serve.sh (Debian packages for Finnish morphology,
-# the project installed into a virtual environment, `init` then uvicorn with workers).
+# Slim production image: Debian packages for Finnish morphology, the project in a virtual
+# environment, uvicorn with workers. The container only serves: migrations and the bundled
+# data are a one-off job run once per deployment, never by every replica at start-up:
+#   docker run --rm -e DATABASE_URL=… IMAGE python -m app init
+# (see docs/deployment.md).
 FROM python:3.11-slim-bookworm
 
 RUN apt-get update \
@@ -16,4 +19,7 @@ USER polku
 ENV ENVIRONMENT=production VAR_DIR=/srv/polku/var PATH=/opt/venv/bin:$PATH
 VOLUME ["/srv/polku/var"]
 EXPOSE 8000
-CMD ["sh", "-c", "python -m app init && exec python -m app serve --host 0.0.0.0 --port 8000 --workers ${WEB_WORKERS:-4}"]
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
+# Two workers per two cores, as measured (docs/performance.md).
+CMD ["sh", "-c", "exec python -m app serve --host 0.0.0.0 --port 8000 --workers ${WEB_WORKERS:-2}"]

@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from app.config import Settings
 from app.interop.runs import SOURCES, ImportOutcome
@@ -202,6 +203,14 @@ def command_export(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's reverse-proxy options: whose X-Forwarded-For/-Proto headers to believe."""
+    return {
+        "proxy_headers": settings.proxy_headers,
+        "forwarded_allow_ips": settings.forwarded_allow_ips,
+    }
+
+
 def command_serve(settings: Settings, host: str, port: int, workers: int, reload: bool) -> int:
     """Serve the site with uvicorn (uvloop and httptools from uvicorn[standard]).
 
@@ -219,7 +228,7 @@ def command_serve(settings: Settings, host: str, port: int, workers: int, reload
         port=port,
         workers=workers,
         reload=reload,
-        proxy_headers=True,
+        **proxy_options(settings),
         server_header=False,
         timeout_graceful_shutdown=10,
         log_config=logging_config(settings.log_format),

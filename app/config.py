@@ -54,6 +54,30 @@ class Settings(BaseSettings):
     metrics_enabled: bool = Field(
         True, description="Serve Prometheus metrics at /metrics (404 when false)."
     )
+    proxy_headers: bool = Field(
+        True,
+        description="Trust X-Forwarded-For and X-Forwarded-Proto from FORWARDED_ALLOW_IPS.",
+    )
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1,::1",
+        description="Comma-separated addresses (or networks, or *) of the reverse proxies whose "
+        "forwarded headers are trusted. Behind a proxy on another host, set it to that proxy: "
+        "otherwise every client has the proxy's address and the scheme is http.",
+    )
+    trusted_hosts: str = Field(
+        "*",
+        description="Comma-separated host names the site answers to (e.g. polku.fi,www.polku.fi); "
+        "other Host headers get 400. * accepts any host (development).",
+    )
+    db_pool_size: int = Field(
+        5, ge=1, description="PostgreSQL connections kept open per worker process."
+    )
+    db_max_overflow: int = Field(
+        5, ge=0, description="Extra PostgreSQL connections a worker may open under load."
+    )
+    db_pool_timeout_s: float = Field(
+        5, gt=0, description="Seconds a request waits for a free connection before a 503."
+    )
     metrics_token: str = Field(
         "",
         description="If set, /metrics requires the header `Authorization: Bearer <token>`.",

@@ -12,6 +12,8 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
+from app.config import Settings
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
@@ -20,7 +22,23 @@ POSTGRES_CONNECT_TIMEOUT_S = 3  # a database that does not answer fails the requ
 POOL_TIMEOUT_S = 5  # waiting longer for a free connection only piles requests up
 
 
-def make_engine(database_url: str) -> Engine:
+def make_engine_for(settings: Settings) -> Engine:
+    """The engine with the pool sizes of the settings (see the README's scaling section)."""
+    return make_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout_s,
+    )
+
+
+def make_engine(
+    database_url: str,
+    *,
+    pool_size: int = 5,
+    max_overflow: int = 5,
+    pool_timeout: float = POOL_TIMEOUT_S,
+) -> Engine:
     """Create the engine; SQLite gets foreign keys, WAL and a busy timeout.
 
     Both fail fast when the database is away (the app answers 503, see app/web/errors.py) and
@@ -35,7 +53,7 @@ def make_engine(database_url: str) -> Engine:
         sqlite_args: dict[str, Any] = {"check_same_thread": False}
         if "timeout" not in url.query:
             sqlite_args["timeout"] = SQLITE_BUSY_TIMEOUT_S
-        engine = create_engine(database_url, connect_args=sqlite_args, pool_timeout=POOL_TIMEOUT_S)
+        engine = create_engine(database_url, connect_args=sqlite_args, pool_timeout=pool_timeout)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     connect_args: dict[str, Any] = {}
@@ -45,9 +63,9 @@ def make_engine(database_url: str) -> Engine:
         database_url,
         connect_args=connect_args,
         pool_pre_ping=True,
-        pool_size=5,
-        max_overflow=5,
-        pool_timeout=POOL_TIMEOUT_S,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_timeout=pool_timeout,
     )
 
 

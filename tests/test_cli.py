@@ -11,7 +11,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from app.db import make_engine
-from app.models import Municipality, User
+from app.models import ImportRun, Municipality, User
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,6 +35,8 @@ def test_init_is_safe_to_run_again(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'polku.sqlite3'}")
     with Session(engine) as session:
         assert session.exec(select(func.count()).select_from(Municipality)).one() == 308
+        # the bundled data is loaded once: a second init is not another import run
+        assert session.exec(select(func.count()).select_from(ImportRun)).one() == 1
     engine.dispose()
     assert (tmp_path / "secret_key").exists()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
@@ -43,6 +43,15 @@ class ProviderDetail:
         return self.provider.id
 
 
+# PostgreSQL takes at most 65 535 bound parameters per statement; SQLite's default is 32 766.
+IDS_PER_STATEMENT = 10_000
+
+
+def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
+    for start in range(0, len(ids), IDS_PER_STATEMENT):
+        yield ids[start : start + IDS_PER_STATEMENT]
+
+
 def _codes_by_provider(
     session: Session, table: type[ProviderCode], ids: Sequence[int]
 ) -> dict[int, list[str]]:
@@ -58,9 +67,18 @@ def _codes_by_provider(
 
 
 def provider_details(*, session: Session, provider_ids: Sequence[int]) -> list[ProviderDetail]:
-    """Providers by id, in the order given; unknown ids are left out."""
-    if not provider_ids:
-        return []
+    """Providers by id, in the order given; unknown ids are left out.
+
+    Any number of ids: they are read in chunks that stay under the databases' limits on
+    bound parameters.
+    """
+    by_id: dict[int, ProviderDetail] = {}
+    for chunk in _chunks(provider_ids):
+        by_id.update(_details_by_id(session, chunk))
+    return [by_id[provider_id] for provider_id in provider_ids if provider_id in by_id]
+
+
+def _details_by_id(session: Session, provider_ids: Sequence[int]) -> dict[int, ProviderDetail]:
     rows = session.exec(
         select(Provider, Organization, Region, Municipality)
         .join(Organization, col(Organization.id) == Provider.organization_id)
@@ -72,7 +90,7 @@ def provider_details(*, session: Session, provider_ids: Sequence[int]) -> list[P
     activities = _codes_by_provider(session, ProviderActivity, provider_ids)
     groups = _codes_by_provider(session, ProviderTargetGroup, provider_ids)
     languages = _codes_by_provider(session, ProviderLanguage, provider_ids)
-    by_id = {}
+    by_id: dict[int, ProviderDetail] = {}
     for provider, organization, region, municipality in rows:
         assert provider.id is not None  # noqa: S101 – loaded from the database
         by_id[provider.id] = ProviderDetail(
@@ -85,7 +103,7 @@ def provider_details(*, session: Session, provider_ids: Sequence[int]) -> list[P
             groups.get(provider.id, []),
             languages.get(provider.id, []),
         )
-    return [by_id[provider_id] for provider_id in provider_ids if provider_id in by_id]
+    return by_id
 
 
 def get_provider(*, session: Session, provider_id: int) -> ProviderDetail | None:

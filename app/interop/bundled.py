@@ -41,6 +41,12 @@ def load_bundled_providers(
     )
     if problems := parsed.errors + parsed.warnings:
         raise ProviderDataError("; ".join(str(problem) for problem in problems[:10]))
-    merge_records(session=session, parsed=parsed, today=dt.date.today(), files=[csv_path.name])
+    merge_records(
+        session=session,
+        parsed=parsed,
+        today=dt.date.today(),
+        files=[csv_path.name],
+        record_unchanged=False,
+    )
     session.commit()
     return len(parsed.records)

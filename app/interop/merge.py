@@ -367,10 +367,13 @@ def merge_records(
     today: dt.date,
     files: Sequence[str] = (),
     progress: Progress | None = None,
+    record_unchanged: bool = True,
 ) -> MergeReport:
     """Merge valid records into the session's transaction; the caller commits or rolls back.
 
-    Refuses input that has errors: an import is applied whole or not at all.
+    Refuses input that has errors: an import is applied whole or not at all. Every import
+    is recorded as a run, except, with `record_unchanged=False`, one that changed nothing
+    (the bundled data reloaded at every `init` is not an import).
     """
     if parsed.errors:
         raise ValueError("records with errors cannot be merged")
@@ -392,6 +395,9 @@ def merge_records(
     if full:
         merger.mark_vanished(seen, regions)
     report = merger.report
+    changed = report.created or report.updated or report.marked_verify or report.conflicts
+    if not (changed or record_unchanged):
+        return report
     session.add(
         ImportRun(
             source=parsed.source,

@@ -8,12 +8,13 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp
 
 from app import i18n
 from app.catalogue.resources import load_catalogue_resources
 from app.config import Settings
-from app.db import make_engine
+from app.db import make_engine_for
 from app.guide.content import SERVICE_CODES, load_guide
 from app.pathway.content import load_pathway
 from app.routes import (
@@ -88,7 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     i18n.load_catalogues()
     app.state.settings = settings
-    app.state.engine = make_engine(settings.database_url)
+    app.state.engine = make_engine_for(settings)
     app.state.index_reader = IndexReader(settings.search_index_dir)
     app.state.templates = create_templates()
     app.state.guide = load_guide()
@@ -107,6 +108,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(LocaleMiddleware)
     app.add_middleware(ConditionalGetMiddleware)  # inside gzip: hashes the plain body
     app.add_middleware(GZipExceptSecretPages, minimum_size=GZIP_MINIMUM_BYTES)
+    allowed_hosts = [host.strip() for host in settings.trusted_hosts.split(",") if host.strip()]
+    if allowed_hosts and "*" not in allowed_hosts:
+        # outermost of these: a request for another host is refused before any work is done
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
     app.mount("/static", FingerprintedStaticFiles(directory=STATIC_DIR), name="static")
     routers = (
         pages, services, providers, reports, pathway, admin, api, api_providers, api_pathway,

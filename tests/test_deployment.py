@@ -1,0 +1,174 @@
+"""Deployment settings: a reverse proxy on another host, trusted hosts, pools, large id lists.
+
+The proxy tests run the real uvicorn server with the options `python -m app serve` gives
+it, and send the headers a proxy such as nginx adds.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from app.__main__ import proxy_options
+from app.accounts import create_user
+from app.catalogue.providers import IDS_PER_STATEMENT, provider_details
+from app.config import Settings
+from app.db import make_engine_for
+from app.models import Provider
+from app.web.main import create_app
+from tests.fixtures.browser import _free_port
+
+PROXY = "203.0.113.1"  # the proxy is another machine: never the loopback address
+
+
+@contextmanager
+def served(settings: Settings) -> Iterator[str]:
+    """The site behind uvicorn with the serve command's proxy options."""
+    import uvicorn
+
+    port = _free_port()
+    config = uvicorn.Config(
+        create_app(settings),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        **proxy_options(settings),
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def _settings(site_settings: Settings, **changes: object) -> Settings:
+    return Settings(**{**site_settings.model_dump(), **changes})
+
+
+def _forwarded(client_address: str) -> dict[str, str]:
+    return {"X-Forwarded-For": client_address, "X-Forwarded-Proto": "https"}
+
+
+def _sign_in_attempt(base: str, client_address: str, username: str) -> httpx.Response:
+    headers = _forwarded(client_address)
+    form_page = httpx.get(f"{base}/admin/login", headers=headers)
+    token = re.search(r'name="form_token" value="([^"]+)"', form_page.text)
+    assert token, "the sign-in form has a form token"
+    return httpx.post(
+        f"{base}/admin/login",
+        headers=headers,
+        data={"username": username, "password": "wrong password", "form_token": token[1]},
+    )
+
+
+def test_behind_a_trusted_proxy_the_original_scheme_gives_hsts(site_settings: Settings) -> None:
+    trusting = _settings(site_settings, forwarded_allow_ips="127.0.0.1")
+    with served(trusting) as base:
+        response = httpx.get(f"{base}/", headers=_forwarded("198.51.100.7"))
+    assert response.status_code == 200
+    assert "max-age=" in response.headers["strict-transport-security"]
+
+
+def test_forwarded_headers_from_an_untrusted_address_are_ignored(site_settings: Settings) -> None:
+    untrusting = _settings(site_settings, forwarded_allow_ips=PROXY)  # not the caller
+    with served(untrusting) as base:
+        response = httpx.get(f"{base}/", headers=_forwarded("198.51.100.7"))
+    assert response.status_code == 200
+    assert "strict-transport-security" not in response.headers
+
+
+def test_throttles_count_the_real_client_behind_the_proxy(site_settings: Settings) -> None:
+    """20 wrong passwords from one client lock out that client, not everyone behind the proxy."""
+    trusting = _settings(site_settings, forwarded_allow_ips="127.0.0.1")
+    noisy, quiet = "198.51.100.20", "198.51.100.21"
+    with served(trusting) as base:
+        for attempt in range(20):  # a new name each time: only the address limit applies
+            assert _sign_in_attempt(base, noisy, f"guess{attempt}").status_code == 401
+        assert _sign_in_attempt(base, noisy, "guess-more").status_code == 429
+        assert _sign_in_attempt(base, quiet, "someone").status_code == 401
+
+
+def test_session_cookie_is_secure_when_the_proxy_says_https(site_settings: Settings) -> None:
+    username, password = f"proxy-{uuid.uuid4().hex[:8]}", "a long enough test password"
+    engine = make_engine_for(site_settings)
+    with Session(engine) as session:
+        create_user(session=session, username=username, password=password, role="admin", regions=[])
+    engine.dispose()
+    trusting = _settings(site_settings, forwarded_allow_ips="127.0.0.1")
+    with served(trusting) as base:
+        headers = _forwarded("198.51.100.30")
+        form_page = httpx.get(f"{base}/admin/login", headers=headers)
+        token = re.search(r'name="form_token" value="([^"]+)"', form_page.text)
+        assert token
+        response = httpx.post(
+            f"{base}/admin/login",
+            headers=headers,
+            data={"username": username, "password": password, "form_token": token[1]},
+        )
+    assert response.status_code == 303
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith("polku_admin=") and "secure" in cookie.lower()
+    assert "httponly" in cookie.lower()
+
+
+def test_an_untrusted_host_header_is_refused(site_settings: Settings) -> None:
+    app = create_app(_settings(site_settings, trusted_hosts="polku.example, www.polku.example"))
+    with TestClient(app, base_url="https://polku.example") as client:
+        assert client.get("/").status_code == 200
+        assert client.get("/", headers={"Host": "www.polku.example"}).status_code == 200
+        refused = client.get("/", headers={"Host": "evil.example"})
+    assert refused.status_code == 400
+
+
+def test_pool_sizes_come_from_the_settings(site_settings: Settings) -> None:
+    engine = make_engine_for(_settings(site_settings, db_pool_size=3, db_max_overflow=2))
+    try:
+        if engine.dialect.name != "sqlite":
+            assert engine.pool.size() == 3  # type: ignore[attr-defined]  # QueuePool
+            assert engine.pool._max_overflow == 2  # type: ignore[attr-defined]
+        assert engine.pool.timeout() == site_settings.db_pool_timeout_s  # type: ignore[attr-defined]
+    finally:
+        engine.dispose()
+
+
+def test_provider_details_take_more_ids_than_one_statement_can_bind(
+    site_settings: Settings,
+) -> None:
+    """At 100 000 providers an `IN` list would pass PostgreSQL's 65 535-parameter limit."""
+    engine = make_engine_for(site_settings)
+    with Session(engine) as session:
+        real_ids = sorted(pk for pk in session.exec(select(Provider.id)).all() if pk is not None)
+        many = list(range(70_000, 0, -1))  # every real id, in reverse, among 70 000
+        details = provider_details(session=session, provider_ids=many)
+    engine.dispose()
+    assert len(many) > 65_535 > IDS_PER_STATEMENT
+    assert [detail.id for detail in details] == sorted(real_ids, reverse=True)
+
+
+@pytest.mark.parametrize("size", [0, 1, IDS_PER_STATEMENT, IDS_PER_STATEMENT + 1])
+def test_chunk_edges_keep_order_and_leave_out_unknown_ids(
+    site_settings: Settings, size: int
+) -> None:
+    engine = make_engine_for(site_settings)
+    with Session(engine) as session:
+        real_ids = sorted(pk for pk in session.exec(select(Provider.id)).all() if pk is not None)
+        wanted = [*range(size, 0, -1)]
+        details = provider_details(session=session, provider_ids=wanted)
+    engine.dispose()
+    assert [detail.id for detail in details] == [pk for pk in wanted if pk in set(real_ids)]
