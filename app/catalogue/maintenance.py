@@ -213,7 +213,7 @@ def providers_with_conflicts(*, session: Session, regions: set[str] | None) -> l
         select(Provider)
         .where(col(Provider.id).in_(select(ImportConflict.provider_id).where(
             ImportConflict.status == "open")))
-        .order_by(col(Provider.name))
+        .order_by(col(Provider.name), col(Provider.id))
     )  # fmt: skip
     if regions is not None:
         statement = statement.where(col(Provider.region_code).in_(regions))

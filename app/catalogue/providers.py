@@ -119,7 +119,7 @@ def region_provider_ids(*, session: Session, region_code: str) -> list[int]:
     statement = (
         select(Provider.id)
         .where(Provider.region_code == region_code, Provider.status != "closed")
-        .order_by(col(Provider.name))
+        .order_by(col(Provider.name), col(Provider.id))  # the id settles equal names
     )
     return [provider_id for provider_id in session.exec(statement).all() if provider_id is not None]
 
