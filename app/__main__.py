@@ -6,7 +6,12 @@ import argparse
 import errno
 import getpass
 import logging
+import logging.config
+import multiprocessing
+import multiprocessing.process
+import signal
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,7 +19,7 @@ from typing import Any
 
 from app.config import Settings
 from app.interop.runs import SOURCES, ImportOutcome
-from app.site_setup import initialise_site, reindex_site
+from app.site_setup import index_keeper, initialise_site, reindex_site
 
 
 def _report(message: str) -> None:
@@ -31,6 +36,40 @@ def command_init(settings: Settings) -> int:
     initialise_site(settings, _report)
     print(f"\n• Done in {time.monotonic() - started:.1f} s", file=sys.stderr)
     return 0
+
+
+def command_keep_index(settings: Settings) -> int:
+    """Keep this node's search index current until stopped (SIGTERM or Ctrl-C)."""
+    keeper = index_keeper(settings)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
+    logging.getLogger("app").info("index keeper for %s started", settings.search_index_dir)
+    try:
+        keeper.run(stop)
+    except KeyboardInterrupt:
+        stop.set()
+    return 0
+
+
+def _start_index_keeper(settings: Settings) -> multiprocessing.process.BaseProcess:
+    """The keeper as a child process of `serve`: one per node, whatever the worker count,
+    and never in a web worker's way (its own interpreter and GIL)."""
+    process = multiprocessing.get_context("spawn").Process(
+        target=_index_keeper_process,
+        args=(settings.model_dump(),),
+        name="polku-index-keeper",
+        daemon=True,
+    )
+    process.start()
+    return process
+
+
+def _index_keeper_process(settings_values: dict[str, Any]) -> None:
+    from app.web.observability import logging_config
+
+    settings = Settings(**settings_values)
+    logging.config.dictConfig(logging_config(settings.log_format))
+    command_keep_index(settings)
 
 
 def command_reindex(settings: Settings) -> int:
@@ -152,8 +191,9 @@ def command_import(settings: Settings, args: argparse.Namespace) -> int:
         engine.dispose()
     _print_import(outcome, args.source, len(args.files))
     if outcome.changed:
-        reindex_site(settings, _report, _progress)
-        print(file=sys.stderr)
+        # Not rebuilt here: this machine may serve nothing. Every node's index keeper
+        # applies the change within seconds (`serve` runs one; see docs/deployment.md).
+        _report("Every node's search index keeper applies the change within seconds")
     return 1 if outcome.parsed.errors else 0
 
 
@@ -211,29 +251,45 @@ def proxy_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-def command_serve(settings: Settings, host: str, port: int, workers: int, reload: bool) -> int:
+def command_serve(
+    settings: Settings,
+    host: str,
+    port: int,
+    workers: int,
+    reload: bool,
+    keep_index: bool = True,
+) -> int:
     """Serve the site with uvicorn (uvloop and httptools from uvicorn[standard]).
 
+    Never migrates or builds anything before serving: a node whose index is current answers
+    at once, and the index keeper (a child process, unless `--no-index-keeper` says that one
+    runs beside as `keep-index`) builds a missing index and follows every change.
     On SIGTERM uvicorn stops accepting connections, lets running requests finish for up to
-    10 s, then runs the app's shutdown (waits for a running reindex, closes index and database).
+    10 s, then runs the app's shutdown (closes index and database); the keeper stops with it.
     """
     import uvicorn
 
     from app.web.observability import logging_config
 
-    uvicorn.run(
-        "app.web.main:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        reload=reload,
-        **proxy_options(settings),
-        server_header=False,
-        timeout_graceful_shutdown=10,
-        log_config=logging_config(settings.log_format),
-        access_log=False,  # the app writes its own access log, without query strings
-    )
+    keeper = _start_index_keeper(settings) if keep_index else None
+    try:
+        uvicorn.run(
+            "app.web.main:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            reload=reload,
+            **proxy_options(settings),
+            server_header=False,
+            timeout_graceful_shutdown=10,
+            log_config=logging_config(settings.log_format),
+            access_log=False,  # the app writes its own access log, without query strings
+        )
+    finally:
+        if keeper is not None:
+            keeper.terminate()
+            keeper.join(timeout=15)
     return 0
 
 
@@ -243,11 +299,20 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("init", help="migrate, load bundled data, build the search index")
     commands.add_parser("reindex", help="rebuild the search index from the database")
+    commands.add_parser(
+        "keep-index", help="keep this node's search index current (serve starts one itself)"
+    )
     serve = commands.add_parser("serve", help="run the web server")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--reload", action="store_true", help="restart on code changes (dev)")
+    serve.add_argument(
+        "--no-index-keeper",
+        dest="keep_index",
+        action="store_false",
+        help="do not start the index keeper (one runs beside as `keep-index`)",
+    )
     create = commands.add_parser("create-user", help="create a maintainer account")
     create.add_argument("username")
     create.add_argument("--role", choices=["admin", "coordinator"], required=True)
@@ -292,6 +357,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return command_init(settings)
     if args.command == "reindex":
         return command_reindex(settings)
+    if args.command == "keep-index":
+        return command_keep_index(settings)
     if args.command == "create-user":
         return command_create_user(settings, args)
     if args.command == "fetch":
@@ -304,7 +371,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             logging.getLogger("app").debug("%s failed", args.command, exc_info=True)
             print(f"Internal error ({type(error).__name__}): {error}", file=sys.stderr)
             return 2
-    return command_serve(settings, args.host, args.port, args.workers, args.reload)
+    return command_serve(settings, args.host, args.port, args.workers, args.reload, args.keep_index)
 
 
 if __name__ == "__main__":

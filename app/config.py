@@ -78,6 +78,12 @@ class Settings(BaseSettings):
     db_pool_timeout_s: float = Field(
         5, gt=0, description="Seconds a request waits for a free connection before a 503."
     )
+    index_poll_s: float = Field(
+        5, gt=0, description="How often a node's index keeper checks for catalogue changes."
+    )
+    index_max_lag_s: float = Field(
+        60, gt=0, description="/healthz says `degraded` when the index is behind by longer."
+    )
     metrics_token: str = Field(
         "",
         description="If set, /metrics requires the header `Authorization: Bearer <token>`.",

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
+from sqlalchemy import Delete, Insert, Update, event, text
+from sqlalchemy.orm import ORMExecuteState
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Field, SQLModel
 
 OUTSIDE_SYSTEM_REGION_CODE = "91"  # Åland: a pseudo-code, not a wellbeing region
@@ -218,3 +222,89 @@ class ImportRun(SQLModel, table=True):
     marked_verify: int = 0
     conflicts: int = 0
     warnings: int = 0
+
+
+# --- The catalogue's revision journal ------------------------------------------------------
+
+
+class CatalogueChange(SQLModel, table=True):
+    """A committed change to a provider's searchable data; the highest id is the revision.
+
+    Written by the session itself (below), in the same transaction as the change, so no
+    edit path – web form, import, conflict decision – can forget it. Each node's index keeper
+    reads the rows after the revision its index was built from and updates only those
+    providers. A row without a provider means "anything may have changed": rebuild all.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider_id: int | None = Field(default=None, index=True)
+    at: dt.datetime = Field(default_factory=lambda: dt.datetime.now(dt.UTC), index=True)
+
+
+CATALOGUE_CHANNEL = "polku_catalogue"  # PostgreSQL NOTIFY channel the index keepers listen on
+_CHANGED = "polku_changed_providers"  # session.info key: provider ids changed, None = all
+_JOURNALLED_TABLES = {
+    Provider.__tablename__,
+    *(t.__tablename__ for t in PROVIDER_CODE_TABLES.values()),
+}
+
+
+def _changed(session: OrmSession) -> set[int | None]:
+    changed: set[int | None] = session.info.setdefault(_CHANGED, set())
+    return changed
+
+
+@event.listens_for(OrmSession, "before_flush")
+def _stamp_modified_providers(session: OrmSession, _context: Any, _instances: Any) -> None:
+    """Every modified provider gets a new `updated_at` (HTTP caches and HSDS rely on it)."""
+    now = dt.datetime.now(dt.UTC)
+    for item in session.dirty:
+        if isinstance(item, Provider) and session.is_modified(item, include_collections=False):
+            item.updated_at = now
+
+
+@event.listens_for(OrmSession, "after_flush")
+def _note_flushed_providers(session: OrmSession, _context: Any) -> None:
+    """Providers and code rows written by this flush (ids are assigned by now)."""
+    changed = _changed(session)
+    for item in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(item, Provider):
+            changed.add(item.id)
+        elif isinstance(item, ProviderCode):
+            changed.add(item.provider_id)
+
+
+@event.listens_for(OrmSession, "do_orm_execute")
+def _note_bulk_statements(state: ORMExecuteState) -> None:
+    """Bulk INSERT/UPDATE/DELETE of providers or codes: the ids they name, or "all"."""
+    statement = state.statement
+    if not isinstance(statement, Insert | Update | Delete):
+        return
+    table_name = getattr(statement.table, "name", None)  # a table, not a join or an alias
+    if table_name not in _JOURNALLED_TABLES:
+        return
+    id_key = "id" if table_name == Provider.__tablename__ else "provider_id"
+    named = [
+        value
+        for key, value in statement.compile().params.items()
+        if key.rstrip("_0123456789m") == id_key and isinstance(value, int)
+    ]
+    _changed(state.session).update(named or [None])
+
+
+@event.listens_for(OrmSession, "before_commit")
+def _journal_changes(session: OrmSession) -> None:
+    """Write the journal rows (and wake the keepers on PostgreSQL) inside the transaction."""
+    session.flush()  # runs the listeners above for anything not flushed yet
+    changed = session.info.pop(_CHANGED, set())
+    if not changed:
+        return
+    rows = [None] if None in changed else sorted(pid for pid in changed if pid is not None)
+    session.add_all([CatalogueChange(provider_id=provider_id) for provider_id in rows])
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"NOTIFY {CATALOGUE_CHANNEL}"))
+
+
+@event.listens_for(OrmSession, "after_rollback")
+def _forget_changes(session: OrmSession) -> None:
+    session.info.pop(_CHANGED, None)

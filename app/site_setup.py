@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from app.catalogue.journal import catalogue_revision
 from app.catalogue.resources import load_catalogue_resources
 from app.config import Settings
 from app.db import make_engine, migrate
@@ -14,6 +15,7 @@ from app.geography import load_geography
 from app.guide.content import load_guide
 from app.interop.bundled import load_bundled_providers
 from app.search.documents import IndexLabels, rebuild_search_index
+from app.search.keeper import IndexKeeper
 
 Report = Callable[[str], None]
 
@@ -41,6 +43,12 @@ def initialise_site(settings: Settings, report: Report = _quiet) -> None:
     reindex_site(settings, report)
 
 
+def index_keeper(settings: Settings) -> IndexKeeper:
+    """This node's index keeper, with the labels the guide and vocabularies give."""
+    resources = load_catalogue_resources(load_guide())
+    return IndexKeeper(settings, IndexLabels.from_resources(resources))
+
+
 def reindex_site(
     settings: Settings, report: Report = _quiet, progress: Callable[[int], None] | None = None
 ) -> Path:
@@ -55,6 +63,7 @@ def reindex_site(
                 index_dir=settings.search_index_dir,
                 labels=IndexLabels.from_resources(resources),
                 progress=progress,
+                revision=catalogue_revision(session=session),
             )
     finally:
         engine.dispose()

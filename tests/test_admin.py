@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from app.catalogue.vocabularies import load_mappings, load_vocabularies
+from app.config import Settings
 from app.geography import municipality_regions
 from app.guide.content import SERVICE_CODES
 from app.interop.bundled import PROVIDERS_CSV, organiser_codes
@@ -21,7 +22,7 @@ from app.interop.merge import merge_records
 from app.models import ChangeLogEntry, ImportConflict, Provider
 from app.web.security import SESSION_COOKIE, SESSION_IDLE_S
 from tests.fixtures.admin import PASSWORD, csrf_of, post_form, sign_in
-from tests.fixtures.catalogue import provider_ids_by_record
+from tests.fixtures.catalogue import catch_up_index, provider_ids_by_record
 
 
 def soup(html: str) -> BeautifulSoup:
@@ -149,6 +150,7 @@ def test_every_change_is_logged_with_who_and_before_after(
 
 
 def test_mark_checked_and_close_are_logged_and_shown_publicly(
+    admin_settings: Settings,
     admin_app: FastAPI,
     signed_in: dict[str, TestClient],
     admin_db: Session,
@@ -163,7 +165,7 @@ def test_mark_checked_and_close_are_logged_and_shown_publicly(
         ).status_code
         == 303
     )
-    admin_app.state.reindexer.wait()
+    catch_up_index(admin_settings)
     public = soup(public_client.get(f"/palveluntuottajat/{provider_id}").text)
     assert "koordinaattori" in public.select_one(".source-box").get_text().lower()  # type: ignore[union-attr]
     assert (
@@ -174,7 +176,7 @@ def test_mark_checked_and_close_are_logged_and_shown_publicly(
         ).status_code
         == 303
     )
-    admin_app.state.reindexer.wait()
+    catch_up_index(admin_settings)
     results = public_client.get(
         "/api/v1/providers", params={"region": "10", "per_page": 100}
     ).json()
@@ -200,6 +202,7 @@ def test_mark_checked_and_close_are_logged_and_shown_publicly(
 
 
 def test_free_text_is_escaped_on_every_page_that_shows_it(
+    admin_settings: Settings,
     admin_app: FastAPI,
     signed_in: dict[str, TestClient],
     admin_db: Session,
@@ -225,7 +228,7 @@ def test_free_text_is_escaped_on_every_page_that_shows_it(
         admin_client, url, edit_fields(admin_client, url, free_places="1", **changes)
     )
     assert response.status_code == 303
-    admin_app.state.reindexer.wait()
+    catch_up_index(admin_settings)
     pages = [
         (admin_client, url),
         (admin_client, "/admin"),
@@ -334,7 +337,10 @@ def test_form_token_expires(admin_app: FastAPI) -> None:
 
 
 def test_coordinator_adds_a_provider_in_their_own_region_only(
-    admin_app: FastAPI, signed_in: dict[str, TestClient], admin_db: Session
+    admin_settings: Settings,
+    admin_app: FastAPI,
+    signed_in: dict[str, TestClient],
+    admin_db: Session,
 ) -> None:
     kymi = signed_in["kymi"]
     form = soup(kymi.get("/admin/palveluntuottajat/uusi").text)
@@ -349,7 +355,7 @@ def test_coordinator_adds_a_provider_in_their_own_region_only(
     assert soup(wrong_region.text).select_one("#error-region") is not None
     created = post_form(kymi, "/admin/palveluntuottajat/uusi", [*base, ("region", "10")])
     assert created.status_code == 303
-    admin_app.state.reindexer.wait()
+    catch_up_index(admin_settings)
     provider = admin_db.exec(select(Provider).where(Provider.name == "Uusi työpaja")).one()
     assert provider.region_code == "10" and provider.status == "current"
     assert provider.external_id.startswith("web:")

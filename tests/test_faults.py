@@ -29,6 +29,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import make_url
+from sqlmodel import Session as OrmSession
 from sqlmodel import SQLModel
 from whoosh.filedb.filestore import FileStorage
 
@@ -36,9 +37,10 @@ from app.__main__ import main as cli_main
 from app.config import Settings
 from app.db import make_engine
 from app.guide.content import SERVICE_CODES
+from app.models import Provider
 from app.search import store as index_store
 from app.search.store import IndexReader, verify_generation
-from app.site_setup import initialise_site
+from app.site_setup import index_keeper, initialise_site
 from app.web.main import create_app
 from tests.fixtures.databases import empty_database_url
 from tests.fixtures.web import ValidatingClient
@@ -123,9 +125,7 @@ def site(pristine_site: Path, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def site_app(site: Settings) -> Iterator[FastAPI]:
-    app = create_app(site)
-    yield app
-    app.state.reindexer.wait()
+    yield create_app(site)
 
 
 def first_provider_id(settings: Settings) -> int:
@@ -488,7 +488,7 @@ def full_disk(monkeypatch: pytest.MonkeyPatch) -> None:
 
     Mounting a tiny tmpfs needs privileges that test machines often lack, so the writes
     fail where Whoosh makes them; everything above (Whoosh's commit, build_index, the CLI
-    and the background reindexer) runs unchanged.
+    and the index keeper) runs unchanged.
     """
     free = [64 * 1024]
     create_file = FileStorage.create_file
@@ -552,20 +552,50 @@ def test_a_full_disk_at_the_pointer_swap_leaves_no_generation(
     assert_old_index_intact(site.search_index_dir, pointer, documents)
 
 
-def test_background_reindex_on_a_full_disk_logs_an_error(
-    site: Settings, site_app: FastAPI, full_disk: None, caplog: pytest.LogCaptureFixture
+def test_the_index_keeper_retries_after_a_full_disk_until_it_succeeds(
+    site: Settings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """A change the keeper cannot write is logged, the old index keeps serving, and the
+    keeper tries again (with backoff) until the disk has room."""
     pointer, documents = index_state(site.search_index_dir)
-    with ValidatingClient(site_app) as client, caplog.at_level(logging.ERROR):
-        site_app.state.reindexer.request()
-        assert site_app.state.reindexer.wait(timeout=120)
-        assert get_within(client, "/palveluntuottajat?q=työ").status_code == 200
-    errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
-    assert any(
-        "background reindex failed" in record.getMessage()
-        and record.exc_info is not None
-        and isinstance(record.exc_info[1], OSError)
-        and record.exc_info[1].errno == errno.ENOSPC
-        for record in errors
-    ), [record.getMessage() for record in errors]
+    engine = make_engine(site.database_url)
+    with OrmSession(engine) as session:  # an ORM session: the change is journalled
+        provider = session.get(Provider, first_provider_id(site))
+        assert provider is not None
+        provider.status = "closed"
+        session.add(provider)
+        session.commit()
+    engine.dispose()
+    free = [0]
+    create_file = FileStorage.create_file
+
+    def create_file_on_full_disk(self: FileStorage, name: str, *args: Any, **kwargs: Any) -> Any:
+        struct_file = create_file(self, name, *args, **kwargs)
+        struct_file.file = _FillingDisk(struct_file.file, free)
+        return struct_file
+
+    monkeypatch.setattr(FileStorage, "create_file", create_file_on_full_disk)
+    keeper = index_keeper(site)
+    stop = threading.Event()
+    runner = threading.Thread(target=keeper.run, args=(stop,), daemon=True)
+    with caplog.at_level(logging.ERROR):
+        runner.start()
+        deadline = time.monotonic() + 60
+        while not any("keeper failed" in r.getMessage() for r in caplog.records):
+            assert time.monotonic() < deadline, "the keeper did not report the full disk"
+            time.sleep(0.05)
     assert_old_index_intact(site.search_index_dir, pointer, documents)
+    free[0] = 10**9  # space again
+    deadline = time.monotonic() + 60
+    while (site.search_index_dir / "CURRENT").read_text(encoding="utf-8") == pointer:
+        assert time.monotonic() < deadline, "the keeper did not retry"
+        time.sleep(0.1)
+    stop.set()
+    runner.join(timeout=30)
+    failure = next(r for r in caplog.records if "keeper failed" in r.getMessage())
+    assert failure.exc_info is not None and isinstance(failure.exc_info[1], OSError)
+    assert failure.exc_info[1].errno == errno.ENOSPC
+    reader = IndexReader(site.search_index_dir)
+    closed = reader.searcher().document(provider_id=first_provider_id(site), kind="provider")
+    reader.close()
+    assert closed is not None and closed["status"] == "closed"

@@ -313,7 +313,7 @@ def test_serve_shuts_down_gracefully_and_writes_its_own_access_log(
     calls: list[dict[str, Any]] = []
     monkeypatch.setattr("uvicorn.run", lambda *args, **kwargs: calls.append(kwargs))
     settings = Settings(var_dir=tmp_path, log_format="json")
-    assert cli.command_serve(settings, "127.0.0.1", 8000, 2, False) == 0
+    assert cli.command_serve(settings, "127.0.0.1", 8000, 2, False, keep_index=False) == 0
     options = calls[0]
     assert options["timeout_graceful_shutdown"] > 0
     assert options["access_log"] is False

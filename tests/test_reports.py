@@ -12,9 +12,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from app.config import Settings
 from app.models import Provider, Submission
 from tests.fixtures.admin import csrf_of, post_form
-from tests.fixtures.catalogue import provider_ids_by_record
+from tests.fixtures.catalogue import catch_up_index, provider_ids_by_record
 
 _addresses = itertools.count(1)
 
@@ -161,7 +162,10 @@ def test_feedback_goes_to_admins_only(admin_app: FastAPI, signed_in: dict[str, T
 
 
 def test_free_places_show_with_their_date_and_hide_after_60_days(
-    admin_app: FastAPI, admin_db: Session, signed_in: dict[str, TestClient]
+    admin_settings: Settings,
+    admin_app: FastAPI,
+    admin_db: Session,
+    signed_in: dict[str, TestClient],
 ) -> None:
     from tests.test_admin import edit_fields
 
@@ -174,7 +178,7 @@ def test_free_places_show_with_their_date_and_hide_after_60_days(
         ).status_code
         == 303
     )
-    admin_app.state.reindexer.wait()
+    catch_up_index(admin_settings)
     with visitor(admin_app) as client:
         page = soup(client.get(f"/palveluntuottajat/{provider_id}").text)
         shown = page.select_one(".availability")
@@ -190,8 +194,7 @@ def test_free_places_show_with_their_date_and_hide_after_60_days(
     provider.availability_date = dt.date.today() - dt.timedelta(days=61)
     admin_db.add(provider)
     admin_db.commit()
-    admin_app.state.reindexer.request()
-    admin_app.state.reindexer.wait()
+    catch_up_index(admin_settings)
     with visitor(admin_app) as client:
         assert (
             soup(client.get(f"/palveluntuottajat/{provider_id}").text).select_one(".availability")

@@ -265,7 +265,6 @@ def submit_new_provider(
         session=session, values=values, region_code=region, organization_name=organization,
         user=user, today=dt.date.today(),
     )  # fmt: skip
-    request.app.state.reindexer.request()
     assert provider.id is not None  # noqa: S101 – created above
     return _redirect(_local(request, "admin_provider", provider_id=provider.id) + "?tallennettu=1")
 
@@ -296,11 +295,9 @@ def submit_admin_provider(
     )  # fmt: skip
     if errors:
         return _edit_page(request, session, catalogue, user, detail, values, errors, 422)
-    today = dt.date.today()
-    if maintenance.apply_edit(
-        session=session, detail=detail, values=values, user=user, today=today
-    ):
-        request.app.state.reindexer.request()
+    maintenance.apply_edit(
+        session=session, detail=detail, values=values, user=user, today=dt.date.today()
+    )
     return _redirect(_local(request, "admin_provider", provider_id=provider_id) + "?tallennettu=1")
 
 
@@ -314,7 +311,6 @@ def submit_checked(
     maintenance.mark_checked(
         session=session, provider=detail.provider, user=user, today=dt.date.today()
     )
-    request.app.state.reindexer.request()
     return _redirect(_safe_next(request, (form.get("next") or [""])[0]))
 
 
@@ -327,7 +323,6 @@ def submit_status(
     _require_csrf(request, form)
     closed = (form.get("status") or [""])[0] == "closed"
     maintenance.set_closed(session=session, provider=detail.provider, user=user, closed=closed)
-    request.app.state.reindexer.request()
     return _redirect(_local(request, "admin_provider", provider_id=provider_id))
 
 
@@ -344,12 +339,10 @@ def submit_conflict(
     conflict = session.get(ImportConflict, conflict_id)
     if conflict is None or conflict.provider_id != provider_id or conflict.status != "open":
         raise HTTPException(status_code=404)
-    accept = (form.get("decision") or [""])[0] == "accept"
     maintenance.resolve_conflict(
-        session=session, detail=detail, conflict=conflict, user=user, accept=accept
-    )
-    if accept:
-        request.app.state.reindexer.request()
+        session=session, detail=detail, conflict=conflict, user=user,
+        accept=(form.get("decision") or [""])[0] == "accept",
+    )  # fmt: skip
     return _redirect(_local(request, "admin_provider", provider_id=provider_id) + "#imports")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,13 +19,14 @@ from app.models import (
     Organization,
     Provider,
     ProviderActivity,
+    ProviderCode,
     ProviderLanguage,
     ProviderService,
     ProviderTargetGroup,
     Region,
 )
 from app.search.finnish import finnish_analyzer
-from app.search.store import build_index
+from app.search.store import build_index, update_index
 
 LANGUAGES = ("fi", "sv", "en")
 FACET_FIELDS = (
@@ -37,6 +38,16 @@ FACET_FIELDS = (
     "language",
     "status",
 )
+
+
+# Raise when the documents change shape or meaning without a change of field names, so that
+# every node rebuilds its index in full instead of mixing old and new documents.
+DOCUMENT_FORMAT = 1
+
+
+def schema_version() -> str:
+    """What a generation's documents look like; a node rebuilds in full when it differs."""
+    return f"{DOCUMENT_FORMAT}:{','.join(sorted(build_schema().names()))}"
 
 
 def build_schema() -> Schema:
@@ -86,24 +97,35 @@ class IndexLabels:
         )
 
 
-def _codes(session: Session, table: Any) -> dict[int, list[str]]:
+def _codes(
+    session: Session, table: type[ProviderCode], only: Collection[int] | None
+) -> dict[int, list[str]]:
     grouped: dict[int, list[str]] = {}
-    for provider_id, code in session.exec(select(table.provider_id, table.code)):
+    statement = select(table.provider_id, table.code)
+    if only is not None:
+        statement = statement.where(col(table.provider_id).in_(sorted(only)))
+    for provider_id, code in session.exec(statement):
         grouped.setdefault(provider_id, []).append(code)
     return grouped
 
 
-def provider_documents(*, session: Session, labels: IndexLabels) -> Iterator[dict[str, Any]]:
-    """One document per provider, with all texts and labels it should be found by."""
+def provider_documents(
+    *, session: Session, labels: IndexLabels, only: Collection[int] | None = None
+) -> Iterator[dict[str, Any]]:
+    """One document per provider (or per listed provider that exists), with all texts and
+    labels it should be found by."""
     municipalities = {m.code: m for m in session.exec(select(Municipality))}
     regions = {r.code: r for r in session.exec(select(Region))}
     organizations = {o.id: o for o in session.exec(select(Organization))}
-    services = _codes(session, ProviderService)
-    activities = _codes(session, ProviderActivity)
-    groups = _codes(session, ProviderTargetGroup)
-    languages = _codes(session, ProviderLanguage)
+    services = _codes(session, ProviderService, only)
+    activities = _codes(session, ProviderActivity, only)
+    groups = _codes(session, ProviderTargetGroup, only)
+    languages = _codes(session, ProviderLanguage, only)
     vocab = labels.vocabularies
-    for provider in session.exec(select(Provider).order_by(col(Provider.id))):
+    providers = select(Provider).order_by(col(Provider.id))
+    if only is not None:
+        providers = providers.where(col(Provider.id).in_(sorted(only)))
+    for provider in session.exec(providers):
         assert provider.id is not None  # noqa: S101 – rows from the database have ids
         municipality = municipalities.get(provider.municipality_code or "")
         region = regions[provider.region_code]
@@ -186,11 +208,43 @@ def rebuild_search_index(
     index_dir: Path,
     labels: IndexLabels,
     progress: Callable[[int], None] | None = None,
+    revision: int | None = None,
 ) -> Path:
-    """Build a fresh index from the database and make it current atomically."""
+    """Build a fresh index from the database and make it current atomically.
+
+    `revision` is the catalogue revision read before the documents: changes committed
+    while the build runs are newer, so the index keeper applies them afterwards.
+    """
 
     def documents() -> Iterator[dict[str, Any]]:
         yield from place_documents(session=session)
         yield from provider_documents(session=session, labels=labels)
 
-    return build_index(index_dir, build_schema(), documents(), progress=progress)
+    return build_index(
+        index_dir,
+        build_schema(),
+        documents(),
+        progress=progress,
+        revision=revision,
+        schema_version=schema_version(),
+    )
+
+
+def update_providers_in_index(
+    *,
+    session: Session,
+    index_dir: Path,
+    labels: IndexLabels,
+    provider_ids: Collection[int],
+    revision: int,
+) -> Path:
+    """Replace the documents of the given providers (delete those gone) in a new generation."""
+    documents = list(provider_documents(session=session, labels=labels, only=provider_ids))
+    found = {document["provider_id"] for document in documents}
+    return update_index(
+        index_dir,
+        upserts=documents,
+        deletions=[f"provider:{pid}" for pid in sorted(set(provider_ids) - found)],
+        revision=revision,
+        schema_version=schema_version(),
+    )

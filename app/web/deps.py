@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, StringConstraints
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -50,7 +51,14 @@ async def get_index_reader(request: Request) -> IndexReader:
     return reader
 
 
+async def get_engine(request: Request) -> Engine:
+    """The process's database engine (for checks that must not fail like a request would)."""
+    engine: Engine = request.app.state.engine
+    return engine
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
+EngineDep = Annotated[Engine, Depends(get_engine)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 IndexDep = Annotated[IndexReader, Depends(get_index_reader)]
 

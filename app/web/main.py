@@ -31,10 +31,8 @@ from app.routes import (
     reports,
     services,
 )
-from app.search.rebuild import BackgroundReindexer
 from app.search.service import Synonyms, prepare_search
 from app.search.store import IndexReader
-from app.site_setup import reindex_site
 from app.web.errors import install_error_handlers
 from app.web.http_cache import ConditionalGetMiddleware
 from app.web.middleware import GZipExceptSecretPages, LocaleMiddleware, SecurityHeadersMiddleware
@@ -75,7 +73,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         except Exception as error:  # serve anyway: search reports itself unavailable
             logger.warning("search index not ready at start-up: %s", error)
         yield
-        app.state.reindexer.wait(timeout=30)
         app.state.index_reader.close()
         app.state.engine.dispose()
 
@@ -97,7 +94,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.synonyms = Synonyms()
     app.state.pathway = load_pathway(set(SERVICE_CODES))
     app.state.session_signer = SessionSigner(settings.secret_key)
-    app.state.reindexer = BackgroundReindexer(lambda: reindex_site(settings))
 
     if settings.metrics_enabled:
         app.state.metrics_registry = create_registry(app.state.engine, app.state.index_reader)

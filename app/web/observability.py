@@ -33,6 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.i18n import split_version
 from app.models import ImportRun
+from app.search.keeper import index_lag
 from app.search.store import IndexReader, IndexUnavailableError
 
 logger = logging.getLogger(__name__)
@@ -167,7 +168,7 @@ class HttpMetrics:
 
 
 class SiteCollector(Collector):
-    """Index age and import runs, read at scrape time (a stat and one grouped query)."""
+    """Index age and lag, and import runs, read at scrape time (a stat and a few queries)."""
 
     def __init__(self, engine: Engine, index_reader: IndexReader) -> None:
         self.engine = engine
@@ -191,6 +192,25 @@ class SiteCollector(Collector):
             "polku_search_index_documents",
             "Documents in the current search index generation.",
             value=status.document_count,
+        )
+        if status.revision is not None:
+            yield GaugeMetricFamily(
+                "polku_search_index_revision",
+                "Catalogue revision the current search index generation holds.",
+                value=status.revision,
+            )
+        try:
+            with Session(self.engine) as session:
+                lag = index_lag(
+                    session=session, index_revision=status.revision, now=dt.datetime.now(dt.UTC)
+                )
+        except SQLAlchemyError as error:
+            logger.warning("index lag not readable for metrics: %s", type(error).__name__)
+            return
+        yield GaugeMetricFamily(
+            "polku_search_index_lag_seconds",
+            "Seconds since the oldest catalogue change this node's index does not hold yet.",
+            value=lag.seconds,
         )
 
     def _import_metrics(self) -> Iterator[Metric]:

@@ -1,0 +1,275 @@
+"""Several nodes, one database: the revision journal and each node's index keeper.
+
+Every test runs on SQLite and, with TEST_DATABASE_URL, on PostgreSQL (where the keeper
+also listens for the commit's NOTIFY).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+from sqlmodel import Session, col, delete, select
+
+from app.accounts import create_user
+from app.catalogue import journal, maintenance
+from app.config import Settings
+from app.db import make_engine
+from app.models import CatalogueChange, Provider, ProviderActivity, User
+from app.search import documents as documents_module
+from app.search import keeper as keeper_module
+from app.search.keeper import GAP_WAIT_S, IndexKeeper
+from app.search.store import IndexReader, index_state
+from app.site_setup import index_keeper, initialise_site
+from app.web.main import create_app
+from tests.fixtures.databases import DATABASES, empty_database_url
+from tests.fixtures.web import ValidatingClient
+
+
+@pytest.fixture(scope="module", params=DATABASES)
+def node_a(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """A site of its own (these tests change data): node A's settings and index."""
+    var_dir = tmp_path_factory.mktemp(f"node-a-{request.param}")
+    settings = Settings(
+        var_dir=var_dir,
+        database_url=empty_database_url(str(request.param), var_dir, schema="keeper_test"),
+        base_url="https://polku.example",
+    )
+    initialise_site(settings)
+    return settings
+
+
+@pytest.fixture(scope="module")
+def node_b(node_a: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """A second node on the same database with an index folder of its own."""
+    var_dir = tmp_path_factory.mktemp("node-b")
+    shutil.copytree(node_a.search_index_dir, var_dir / "index")
+    return Settings(
+        var_dir=var_dir,
+        database_url=node_a.database_url,
+        base_url="https://polku.example",
+        index_poll_s=0.2,
+    )
+
+
+@pytest.fixture
+def session(node_a: Settings) -> Iterator[Session]:
+    engine = make_engine(node_a.database_url)
+    with Session(engine) as open_session:
+        yield open_session
+    engine.dispose()
+
+
+@pytest.fixture
+def keeper_b(node_b: Settings) -> Iterator[IndexKeeper]:
+    keeper = index_keeper(node_b)
+    yield keeper
+    keeper.engine.dispose()
+
+
+def _user(session: Session) -> User:
+    found = session.exec(select(User).where(User.username == "keeper-admin")).first()
+    return found or create_user(
+        session=session, username="keeper-admin", password="a long test password",
+        role="admin", regions=[],
+    )  # fmt: skip
+
+
+def _provider(session: Session, name_part: str = "") -> Provider:
+    statement = select(Provider).where(Provider.status != "closed").order_by(col(Provider.id))
+    if name_part:
+        statement = statement.where(col(Provider.name).contains(name_part))
+    provider = session.exec(statement).first()
+    assert provider is not None
+    return provider
+
+
+def _indexed_status(settings: Settings, provider_id: int) -> str | None:
+    reader = IndexReader(settings.search_index_dir)
+    try:
+        found = reader.searcher().document(kind="provider", provider_id=provider_id)
+        return None if found is None else str(found["status"])
+    finally:
+        reader.close()
+
+
+# --- The journal ---------------------------------------------------------------------------
+
+
+def test_every_committed_change_raises_the_revision_and_names_the_provider(
+    session: Session,
+) -> None:
+    before = journal.catalogue_revision(session=session)
+    provider = _provider(session)
+    maintenance.mark_checked(
+        session=session, provider=provider, user=_user(session), today=dt.date.today()
+    )
+    after = journal.catalogue_revision(session=session)
+    assert after > before
+    changes = journal.changes_after(session=session, revision=before)
+    assert provider.id in {change.provider_id for change in changes}
+
+
+def test_a_rolled_back_change_leaves_no_revision(session: Session) -> None:
+    before = journal.catalogue_revision(session=session)
+    provider = _provider(session)
+    provider.phone = "+358 40 000 0000"
+    session.add(provider)
+    session.flush()
+    session.rollback()
+    session.commit()  # nothing left to commit: the rollback forgot the change
+    assert journal.catalogue_revision(session=session) == before
+
+
+def test_a_bulk_delete_of_codes_names_its_provider(session: Session) -> None:
+    provider = _provider(session)
+    before = journal.catalogue_revision(session=session)
+    session.exec(delete(ProviderActivity).where(col(ProviderActivity.provider_id) == provider.id))
+    session.commit()
+    changes = journal.changes_after(session=session, revision=before)
+    assert [change.provider_id for change in changes] == [provider.id]
+
+
+def test_a_modified_provider_gets_a_new_updated_at(session: Session) -> None:
+    provider = _provider(session)
+    earlier = provider.updated_at
+    provider.waiting_time = f"noin {time.time_ns() % 10 + 1} viikkoa"
+    session.add(provider)
+    session.commit()
+    session.refresh(provider)
+    assert provider.updated_at.replace(tzinfo=None) > earlier.replace(tzinfo=None)
+
+
+# --- The keeper ------------------------------------------------------------------------------
+
+
+def test_a_change_on_node_a_is_applied_incrementally_on_node_b(
+    node_a: Settings, node_b: Settings, session: Session, keeper_b: IndexKeeper
+) -> None:
+    keeper_b.catch_up()  # start level with the database
+    documents = IndexReader(node_b.search_index_dir).searcher().doc_count()
+    provider = _provider(session)
+    assert provider.id is not None
+    with ValidatingClient(create_app(node_a)):  # node A serves; its workers build nothing
+        maintenance.set_closed(session=session, provider=provider, user=_user(session), closed=True)
+    assert _indexed_status(node_b, provider.id) != "closed"
+    done = keeper_b.catch_up()
+    assert done.action == "incremental" and done.providers == 1
+    assert _indexed_status(node_b, provider.id) == "closed"
+    assert IndexReader(node_b.search_index_dir).searcher().doc_count() == documents
+    state = index_state(node_b.search_index_dir)
+    assert state is not None and state.revision == journal.catalogue_revision(session=session)
+    assert keeper_b.catch_up().action == "none"
+
+
+def test_node_b_finds_an_edit_within_seconds_while_its_keeper_runs(
+    node_b: Settings, session: Session, keeper_b: IndexKeeper
+) -> None:
+    keeper_b.catch_up()
+    stop = threading.Event()
+    runner = threading.Thread(target=keeper_b.run, args=(stop,), daemon=True)
+    runner.start()
+    try:
+        provider = _provider(session)
+        assert provider.id is not None
+        started = time.monotonic()
+        maintenance.set_closed(session=session, provider=provider, user=_user(session), closed=True)
+        while _indexed_status(node_b, provider.id) != "closed":
+            assert time.monotonic() - started < 10, "node B's index did not follow in 10 s"
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        runner.join(timeout=30)
+
+
+def test_no_index_or_other_documents_mean_a_full_rebuild(
+    node_b: Settings, keeper_b: IndexKeeper, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keeper_b.catch_up()
+    # A new release whose documents look different: every node rebuilds once.
+    for module in (keeper_module, documents_module):
+        monkeypatch.setattr(module, "schema_version", lambda: "another shape")
+    assert keeper_b.catch_up().action == "full"
+    assert keeper_b.catch_up().action == "none"
+    monkeypatch.undo()
+    assert keeper_b.catch_up().action == "full"  # and back
+    shutil.rmtree(node_b.search_index_dir)
+    rebuilt = keeper_b.catch_up()
+    assert rebuilt.action == "full"
+    assert (node_b.search_index_dir / "CURRENT").exists()
+
+
+def test_a_bulk_change_to_unknown_providers_rebuilds_everything(
+    session: Session, keeper_b: IndexKeeper
+) -> None:
+    keeper_b.catch_up()
+    session.add(CatalogueChange(provider_id=None))
+    session.commit()
+    assert keeper_b.catch_up().action == "full"
+
+
+def test_a_revision_still_committing_is_waited_for_then_given_up(
+    session: Session, keeper_b: IndexKeeper, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Revision n+1 is missing while n+2 is there: the index holds n until n+1 arrives or
+    has been missing for GAP_WAIT_S (a rolled-back transaction)."""
+    keeper_b.catch_up()
+    now = [1000.0]
+    monkeypatch.setattr(keeper_b, "_clock", lambda: now[0])
+    held = journal.catalogue_revision(session=session)
+    provider = _provider(session)
+    missing, present = (CatalogueChange(provider_id=provider.id) for _ in range(2))
+    for change in (missing, present):
+        session.add(change)
+        session.commit()
+    assert (missing.id, present.id) == (held + 1, held + 2)
+    session.delete(missing)  # as if its transaction were still committing, or rolled back
+    session.commit()
+    assert keeper_b.catch_up().revision == held  # n+2 applied, but n+1 may still come
+    now[0] += GAP_WAIT_S / 2
+    assert keeper_b.catch_up().revision == held
+    now[0] += GAP_WAIT_S
+    assert keeper_b.catch_up().revision == held + 2  # n+1 never came
+
+
+def test_a_restored_older_database_rebuilds_the_index(
+    keeper_b: IndexKeeper, node_b: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keeper_b.catch_up()
+    state = index_state(node_b.search_index_dir)
+    assert state is not None and state.revision is not None
+    older = state.revision - 1  # as if the database were an older backup
+    monkeypatch.setattr(journal, "catalogue_revision", lambda session: older)
+    assert keeper_b.catch_up().action == "full"
+
+
+def test_health_reports_revisions_and_turns_degraded_when_the_index_lags(
+    node_b: Settings, session: Session, keeper_b: IndexKeeper
+) -> None:
+    keeper_b.catch_up()
+    lagging = Settings(**{**node_b.model_dump(), "index_max_lag_s": 0.05})
+    with ValidatingClient(create_app(lagging)) as client:
+        current = client.get("/healthz").json()
+        assert current["status"] == "ok"
+        assert current["index_revision"] == current["catalogue_revision"]
+        assert current["index_lag_seconds"] == 0
+        provider = _provider(session)
+        maintenance.mark_checked(
+            session=session, provider=provider, user=_user(session), today=dt.date.today()
+        )
+        time.sleep(0.2)
+        behind = client.get("/healthz")
+        assert behind.status_code == 200  # still serving
+        report = behind.json()
+        assert report["status"] == "degraded" and report["index"] == "behind"
+        assert report["catalogue_revision"] > report["index_revision"]
+        assert report["index_lag_seconds"] >= 0.1
+        metrics = client.get("/metrics").text
+        assert "polku_search_index_lag_seconds" in metrics
+        assert f"polku_search_index_revision {float(report['index_revision'])}" in metrics
+        keeper_b.catch_up()
+        assert client.get("/healthz").json()["status"] == "ok"
