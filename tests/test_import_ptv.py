@@ -18,12 +18,8 @@ import pytest
 from app.catalogue.vocabularies import MappingError
 from app.geography import DATA_DIR
 from app.interop.ptv.fetch import PtvFetchError, fetch_ptv
-from app.interop.ptv.parser import (
-    PTV_SERVICES_FILE,
-    PtvServiceMapping,
-    load_ptv_mapping,
-    parse_ptv_files,
-)
+from app.interop.ptv.mapping import PTV_SERVICES_FILE, PtvServiceMapping, load_ptv_mapping
+from app.interop.ptv.parser import parse_ptv_files
 from app.interop.records import ParsedSource, ProviderRecord
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ptv"
