@@ -27,8 +27,8 @@ from app.routes import (
     pages,
     pathway,
     providers,
-    reports,
     services,
+    submissions,
 )
 from app.search.rebuild import BackgroundReindexer
 from app.search.service import Synonyms, prepare_search
@@ -109,7 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(GZipExceptSecretPages, minimum_size=GZIP_MINIMUM_BYTES)
     app.mount("/static", FingerprintedStaticFiles(directory=STATIC_DIR), name="static")
     routers = (
-        pages, services, providers, reports, pathway, admin, api, api_providers, api_pathway,
+        pages, services, providers, submissions, pathway, admin, api, api_providers, api_pathway,
         hsds, health,
     )  # fmt: skip
     for module in routers:
