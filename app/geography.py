@@ -134,11 +134,6 @@ def _read_place_names(session: Session, language: str) -> PlaceNames:
     return {"region": regions, "municipality": municipalities}
 
 
-def get_municipality(*, session: Session, code: str) -> Municipality | None:
-    """One municipality by its three-digit code."""
-    return session.get(Municipality, code)
-
-
 def municipality_regions(*, session: Session) -> dict[str, str]:
     """Municipality code -> the organiser responsible for it (Åland's have none)."""
     statement = (

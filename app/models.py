@@ -49,6 +49,7 @@ class Organization(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(index=True, unique=True)
+    # Identifiers say "organization" (HSDS); this column and the CSV header keep their old name.
     organisation_type: str | None = Field(default=None, description="As the source states it")
     website: str | None = None
 

@@ -18,12 +18,8 @@ import pytest
 from app.catalogue.vocabularies import MappingError
 from app.geography import DATA_DIR
 from app.interop.ptv.fetch import PtvFetchError, fetch_ptv
-from app.interop.ptv.parser import (
-    PTV_SERVICES_FILE,
-    PtvServiceMapping,
-    load_ptv_mapping,
-    parse_ptv_files,
-)
+from app.interop.ptv.mapping import PTV_SERVICES_FILE, PtvServiceMapping, load_ptv_mapping
+from app.interop.ptv.parser import parse_ptv_files
 from app.interop.records import ParsedSource, ProviderRecord
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ptv"
@@ -193,7 +189,7 @@ def test_warnings_summarise_instead_of_repeating(parsed: ParsedSource) -> None:
     assert len(warnings) == 3
 
 
-def test_channels_without_their_organisation_file_are_errors(
+def test_channels_without_their_organization_file_are_errors(
     municipality_regions: dict[str, str], mapping: PtvServiceMapping
 ) -> None:
     parsed = parse_ptv_files(
@@ -471,9 +467,9 @@ def test_fetch_retries_then_saves_every_page_and_the_linked_items(
     assert 1.0 in sleeps and 2.0 in sleeps  # backoff before each retry
     assert all(s == pytest.approx(0.5) for s in sleeps if s not in (1.0, 2.0))  # 2 per second
     # The organisation request asked exactly for the linked organisations.
-    organisation_url = next(url for url in seen if "Organization/list" in url)
-    assert "10000000-0000-4000-8000-000000000001" in organisation_url
-    assert "10000000-0000-4000-8000-000000000099" in organisation_url
+    organization_url = next(url for url in seen if "Organization/list" in url)
+    assert "10000000-0000-4000-8000-000000000001" in organization_url
+    assert "10000000-0000-4000-8000-000000000099" in organization_url
     # What was saved is the raw answer, and it imports.
     assert report.files[0].read_bytes() == CHANNEL_FILES[0].read_bytes()
     parsed = parse_ptv_files(
@@ -541,7 +537,7 @@ def test_fetch_refuses_a_directory_with_earlier_files(tmp_path: Path) -> None:
         fetch_ptv(client, tmp_path, municipality_codes=["179"], base_url=BASE)
 
 
-def test_fetch_by_organisation_pages_through_its_channels(tmp_path: Path) -> None:
+def test_fetch_by_organization_pages_through_its_channels(tmp_path: Path) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         assert request.url.params["organizationId"] == ORG_A
         number = int(request.url.params["page"])

@@ -428,7 +428,8 @@ def test_the_downloadable_template_is_current() -> None:
 
 
 def test_ptv_records_merge_and_a_second_import_changes_nothing(session: Session) -> None:
-    from app.interop.ptv.parser import load_ptv_mapping, parse_ptv_files
+    from app.interop.ptv.mapping import load_ptv_mapping
+    from app.interop.ptv.parser import parse_ptv_files
 
     files = sorted(Path("tests/fixtures/ptv").glob("[cos]*.json"))
     parsed = parse_ptv_files(
@@ -573,7 +574,8 @@ def test_json_in_a_wrong_encoding_is_an_error_naming_the_file(
     tmp_path: Path, encoding: str
 ) -> None:
     from app.interop.hsds.parse import parse_hsds
-    from app.interop.ptv.parser import load_ptv_mapping, parse_ptv_files
+    from app.interop.ptv.mapping import load_ptv_mapping
+    from app.interop.ptv.parser import parse_ptv_files
 
     name = {"type": "Name", "language": "fi", "value": "Pääpaja"}
     channel = {

@@ -19,7 +19,6 @@ from app.models import (
     Region,
 )
 
-STALE_AFTER_YEARS = 1
 MAX_ROW_ID = 2**31 - 1  # INTEGER primary keys on PostgreSQL; larger ids cannot exist
 
 

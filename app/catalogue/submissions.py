@@ -1,4 +1,5 @@
-"""Public reports of wrong entries and site feedback: validation, spam limits, moderation."""
+"""Submissions: public corrections of entries and site feedback; validation, spam limits,
+moderation."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ def submit(
     *, session: Session, kind: str, message: str, contact: str, honeypot: str, address: str,
     provider: Provider | None = None, now: dt.datetime | None = None,
 ) -> SubmissionOutcome:  # fmt: skip
-    """Validate and queue a report or feedback for the moderators."""
+    """Validate and keep a correction or feedback for the moderators."""
     now = now or dt.datetime.now(dt.UTC)
     message, contact = message.strip(), " ".join(contact.split())
     errors: dict[str, str] = {}
@@ -66,7 +67,7 @@ def submit(
     return SubmissionOutcome(True, {})
 
 
-def open_queue(*, session: Session, user: User) -> list[tuple[Submission, Provider | None]]:
+def open_submissions(*, session: Session, user: User) -> list[tuple[Submission, Provider | None]]:
     """Open items the user moderates: corrections of their regions; feedback for admins."""
     statement = (
         select(Submission, Provider)

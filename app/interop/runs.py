@@ -50,7 +50,8 @@ def parse_files(
             regions=organiser_codes(session),
         )
     if source == "ptv":
-        from app.interop.ptv.parser import load_ptv_mapping, parse_ptv_files
+        from app.interop.ptv.mapping import load_ptv_mapping
+        from app.interop.ptv.parser import parse_ptv_files
 
         return parse_ptv_files(
             paths, municipality_regions=regions_by_municipality, mapping=load_ptv_mapping()

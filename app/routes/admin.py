@@ -142,9 +142,9 @@ def read_admin_home(request: Request, user: UserDep, session: SessionDep) -> Res
     regions = None if user.role == "admin" else user.region_codes()
     today = dt.date.today()
     review = maintenance.review_list(session=session, regions=regions, today=today)
-    queued = len(submissions.open_queue(session=session, user=user))
+    waiting = len(submissions.open_submissions(session=session, user=user))
     conflicted = maintenance.providers_with_conflicts(session=session, regions=regions)
-    context = {"user": user, "review": review, "today": today, "queued": queued,
+    context = {"user": user, "review": review, "today": today, "waiting": waiting,
                "conflicted": conflicted, "is_stale": policy.is_stale}  # fmt: skip
     return _page(request, "admin/index.html", context)
 
@@ -346,18 +346,18 @@ def submit_conflict(
     return _redirect(_local(request, "admin_provider", provider_id=provider_id) + "#imports")
 
 
-@router.get("/ilmoitukset", name="admin_queue")
-def read_queue(request: Request, user: UserDep, session: SessionDep) -> Response:
-    """Open reports of the user's regions (and feedback, for admins), oldest first."""
-    items = submissions.open_queue(session=session, user=user)
-    return _page(request, "admin/queue.html", {"user": user, "items": items})
+@router.get("/ilmoitukset", name="admin_submissions")
+def read_submissions(request: Request, user: UserDep, session: SessionDep) -> Response:
+    """Open corrections of the user's regions (and feedback, for admins), oldest first."""
+    items = submissions.open_submissions(session=session, user=user)
+    return _page(request, "admin/submissions.html", {"user": user, "items": items})
 
 
-@router.post("/ilmoitukset/{item_id}", name="admin_queue_resolve")
-def submit_queue_resolution(
+@router.post("/ilmoitukset/{item_id}", name="admin_submission_resolve")
+def submit_submission_decision(
     request: Request, item_id: int, user: UserDep, session: SessionDep, form: FormDep
 ) -> Response:
-    """Accept (then edit the entry as usual) or dismiss a report."""
+    """Accept (then edit the entry as usual) or dismiss a submission."""
     _require_csrf(request, form)
     item = session.get(Submission, item_id)
     if item is None:
@@ -368,4 +368,4 @@ def submit_queue_resolution(
     submissions.resolve(session=session, item=item, user=user, accepted=accepted)
     if accepted and item.provider_id is not None:
         return _redirect(_local(request, "admin_provider", provider_id=item.provider_id))
-    return _redirect(_local(request, "admin_queue"))
+    return _redirect(_local(request, "admin_submissions"))

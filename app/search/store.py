@@ -45,7 +45,7 @@ BUILDING_PREFIX = ".building-"
 POINTER_TMP_PREFIX = f".{POINTER_FILE}."
 BUILD_LOCK_FILE = ".build.lock"
 MANIFEST_FILE = "MANIFEST.json"
-WRITER_MEMORY_MB = 512  # postings kept in memory before spilling sorted runs to disk
+WRITER_MEMORY_MB = 128  # postings kept in memory before spilling sorted runs to disk
 
 
 class IndexUnavailableError(RuntimeError):
@@ -121,7 +121,9 @@ def build_index(
         final_dir = index_dir / generation
         try:
             build_dir.mkdir()
-            writer = whoosh_index.create_in(str(build_dir), schema).writer(limitmb=128, procs=1)
+            writer = whoosh_index.create_in(str(build_dir), schema).writer(
+                limitmb=WRITER_MEMORY_MB, procs=1
+            )
             count = 0
             for count, document in enumerate(documents, start=1):
                 writer.add_document(**document)

@@ -28,8 +28,8 @@ from app.routes import (
     pages,
     pathway,
     providers,
-    reports,
     services,
+    submissions,
 )
 from app.search.service import Synonyms, prepare_search
 from app.search.store import IndexReader
@@ -110,7 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
     app.mount("/static", FingerprintedStaticFiles(directory=STATIC_DIR), name="static")
     routers = (
-        pages, services, providers, reports, pathway, admin, api, api_providers, api_pathway,
+        pages, services, providers, submissions, pathway, admin, api, api_providers, api_pathway,
         hsds, health,
     )  # fmt: skip
     for module in routers:

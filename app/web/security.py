@@ -69,7 +69,7 @@ class SessionSigner:
         return hmac.compare_digest(self.csrf_token(session), token or "")
 
     def form_token(self) -> str:
-        """A signed, dated token for forms used without a session (sign-in, public reports)."""
+        """A signed, dated token for forms used without a session (sign-in, public submissions)."""
         return self._forms.sign(secrets.token_urlsafe(8)).decode()
 
     def form_token_valid(self, token: str) -> bool:

@@ -50,6 +50,19 @@ def _date(value: str | None, column: str, problems: list[str]) -> dt.date | None
         return None
 
 
+def _languages(row: Mapping[str, str | None], errors: list[str]) -> list[str]:
+    """The codes of the row's languages ("fi; sv", "suomi, ruotsi"), each once."""
+    languages: list[str] = []
+    for term in (row.get("languages") or "").replace(",", ";").split(";"):
+        if term.strip():
+            code = LANGUAGES.get(normalise_term(term))
+            if code is None:
+                errors.append(f"language {term.strip()!r} is not fi, sv or en")
+            elif code not in languages:
+                languages.append(code)
+    return languages
+
+
 class _RowReader:
     def __init__(
         self, mappings: Mappings, municipality_regions: Mapping[str, str], regions: set[str]
@@ -58,19 +71,20 @@ class _RowReader:
         self.municipality_regions = municipality_regions
         self.regions = regions
 
-    def record(
-        self, row: Mapping[str, str | None], errors: list[str], warnings: list[str]
-    ) -> ProviderRecord | None:
-        record_id, name = _value(row, "record_id"), _value(row, "name")
-        if not record_id or not name:
-            errors.append("record_id and name are required")
-            return None
+    def status(self, row: Mapping[str, str | None], errors: list[str]) -> tuple[str | None, str]:
+        """Polku's status (None with an error when unknown) and the text the row gives."""
         status_text = _value(row, "status") or ""
         status = self.mappings.statuses.get(normalise_term(status_text))
         if status is None and status_text in ("current", "verify", "closed"):
             status = status_text
         if status is None:
             errors.append(f"status {status_text!r} is neither current, verify, closed nor mapped")
+        return status, status_text
+
+    def place(
+        self, row: Mapping[str, str | None], errors: list[str]
+    ) -> tuple[str | None, str | None]:
+        """The municipality and region codes; the region follows from the municipality."""
         municipality = _value(row, "municipality_code")
         region = _value(row, "region_code")
         if municipality is not None:
@@ -89,6 +103,10 @@ class _RowReader:
                 errors.append("region_code or municipality_code is required")
         elif region not in self.regions:
             errors.append(f"region {region} is not one of the 22 organisers")
+        return municipality, region
+
+    def codes(self, row: Mapping[str, str | None], warnings: list[str]) -> dict[str, list[str]]:
+        """Service, activity and target group codes of the reviewed terms in the code columns."""
         codes: dict[str, list[str]] = {"services": [], "activities": [], "target_groups": []}
         for column in CODE_COLUMNS:
             for term in split_terms(row.get(column) or ""):
@@ -98,14 +116,20 @@ class _RowReader:
                     continue
                 for key, found in codes.items():
                     found.extend(code for code in getattr(mapping, key) if code not in found)
-        languages: list[str] = []
-        for term in (row.get("languages") or "").replace(",", ";").split(";"):
-            if term.strip():
-                code = LANGUAGES.get(normalise_term(term))
-                if code is None:
-                    errors.append(f"language {term.strip()!r} is not fi, sv or en")
-                elif code not in languages:
-                    languages.append(code)
+        return codes
+
+    def record(
+        self, row: Mapping[str, str | None], errors: list[str], warnings: list[str]
+    ) -> ProviderRecord | None:
+        """The record of one row, or None when it has errors (each one added to `errors`)."""
+        record_id, name = _value(row, "record_id"), _value(row, "name")
+        if not record_id or not name:
+            errors.append("record_id and name are required")
+            return None
+        status, status_text = self.status(row, errors)
+        municipality, region = self.place(row, errors)
+        codes = self.codes(row, warnings)
+        languages = _languages(row, errors)
         modified = _date(_value(row, "modified"), "modified", errors)
         assured = _date(_value(row, "assured_date"), "assured_date", errors)
         if errors or status is None or region is None:

@@ -198,7 +198,7 @@ def fetch_ptv(
 
     # Only service locations become records, so only their links are followed.
     locations = [c for c in channels if c.get("serviceChannelType") == "ServiceLocation"]
-    organisation_ids = sorted(
+    linked_organization_ids = sorted(
         {str(c["organizationId"]) for c in locations if c.get("organizationId")}
     )
     service_ids = sorted(
@@ -211,7 +211,7 @@ def fetch_ptv(
             and link["service"].get("id")
         }
     )
-    for number, chunk in enumerate(_chunks(organisation_ids), start=1):
+    for number, chunk in enumerate(_chunks(linked_organization_ids), start=1):
         body = http.get(f"{base}/Organization/list", {"guids": ",".join(chunk)})
         _save(out_dir, f"organizations-{number}.json", body, report)
     for number, chunk in enumerate(_chunks(service_ids), start=1):

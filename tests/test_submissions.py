@@ -1,4 +1,4 @@
-"""Public corrections and feedback feed the moderation queue; free places with a date."""
+"""Submissions (public corrections and feedback) reach their moderators; free places with a date."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def test_provider_page_links_to_report_a_change(admin_app: FastAPI, admin_db: Se
     assert page.select_one(f"a[href='/palveluntuottajat/{provider_id}/korjaus']") is not None
 
 
-def test_a_report_reaches_only_its_regions_coordinators(
+def test_a_correction_reaches_only_its_regions_coordinators(
     admin_app: FastAPI, admin_db: Session, signed_in: dict[str, TestClient]
 ) -> None:
     provider_id = provider_ids_by_record(admin_db)["P010"]  # Kymenlaakso
@@ -95,7 +95,7 @@ def test_accepting_leads_to_the_edit_and_other_regions_cannot_decide(
     assert admin_db.get(Submission, item.id).status == "accepted"  # type: ignore[union-attr]
 
 
-def test_report_text_is_escaped_in_the_queue(
+def test_submission_text_is_escaped_for_the_moderators(
     admin_app: FastAPI, admin_db: Session, signed_in: dict[str, TestClient]
 ) -> None:
     payload = "<script>alert(1)</script><b onmouseover=alert(2)>x</b>"
@@ -109,7 +109,7 @@ def test_report_text_is_escaped_in_the_queue(
 
 
 @pytest.mark.parametrize(("message", "status"), [("", 422), ("x" * 2001, 422)])
-def test_empty_or_too_long_reports_are_refused_with_a_message(
+def test_empty_or_too_long_submissions_are_refused_with_a_message(
     admin_app: FastAPI, admin_db: Session, message: str, status: int
 ) -> None:
     with visitor(admin_app) as client:
@@ -131,7 +131,7 @@ def test_honeypot_submissions_look_sent_but_are_not_kept(
     )
 
 
-def test_reports_are_rate_limited_per_address(admin_app: FastAPI, admin_db: Session) -> None:
+def test_submissions_are_rate_limited_per_address(admin_app: FastAPI, admin_db: Session) -> None:
     provider_id = provider_ids_by_record(admin_db)["P015"]
     with visitor(admin_app) as client:
         statuses = [send_report(client, provider_id, f"Viesti {n}").status_code for n in range(6)]

@@ -1,4 +1,7 @@
-"""Public forms that feed the moderation queue: "report a change" and site feedback."""
+"""Public submissions: the "report a change" form of a provider and the site feedback form.
+
+Both are kept as a `Submission` for the moderators (app/catalogue/submissions.py).
+"""
 
 from __future__ import annotations
 
@@ -73,7 +76,7 @@ def submit_correction(
     request: Request, provider_id: int, session: SessionDep, message: MessageField = "",
     contact: ShortField = "", website: ShortField = "", form_token: ShortField = "",
 ) -> Response:  # fmt: skip
-    """Queue a report for the region's coordinators."""
+    """Submit a correction for the region's coordinators."""
     detail = get_provider(session=session, provider_id=provider_id)
     if detail is None:
         raise HTTPException(status_code=404)
@@ -94,7 +97,7 @@ def submit_feedback(
     request: Request, session: SessionDep, message: MessageField = "", contact: ShortField = "",
     website: ShortField = "", form_token: ShortField = "",
 ) -> Response:  # fmt: skip
-    """Queue feedback for the site's administrators."""
+    """Submit feedback for the site's administrators."""
     return _handle(
         request, session, "feedback", "pages/feedback.html", {}, message, contact, website,
         form_token,
