@@ -35,11 +35,12 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -98,12 +99,11 @@ def catalogue_digest(database_url: str) -> str:
     columns = [c for c in Provider.__table__.columns if c.name != "updated_at"]  # type: ignore[attr-defined]
     try:
         with engine.connect() as connection:
-            for row in connection.execute(select(*columns).order_by(Provider.id)):
+            for row in connection.execute(select(*columns).order_by(col(Provider.id))):
                 digest.update(repr(tuple(row)).encode())
             for table in (ProviderService, ProviderActivity, ProviderTargetGroup):
-                ordered = select(table.provider_id, table.code).order_by(
-                    table.provider_id, table.code
-                )
+                provider_id, code = col(table.provider_id), col(table.code)
+                ordered = select(provider_id, code).order_by(provider_id, code)
                 for row in connection.execute(ordered):
                     digest.update(repr(tuple(row)).encode())
     finally:
@@ -158,7 +158,7 @@ def _pg_admin(statement: str) -> None:
     import psycopg
 
     with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=10) as connection:
-        connection.execute(statement)  # type: ignore[arg-type]
+        connection.execute(statement)
 
 
 @contextlib.contextmanager
@@ -182,6 +182,13 @@ def postgres_copy(site: PolkuSite, work_dir: Path) -> Iterator[str]:
 
 
 # --- servers ---------------------------------------------------------------------------------
+
+
+class HttpServer(Protocol):
+    """What a load run needs of a server (Polku's or the peer's): where it answers."""
+
+    @property
+    def base_url(self) -> str: ...
 
 
 @dataclass
@@ -259,14 +266,15 @@ class Row:
 
     def median(self, endpoint: str, attribute: str, *, paired: bool = False) -> float:
         runs = (self.paired if paired else self.loads)[endpoint]
-        return statistics.median(getattr(run, attribute) for run in runs)
+        values: list[float] = [getattr(run, attribute) for run in runs]
+        return statistics.median(values)
 
     def errors(self) -> int:
         return sum(run.errors for runs in self.loads.values() for run in runs)
 
 
 def alternate(
-    polku: Server, peer: Server, polku_row: Row, peer_row: Row, args: argparse.Namespace,
+    polku: HttpServer, peer: HttpServer, polku_row: Row, peer_row: Row, args: argparse.Namespace,
     seed: int,
 ) -> None:  # fmt: skip
     """A B A B …: each round runs every endpoint on Polku, then on Datasette."""

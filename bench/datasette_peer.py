@@ -81,11 +81,11 @@ def export_catalogue(polku_sqlite: Path, out_dir: Path) -> Path:
             for row in cursor
         )
         database = sqlite_utils.Database(target)
-        table = database["providers"]
-        table.insert_all(rows, pk="id", batch_size=5000)  # type: ignore[union-attr]
-        table.enable_fts(TEXT_COLUMNS)  # type: ignore[union-attr]
-        table.create_index(["region_code"])  # type: ignore[union-attr]
-        table.create_index(["status"])  # type: ignore[union-attr]
+        table = database.table("providers")
+        table.insert_all(rows, pk="id", batch_size=5000)
+        table.enable_fts(TEXT_COLUMNS)
+        table.create_index(["region_code"])
+        table.create_index(["status"])
         database.vacuum()
         database.close()
     finally:

@@ -23,6 +23,7 @@ import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -72,7 +73,7 @@ def wait_until_up(base_url: str, server: subprocess.Popen[bytes]) -> None:
         time.sleep(0.3)
 
 
-def run_lighthouse(url: str, report: Path, chrome: str) -> dict:
+def run_lighthouse(url: str, report: Path, chrome: str) -> dict[str, Any]:
     command = [
         str(LIGHTHOUSE), url,
         "--only-categories=" + ",".join(CATEGORIES),
@@ -84,10 +85,11 @@ def run_lighthouse(url: str, report: Path, chrome: str) -> dict:
         command, check=True, timeout=RUN_TIMEOUT_S, env={**os.environ, "CHROME_PATH": chrome},
         stdout=subprocess.DEVNULL,
     )  # fmt: skip
-    return json.loads(report.read_text(encoding="utf-8"))
+    result: dict[str, Any] = json.loads(report.read_text(encoding="utf-8"))
+    return result
 
 
-def summarise(result: dict) -> dict:
+def summarise(result: dict[str, Any]) -> dict[str, Any]:
     """Category scores (0–100), metrics (ms; CLS unitless) and the audits that cost points."""
     scores = {name: round(result["categories"][name]["score"] * 100) for name in CATEGORIES}
     audits = result["audits"]
@@ -102,13 +104,13 @@ def summarise(result: dict) -> dict:
     return {"scores": scores, "metrics": metrics, "failing": failing, "benchmark": benchmark}
 
 
-def median_run(runs: list[dict]) -> dict:
+def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """The run whose performance score is the median (Lighthouse's advice for variance)."""
     ordered = sorted(runs, key=lambda run: run["scores"]["performance"])
     return ordered[(len(ordered) - 1) // 2]
 
 
-def print_table(rows: dict[str, list[dict]]) -> None:
+def print_table(rows: dict[str, list[dict[str, Any]]]) -> None:
     header = f"{'page':<10} {'perf':>4} {'a11y':>4} {'bp':>4} {'seo':>4}"
     header += f" {'FCP ms':>7} {'LCP ms':>7} {'TBT ms':>7} {'CLS':>6} {'SI ms':>7} {'bench':>6}"
     header += "  perf runs"
@@ -162,7 +164,7 @@ def main() -> int:
             [str(python), "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(port)],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
-        rows: dict[str, list[dict]] = {}
+        rows: dict[str, list[dict[str, Any]]] = {}
         try:
             wait_until_up(base_url, server)
             for path in pages.values():  # compile templates, open the index: a warm server

@@ -153,13 +153,12 @@ def run_load(
     generator = generator or default_generator()
     if generator == "wrk":
         return _load_with_wrk(base_url, paths, connections, duration_s, requests_per_connection)
+    load = _load(base_url, paths, connections, duration_s, seed, requests_per_connection)
     try:
         import uvloop  # from uvicorn[standard]; a cheaper event loop leaves more CPU to servers
-
-        runner = uvloop.run
     except ImportError:  # pragma: no cover – uvicorn[standard] is a dependency
-        runner = asyncio.run
-    return runner(_load(base_url, paths, connections, duration_s, seed, requests_per_connection))
+        return asyncio.run(load)
+    return uvloop.run(load)
 
 
 # --- memory of server processes -------------------------------------------------------------
@@ -265,6 +264,7 @@ def mixed_paths(provider_ids: Sequence[int], seed: int = 3) -> list[str]:
 
 def main() -> int:
     from sqlalchemy import select
+    from sqlmodel import col
 
     from app.db import make_engine
     from app.models import Provider
@@ -285,7 +285,10 @@ def main() -> int:
     site = compare.build_polku_site(args.size, args.work_dir)
     engine = make_engine(f"sqlite:///{site.sqlite_path}")
     with engine.connect() as connection:
-        ids = [row[0] for row in connection.execute(select(Provider.id))]
+        rows = connection.execute(select(col(Provider.id)))
+        ids = [
+            provider_id for (provider_id,) in rows if provider_id is not None
+        ]  # keys: never None
     engine.dispose()
     paths = mixed_paths(ids)
     with contextlib.ExitStack() as stack:

@@ -169,7 +169,12 @@ def _all_results_polku(client: httpx.Client, query: Query) -> set[int]:
     found: set[int] = set()
     page = 1
     while True:
-        params = {"q": query.text, "region": query.region, "per_page": 100, "page": page}
+        params: dict[str, str | int] = {
+            "q": query.text,
+            "region": query.region,
+            "per_page": 100,
+            "page": page,
+        }
         body = client.get("/api/v1/providers", params=params).raise_for_status().json()
         found.update(item["id"] for item in body["items"])
         if page * body["per_page"] >= body["total"]:

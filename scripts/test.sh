@@ -8,5 +8,7 @@ scripts/setup.sh --dev
 .venv/bin/ruff check app tests scripts bench
 .venv/bin/ruff format --check app tests scripts bench
 .venv/bin/mypy
+.venv/bin/lint-imports --no-cache  # layering contracts: [tool.importlinter] in pyproject.toml
+.venv/bin/djlint templates --lint  # template linter: [tool.djlint] in pyproject.toml
 # Two workers by default (each gets its own PostgreSQL schemas); PYTEST_WORKERS=0 runs serially.
 .venv/bin/python -m pytest -n "${PYTEST_WORKERS:-2}" "$@"

@@ -249,10 +249,10 @@ def test_sign_in_does_not_reveal_which_usernames_exist(admin_app: FastAPI) -> No
         wrong_password = sign_in(client, "pirha", "wrong password entirely")
         no_such_user = sign_in(client, "nobody-here", "wrong password entirely")
     assert wrong_password.status_code == no_such_user.status_code == 401
-    assert (
-        soup(wrong_password.text).select_one("#login-error").get_text()
-        == soup(no_such_user.text).select_one("#login-error").get_text()
-    )  # type: ignore[union-attr]
+    wrong_password_error = soup(wrong_password.text).select_one("#login-error")
+    no_such_user_error = soup(no_such_user.text).select_one("#login-error")
+    assert wrong_password_error is not None and no_such_user_error is not None
+    assert wrong_password_error.get_text() == no_such_user_error.get_text()
 
 
 def test_sign_in_is_throttled_per_account_with_a_clear_message(admin_app: FastAPI) -> None:

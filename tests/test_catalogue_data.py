@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from app.catalogue.vocabularies import load_mappings, load_vocabularies, split_terms
+from app.catalogue.vocabularies import Mappings, load_mappings, load_vocabularies, split_terms
 from app.guide.content import SERVICE_CODES
 from app.interop.bundled import PROVIDERS_CSV, ProviderDataError, load_bundled_providers
 from app.models import Provider, ProviderService
@@ -17,7 +17,7 @@ from tests.fixtures.catalogue import provider_ids_by_record
 
 
 @pytest.fixture(scope="module")
-def mappings():  # type: ignore[no-untyped-def]
+def mappings() -> Mappings:
     return load_mappings(load_vocabularies(), set(SERVICE_CODES))
 
 
@@ -45,8 +45,8 @@ def test_semicolons_inside_parentheses_do_not_split_terms() -> None:
 
 
 def test_bundled_data_with_an_unreviewed_term_is_refused(
-    mappings, db_session: Session, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    mappings: Mappings, db_session: Session, tmp_path: Path
+) -> None:
     rows = csv_rows()
     rows[0]["services"] = "aivan uusi palvelu"
     path = tmp_path / "providers.csv"

@@ -1,14 +1,20 @@
-"""Migrations run up from an empty database, and again, on SQLite and PostgreSQL."""
+"""Migrations run up from an empty database, and again, on SQLite and PostgreSQL, and
+build exactly the schema the SQLModel models describe."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from pprint import pformat
 
 import pytest
 from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
+from sqlmodel import SQLModel
 
+import app.models  # noqa: F401 – registers the tables on SQLModel.metadata
 from app.db import alembic_config, make_engine, migrate
 from tests.fixtures.databases import DATABASES, POSTGRES_URL, empty_database_url
 
@@ -56,3 +62,19 @@ def test_migrations_downgrade_to_empty_and_up_again(empty_url: str) -> None:
     assert _tables(empty_url) <= {"alembic_version"}
     migrate(empty_url)
     assert "region" in _tables(empty_url)
+
+
+def test_models_match_the_migrations(empty_url: str) -> None:
+    """A model change without a migration (or a migration the models do not describe) shows
+    up here as the operations `alembic revision --autogenerate` would write."""
+    migrate(empty_url)
+    engine = make_engine(empty_url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            differences = compare_metadata(context, SQLModel.metadata)
+    finally:
+        engine.dispose()
+    assert differences == [], "models and migrations differ; add a migration:\n" + pformat(
+        differences
+    )

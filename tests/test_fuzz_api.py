@@ -82,7 +82,7 @@ def fuzz_cases() -> list[object]:
     """(path, mode) pairs; invalid requests only where a parameter can be made invalid
     (otherwise hypothesis finds no example to run and reports Unsatisfiable)."""
     schema = get_openapi(title="fuzzed", version="1", routes=json_routes())
-    cases = []
+    cases: list[object] = []
     for path, methods in schema["paths"].items():
         parameters = methods["get"].get("parameters", [])
         cases.append(pytest.param(path, GenerationMode.POSITIVE, id=f"{path}-positive"))
@@ -105,7 +105,7 @@ def test_api_operation_conforms_to_its_schema(
 
     @FUZZ_SETTINGS
     @given(case=operation.as_strategy(generation_mode=mode))
-    def responds_as_documented(case: schemathesis.Case) -> None:
+    def responds_as_documented(case: schemathesis.Case[Any]) -> None:
         case.call_and_validate(checks=CHECKS)
 
     responds_as_documented()

@@ -77,7 +77,7 @@ PATHS = [
     "/not-a-page",
 ]
 
-_VOLATILE = [
+_VOLATILE: list[tuple[re.Pattern[bytes], bytes]] = [
     (re.compile(rb'(name="(?:csrf_token|form_token)" value=")[^"]*'), rb"\1<token>"),
     (re.compile(rb'(<input[^>]*name="token"[^>]*value=")[^"]*'), rb"\1<token>"),
 ]
@@ -89,7 +89,7 @@ def _golden_name(path: str) -> str:
 
 def _snapshot(client: TestClient, path: str) -> bytes:
     response = client.get(path, follow_redirects=False)
-    body = response.content
+    body: bytes = response.content
     for pattern, replacement in _VOLATILE:
         body = pattern.sub(replacement, body)
     header = f"{response.status_code} {response.headers.get('content-type', '')}\n\n"

@@ -87,7 +87,7 @@ def session(import_url: str) -> Iterator[Session]:
             ProviderActivity, ProviderTargetGroup, ProviderLanguage, Provider, Organization,
         )  # fmt: skip
         for table in tables:
-            db.exec(delete(table))  # type: ignore[call-overload]
+            db.exec(delete(table))
         db.commit()
     engine.dispose()
 
@@ -295,6 +295,7 @@ def test_two_units_of_one_source_with_the_same_name_stay_apart(session: Session)
 
 
 def _person_edits_phone(session: Session, provider: Provider, on: dt.date) -> None:
+    assert provider.id is not None, "the provider is saved"
     session.add(
         ChangeLogEntry(
             provider_id=provider.id,
@@ -559,7 +560,7 @@ def test_an_hsds_export_imported_into_an_empty_catalogue_reproduces_it(
     path.write_text(json.dumps(document), encoding="utf-8")
     for table in (ChangeLogEntry, ImportRun, ProviderService, ProviderActivity,
                   ProviderTargetGroup, ProviderLanguage, Provider, Organization):  # fmt: skip
-        session.exec(delete(table))  # type: ignore[call-overload]
+        session.exec(delete(table))
     session.commit()
     outcome = run_import(
         session=session, resources=resources, source="hsds", paths=[path], apply=True,

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from app.guide.content import SERVICE_CODES
 from app.pathway.content import load_pathway
-from app.pathway.questions import PathwayDataError, load_questionnaire
+from app.pathway.questions import Answers, PathwayDataError, load_questionnaire
 from app.pathway.rules import evaluate, load_rules, notes_for
 from tests.pathway_personas import PERSONAS, Persona
 
@@ -69,13 +69,13 @@ def test_money_worries_give_a_note_not_a_service() -> None:
 
 def test_age_65_or_under_18_ends_the_questionnaire() -> None:
     for age in ("65-plus", "under-18"):
-        answers = {"age": (age,)}
+        answers: Answers = {"age": (age,)}
         assert [q.id for q in QUESTIONNAIRE.asked(answers)] == ["age"]
         assert QUESTIONNAIRE.first_unanswered(answers) is None
 
 
 def test_pointless_questions_are_skipped() -> None:
-    employed = {"age": ("30-64",), "situation": ("employed",), "limits": ("none",)}
+    employed: Answers = {"age": ("30-64",), "situation": ("employed",), "limits": ("none",)}
     asked = [q.id for q in QUESTIONNAIRE.asked(employed)]
     assert "jobseeker" not in asked, "an employed person is not asked about job seeking"
     assert "disability" not in asked, "no limits: the disability question cannot change the result"
@@ -83,7 +83,7 @@ def test_pointless_questions_are_skipped() -> None:
 
 
 def test_changing_an_answer_drops_answers_that_no_longer_apply() -> None:
-    answers = {
+    answers: Answers = {
         "age": ("30-64",), "situation": ("unemployed-long",), "jobseeker": ("yes",),
         "limits": ("some",), "disability": ("yes",), "intellectual_disability": ("no",),
     }  # fmt: skip

@@ -1,1 +1,1 @@
-"""The catalogue: search index and queries (no web framework imports)."""
+"""The catalogue: providers, maintenance, public submissions, policy rules (no Whoosh, no web)."""
