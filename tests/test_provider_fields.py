@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 
@@ -10,10 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.catalogue.maintenance import TEXT_FIELDS, validate_provider_form
+from app.catalogue.providers import provider_path
 from app.catalogue.values import text_or_none
 from app.catalogue.vocabularies import Vocabularies, load_vocabularies
 from app.guide.content import SERVICE_CODES
-from app.models import ProviderBase, ProviderFull, ProviderUpdate
+from app.models import ProviderBase, ProviderFull, ProviderItem, ProviderUpdate
+from app.search.hits import INDEXED_FIELDS, SUMMARY_FIELDS, SUMMARY_PROVIDER_FIELDS, SearchHit
 
 VOCABULARIES = load_vocabularies()
 MUNICIPALITIES = {"285", "286", "489"}
@@ -180,3 +184,41 @@ def test_the_api_publishes_a_field_with_the_models_type_and_description(name: st
 )  # fmt: skip
 def test_text_or_none_has_one_meaning_of_empty(value: object, text: str | None) -> None:
     assert text_or_none(value) == text
+
+
+def test_a_search_hit_is_built_from_the_index_fields_and_the_stored_summary() -> None:
+    stored = {
+        "provider_id": 7, "region": "10", "municipality": "", "status": "verify",
+        "service": "kuntouttava-tyotoiminta,sosiaalinen-kuntoutus", "activity": "",
+        "target_group": "pitkaaikaistyottomat", "language": "fi,sv",
+        "summary": {
+            "name": "Paja", "organization": "Yhdistys", "municipality_fi": None,
+            "municipality_sv": None, "source_date": "2015", "source_year": 2015,
+            "assured_date": dt.date(2026, 3, 4), "free_places": 2, "waiting_time": None,
+            "availability_date": dt.date(2026, 11, 30),
+        },
+    }  # fmt: skip
+    hit = SearchHit.from_stored(stored)
+    assert hit.id == 7 and hit.name == "Paja" and hit.organization == "Yhdistys"
+    assert hit.region_code == "10" and hit.municipality_code is None and hit.status == "verify"
+    assert hit.services == ("kuntouttava-tyotoiminta", "sosiaalinen-kuntoutus")
+    assert hit.activities == () and hit.languages == ("fi", "sv")
+    assert hit.assured_date == dt.date(2026, 3, 4) and hit.free_places == 2
+
+
+def test_the_index_summary_holds_every_hit_field_the_index_fields_do_not() -> None:
+    hit_fields = {field.name for field in dataclasses.fields(SearchHit)}
+    assert set(SUMMARY_FIELDS) == hit_fields - {"id"} - set(INDEXED_FIELDS)
+    assert {"name", "free_places", "assured_date"} <= set(SUMMARY_PROVIDER_FIELDS)
+
+
+def test_an_api_item_takes_every_field_but_its_url_from_the_search_hit() -> None:
+    assert set(ProviderItem.model_fields) - {"url"} <= {
+        field.name for field in dataclasses.fields(SearchHit)
+    }
+
+
+def test_provider_pages_have_one_address_builder() -> None:
+    assert provider_path(12) == "/palveluntuottajat/12"
+    assert provider_path(12, "sv") == "/sv/tjansteproducenter/12"
+    assert provider_path(12, "en") == "/en/providers/12"
