@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.catalogue.providers import ProviderDetail, provider_details
+from app.catalogue.providers import ProviderDetail, provider_details, provider_path
 from app.catalogue.resources import CatalogueResources
 from app.guide.content import SERVICE_CODES
 from app.interop.hsds.tables import datapackage_files
@@ -216,7 +216,7 @@ def service_object(detail: ProviderDetail, *, terms: PolkuTerms, base_url: str) 
     for code in ("source_url", "source_date", "services_text", "activities_text"):
         if getattr(provider, code):
             attributes.append(("provenance", code, getattr(provider, code)))
-    attributes.append(("provenance", "page_url", f"{base_url}/palveluntuottajat/{detail.id}"))
+    attributes.append(("provenance", "page_url", f"{base_url}{provider_path(detail.id)}"))
     return _clean(
         {
             "id": service_id,
