@@ -11,12 +11,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.catalogue.fields import ProviderFull, ProviderItem, ProviderUpdate
 from app.catalogue.maintenance import TEXT_FIELDS, validate_provider_form
 from app.catalogue.providers import provider_path
 from app.catalogue.values import text_or_none
 from app.catalogue.vocabularies import Vocabularies, load_vocabularies
 from app.guide.content import SERVICE_CODES
-from app.models import ProviderBase, ProviderFull, ProviderItem, ProviderUpdate
+from app.models import ProviderBase
 from app.search.hits import INDEXED_FIELDS, SUMMARY_FIELDS, SUMMARY_PROVIDER_FIELDS, SearchHit
 
 VOCABULARIES = load_vocabularies()

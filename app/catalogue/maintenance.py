@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 from sqlmodel import Session, col, delete, select
 
+from app.catalogue.fields import ProviderChoices, ProviderUpdate
 from app.catalogue.policy import AVAILABILITY_FIELDS, is_stale
 from app.catalogue.providers import ProviderDetail, provider_details
 from app.catalogue.values import CODE_SEPARATOR, text_or_none
@@ -21,8 +22,6 @@ from app.models import (
     Municipality,
     Organization,
     Provider,
-    ProviderChoices,
-    ProviderUpdate,
     User,
 )
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field
 
+from app.catalogue.fields import ProviderFull, ProviderItem
 from app.catalogue.providers import ProviderDetail, get_provider, provider_path
-from app.models import PROVIDER_CODE_TABLES, ProviderFull, ProviderItem
+from app.models import PROVIDER_CODE_TABLES
 from app.search.hits import SearchHit
 from app.web.deps import (
     DATABASE_UNAVAILABLE,
