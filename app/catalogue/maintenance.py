@@ -85,7 +85,7 @@ def _error_rank(name: str, error_type: str) -> tuple[int, int]:
     if error_type == "format":
         return _CHECK_ORDER[error_type], list(ProviderUpdate.FORMATS).index(name)
     position = list(ProviderUpdate.model_fields).index(name)
-    return _CHECK_ORDER.get(error_type, 3), position  # 3: numbers
+    return _CHECK_ORDER.get(error_type, 3), position  # 3: a number out of bounds or not one
 
 
 def validate_provider_form(
