@@ -54,14 +54,31 @@ class Organization(SQLModel, table=True):
     website: str | None = None
 
 
-class Provider(SQLModel, table=True):
-    """A provider unit at a location (HSDS service_at_location + location + contacts)."""
+class ProviderBase(SQLModel):
+    """A provider's own facts: the one typed list of them.
 
-    id: int | None = Field(default=None, primary_key=True)
-    external_id: str = Field(unique=True, description="Source and its id, e.g. csv:P001")
-    organization_id: int = Field(foreign_key="organization.id", index=True)
-    name: str = Field(description="Unit name, or the organisation's name when no unit is named")
-    region_code: str = Field(foreign_key="region.code", index=True)
+    Every other list of provider fields is taken from this family by name
+    (app/catalogue/fields.py holds the form and API members):
+    - `Provider` (the table) adds the keys; `ProviderUpdate` (the maintainer's form, with
+      its lengths, formats and choices) says which fields people edit – saving, logging
+      and the empty form follow from it (app/catalogue/maintenance.py);
+    - `ProviderItem`/`ProviderFull` (the JSON API) and `SearchHit` (app/search/hits.py,
+      which decides what the index stores) are filled from fields of the same name;
+    - the importers' `ProviderRecord` fields named like these are merged as they are
+      (app/interop/records.py); the CSV export fills its columns by name. The HSDS mapping
+      (app/interop/hsds/objects.py) translates to HSDS's own names, so a field HSDS has a
+      place for is mapped there by hand.
+    Adding a field means: declare it here, write a migration, name it in the form or API
+    model (or the export's columns) if people edit or read it there, and show it in a
+    template. No other module lists provider fields. The code lists (services, activities,
+    target groups, languages) live in the link tables below (`PROVIDER_CODE_TABLES`).
+    """
+
+    # Unit name, or the organisation's name when no unit is named.
+    name: str
+    region_code: str = Field(
+        foreign_key="region.code", index=True, description="Organiser code; 90 = City of Helsinki"
+    )
     municipality_code: str | None = Field(default=None, foreign_key="municipality.code", index=True)
     street_address: str | None = None
     postal_code: str | None = None
@@ -70,24 +87,34 @@ class Provider(SQLModel, table=True):
     email: str | None = None
     website: str | None = None
     accessibility: str | None = None
-    opening_hours: str | None = Field(default=None, description="As the source gives them")
-    description: str | None = Field(default=None, description="Notes from the source (Finnish)")
-    services_text: str | None = Field(default=None, description="Original source text")
-    activities_text: str | None = Field(default=None, description="Original source text")
-    target_groups_text: str | None = Field(default=None, description="Original source text")
-    status: str = Field(index=True, description="current, verify or closed")
-    status_text: str | None = Field(default=None, description="Original status note")
+    opening_hours: str | None = None  # as the source gives them
+    description: str | None = None  # notes from the source (Finnish)
+    services_text: str | None = Field(
+        default=None, description="The source's own wording (Finnish)"
+    )
+    activities_text: str | None = None  # the source's own wording
+    target_groups_text: str | None = None  # the source's own wording
+    status: str = Field(index=True, description="current, verify (check before relying) or closed")
+    status_text: str | None = None  # the source's own status note
     source_url: str | None = None
     source_date: str | None = Field(
-        default=None, description="As the source dates it: 2015, 2026-01"
+        default=None, description="As the source dates it, e.g. 2015 or 2026-01"
     )
     source_year: int | None = None
-    assured_date: dt.date | None = Field(default=None, description="When a person last checked it")
-    free_places: int | None = Field(default=None, description="Free places, as a coordinator said")
-    waiting_time: str | None = Field(default=None, max_length=100)
-    availability_date: dt.date | None = Field(
-        default=None, description="When free places / waiting time were given"
+    assured_date: dt.date | None = Field(
+        default=None, description="When a person last checked the entry"
     )
+    free_places: int | None = None  # as a coordinator said
+    waiting_time: str | None = Field(default=None, max_length=100)  # VARCHAR(100) in the table
+    availability_date: dt.date | None = None  # when free places / waiting time were given
+
+
+class Provider(ProviderBase, table=True):
+    """A provider unit at a location (HSDS service_at_location + location + contacts)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    external_id: str = Field(unique=True, description="Source and its id, e.g. csv:P001")
+    organization_id: int = Field(foreign_key="organization.id", index=True)
     updated_at: dt.datetime = Field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
 

@@ -32,8 +32,8 @@ from app.web.deps import search_without_blocking
 from tests.fixtures.catalogue import provider_ids_by_record, search
 
 
-def names(results) -> list[str]:  # type: ignore[no-untyped-def]
-    return [hit.fields["summary"]["name"] for hit in results.hits]
+def names(results: SearchResults) -> list[str]:
+    return [hit.name for hit in results.hits]
 
 
 def test_voikko_is_installed_for_these_tests() -> None:
@@ -72,10 +72,7 @@ def test_partitive_woodwork_finds_woodwork_not_all_work(
 def test_place_in_inessive_finds_providers_there(searcher: Searcher, synonyms: Synonyms) -> None:
     results = search(searcher, synonyms, "Jyväskylässä")
     assert results.total >= 2
-    assert all(
-        hit.fields["municipality"] in {"179"} or hit.fields["region"] == "15"
-        for hit in results.hits
-    )
+    assert all(hit.municipality_code == "179" or hit.region_code == "15" for hit in results.hits)
 
 
 def test_rare_word_upholstery_finds_pakila(searcher: Searcher, synonyms: Synonyms) -> None:
@@ -120,7 +117,7 @@ def test_all_words_must_match(searcher: Searcher, synonyms: Synonyms) -> None:
 def test_closed_providers_are_not_listed_unless_asked(
     searcher: Searcher, synonyms: Synonyms
 ) -> None:
-    assert all(hit.fields["status"] != "closed" for hit in search(searcher, synonyms).hits)
+    assert all(hit.status != "closed" for hit in search(searcher, synonyms).hits)
     closed = search(searcher, synonyms, status=["closed"])
     assert closed.total == 2
 
@@ -153,14 +150,14 @@ def test_a_facets_own_filter_leaves_its_other_values_countable(
     filtered = search(searcher, synonyms, region=["10"])
     assert filtered.facets["region"] == unfiltered
     assert filtered.total == unfiltered["10"]
-    assert all(hit.fields["region"] == "10" for hit in filtered.hits)
+    assert all(hit.region_code == "10" for hit in filtered.hits)
 
 
 def test_filters_combine_across_facets(searcher: Searcher, synonyms: Synonyms) -> None:
     results = search(searcher, synonyms, region=["15"], service=["kuntouttava-tyotoiminta"])
     assert results.total > 0
     assert all(
-        hit.fields["region"] == "15" and "kuntouttava-tyotoiminta" in hit.fields["service"]
+        hit.region_code == "15" and "kuntouttava-tyotoiminta" in hit.services
         for hit in results.hits
     )
 
@@ -176,7 +173,7 @@ def test_pages_do_not_overlap(searcher: Searcher, synonyms: Synonyms) -> None:
     first = search(searcher, synonyms, per_page=10, page=1)
     second = search(searcher, synonyms, per_page=10, page=2)
     assert first.total == second.total > 20
-    assert not {h.provider_id for h in first.hits} & {h.provider_id for h in second.hits}
+    assert not {h.id for h in first.hits} & {h.id for h in second.hits}
 
 
 def test_provider_ids_in_index_match_database(
@@ -184,8 +181,7 @@ def test_provider_ids_in_index_match_database(
 ) -> None:
     ids = set(provider_ids_by_record(db_session).values())
     found = {
-        hit.provider_id
-        for hit in search(searcher, synonyms, status=["current", "verify", "closed"]).hits
+        hit.id for hit in search(searcher, synonyms, status=["current", "verify", "closed"]).hits
     }
     assert found == ids
 

@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from app.catalogue.maintenance import VALUE_FIELDS, apply_edit
+from app.catalogue.providers import get_provider
 from app.catalogue.resources import CatalogueResources, load_catalogue_resources
 from app.db import make_engine, migrate
 from app.geography import load_geography, municipality_regions
@@ -36,6 +38,7 @@ from app.models import (
     ProviderLanguage,
     ProviderService,
     ProviderTargetGroup,
+    User,
 )
 from tests.fixtures.databases import DATABASES, empty_database_url
 from tests.test_cli import run_cli
@@ -592,3 +595,32 @@ def test_json_in_a_wrong_encoding_is_an_error_naming_the_file(
         assert [problem.where for problem in parsed.errors] == ["input.json"]
         assert "cannot read the file" in parsed.errors[0].message
         assert parsed.records == []
+
+
+def test_a_web_edit_and_an_import_that_clear_a_field_log_the_same_empty_value(
+    session: Session,
+) -> None:
+    merge(session, ParsedSource("ptv", [record(languages=["fi"], phone="040 000 0000")]))
+    merge(session, ParsedSource("ptv", [record(languages=[], phone=None)]))
+    detail = get_provider(session=session, provider_id=only_provider(session).id or 0)
+    assert detail is not None
+    values = {name: getattr(detail.provider, name) for name in VALUE_FIELDS}
+    values |= {name: sorted(getattr(detail, name)) for name in CODE_LISTS}
+    editor = User(username="kymi", password_hash="", role="admin")  # not stored: no user id
+    for languages, phone in ((["sv"], "040 000 0001"), ([], None)):
+        apply_edit(
+            session=session, detail=detail, user=editor, today=TODAY,
+            values={**values, "languages": languages, "phone": phone},
+        )  # fmt: skip
+        session.refresh(detail.provider)
+        detail = get_provider(session=session, provider_id=detail.id)
+        assert detail is not None
+    cleared = {
+        (entry.source, entry.field): entry.after
+        for entry in session.exec(select(ChangeLogEntry).order_by(col(ChangeLogEntry.id)))
+        if entry.before is not None
+    }
+    assert cleared == {
+        ("ptv", "languages"): None, ("ptv", "phone"): None,
+        ("web", "languages"): None, ("web", "phone"): None,
+    }  # fmt: skip

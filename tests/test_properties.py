@@ -72,8 +72,8 @@ def assert_well_formed(results: SearchResults, per_page: int) -> None:
     """A page of hits, a total, facet counts and an optional suggestion, consistent."""
     assert 0 <= len(results.hits) <= min(per_page, MAX_PER_PAGE)
     assert results.total >= len(results.hits)
-    assert len({hit.provider_id for hit in results.hits}) == len(results.hits)
-    assert all(isinstance(hit.provider_id, int) for hit in results.hits)
+    assert len({hit.id for hit in results.hits}) == len(results.hits)
+    assert all(isinstance(hit.id, int) for hit in results.hits)
     for counts in results.facets.values():
         assert all(isinstance(v, str) and count >= 0 for v, count in counts.items())
     assert results.suggestion is None or isinstance(results.suggestion, str)
@@ -109,7 +109,7 @@ def test_query_syntax_characters_are_ignored_not_interpreted(
     assert query_words(decorated) == words
     expected = search(searcher, synonyms, " ".join(words))
     found = search(searcher, synonyms, decorated)
-    assert [h.provider_id for h in found.hits] == [h.provider_id for h in expected.hits]
+    assert [h.id for h in found.hits] == [h.id for h in expected.hits]
 
 
 @SEARCH_SETTINGS

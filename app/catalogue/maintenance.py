@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from pydantic import ValidationError
 from sqlmodel import Session, col, delete, select
 
+from app.catalogue.fields import ProviderChoices, ProviderUpdate
 from app.catalogue.policy import AVAILABILITY_FIELDS, is_stale
 from app.catalogue.providers import ProviderDetail, provider_details
+from app.catalogue.values import CODE_SEPARATOR, text_or_none
 from app.catalogue.vocabularies import Vocabularies
 from app.models import (
     PROVIDER_CODE_TABLES,
@@ -23,17 +25,15 @@ from app.models import (
     User,
 )
 
-TEXT_FIELDS = {  # field -> maximum length
-    "waiting_time": 100,
-    "name": 200, "street_address": 200, "postal_code": 5, "post_office": 100, "phone": 40,
-    "email": 200, "website": 500, "accessibility": 2000, "opening_hours": 500,
-    "description": 4000,
-}  # fmt: skip
-CODE_FIELDS = PROVIDER_CODE_TABLES
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_PHONE = re.compile(r"^\+?[0-9 ()-]{5,40}$")
-_POSTAL = re.compile(r"^\d{5}$")
-_WEB = re.compile(r"^https?://[^\s]+$")
+# What the form edits, from its model: free texts with their maximum lengths, the other
+# single values, and the code lists (each stored in its link table).
+TEXT_FIELDS = ProviderUpdate.text_fields()
+CODE_FIELDS = {name: PROVIDER_CODE_TABLES[name] for name in ProviderUpdate.code_fields()}
+VALUE_FIELDS = tuple(name for name in ProviderUpdate.model_fields if name not in CODE_FIELDS)
+# Problems are listed in the order the form is checked: lengths, the required name,
+# formats (in `ProviderUpdate.FORMATS` order), numbers, then choices.
+_CHECK_ORDER = {"string_too_long": 0, "missing": 1, "format": 2, "choice": 4}
+_FORM_ERROR = {"string_too_long": "too-long", "missing": "required"}  # others: "invalid"
 
 
 def _code_list(value: object) -> Sequence[str]:
@@ -61,6 +61,33 @@ def review_list(*, session: Session, regions: set[str] | None, today: dt.date) -
     return ReviewList(details, sum(is_stale(d.provider, today) for d in details))
 
 
+def clean_provider_form(form: Mapping[str, Sequence[str]]) -> dict[str, object]:
+    """The form's values as the edit page shows them again: texts trimmed (one-line texts
+    with their whitespace collapsed), empty text None, code lists sorted without repeats,
+    free places a number or None. Choices are taken as they were sent."""
+    values: dict[str, object] = {}
+    for name in ProviderUpdate.model_fields:
+        sent = list(form.get(name) or [])
+        first = sent[0] if sent else ""
+        if name in CODE_FIELDS:
+            values[name] = sorted(dict.fromkeys(sent))
+        elif name == "free_places":
+            values[name] = int(first.strip()) if first.strip().isdecimal() else None
+        elif name in TEXT_FIELDS:
+            multiline = name in ProviderUpdate.MULTILINE
+            values[name] = (first.strip() if multiline else " ".join(first.split())) or None
+        else:
+            values[name] = first or None
+    return values
+
+
+def _error_rank(name: str, error_type: str) -> tuple[int, int]:
+    if error_type == "format":
+        return _CHECK_ORDER[error_type], list(ProviderUpdate.FORMATS).index(name)
+    position = list(ProviderUpdate.model_fields).index(name)
+    return _CHECK_ORDER.get(error_type, 3), position  # 3: a number out of bounds or not one
+
+
 def validate_provider_form(
     form: Mapping[str, Sequence[str]],
     *,
@@ -68,42 +95,29 @@ def validate_provider_form(
     service_codes: set[str],
     municipalities: set[str],
 ) -> tuple[dict[str, object], dict[str, str]]:
-    """Clean values and error keys by field; nothing is saved when there is an error."""
-    values: dict[str, object] = {}
-    errors: dict[str, str] = {}
-    for name, max_length in TEXT_FIELDS.items():
-        value = " ".join((form.get(name) or [""])[0].split()) if name != "description" else (
-            (form.get(name) or [""])[0].strip()
-        )  # fmt: skip
-        if len(value) > max_length:
-            errors[name] = "too-long"
-        values[name] = value or None
-    if not values["name"]:
-        errors["name"] = "required"
-    checks = {"email": _EMAIL, "phone": _PHONE, "postal_code": _POSTAL, "website": _WEB}
-    for name, pattern in checks.items():
-        if values[name] and name not in errors and not pattern.match(str(values[name])):
-            errors[name] = "invalid"
+    """Clean values and error keys by field (`ProviderUpdate`'s rules); nothing is saved
+    when there is an error. The keys are "too-long", "required" and "invalid"."""
+    values = clean_provider_form(form)
+    checked = {name: value for name, value in values.items() if value is not None}
     free_places = (form.get("free_places") or [""])[0].strip()
-    if free_places and (not free_places.isdigit() or int(free_places) > 10_000):
-        errors["free_places"] = "invalid"
-    values["free_places"] = int(free_places) if free_places.isdigit() else None
-    municipality = (form.get("municipality_code") or [""])[0]
-    if municipality and municipality not in municipalities:
-        errors["municipality_code"] = "invalid"
-    values["municipality_code"] = municipality or None
-    allowed = {
-        "services": service_codes,
-        "activities": set(vocabularies.activity_types),
-        "target_groups": set(vocabularies.target_groups),
-        "languages": set(vocabularies.languages),
-    }
-    for name, codes in allowed.items():
-        chosen = list(dict.fromkeys(form.get(name) or []))
-        if set(chosen) - codes:
-            errors[name] = "invalid"
-        values[name] = sorted(chosen)
-    return values, errors
+    if free_places and values["free_places"] is None:
+        checked["free_places"] = free_places  # not a whole number: fails as one
+    choices = ProviderChoices(
+        municipalities=municipalities,
+        codes={
+            "services": service_codes,
+            "activities": set(vocabularies.activity_types),
+            "target_groups": set(vocabularies.target_groups),
+            "languages": set(vocabularies.languages),
+        },
+    )
+    try:
+        update = ProviderUpdate.model_validate(checked, context={"choices": choices})
+    except ValidationError as invalid:
+        found = {str(error["loc"][0]): error["type"] for error in invalid.errors()}
+        ranked = sorted(found.items(), key=lambda item: _error_rank(*item))
+        return values, {name: _FORM_ERROR.get(kind, "invalid") for name, kind in ranked}
+    return update.model_dump(), {}
 
 
 def _log(
@@ -113,17 +127,9 @@ def _log(
     assert provider.id is not None  # noqa: S101 – an existing provider
     entry = ChangeLogEntry(
         provider_id=provider.id, user_id=user.id, source="web", action=action,
-        field=field, before=_text(before), after=_text(after),
+        field=field, before=text_or_none(before), after=text_or_none(after),
     )  # fmt: skip
     session.add(entry)
-
-
-def _text(value: object) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, list):
-        return "; ".join(str(item) for item in value)
-    return str(value)
 
 
 def apply_edit(
@@ -133,7 +139,7 @@ def apply_edit(
     """Save the changed fields in one transaction, one change-log entry per field."""
     provider = detail.provider
     changed = 0
-    for name in [*TEXT_FIELDS, "municipality_code", "free_places"]:
+    for name in VALUE_FIELDS:
         before, after = getattr(provider, name), values[name]
         if before != after:
             setattr(provider, name, after)
@@ -233,7 +239,7 @@ def resolve_conflict(
         provider, name, incoming = detail.provider, conflict.field, conflict.incoming_value
         if name in CODE_FIELDS:
             table = CODE_FIELDS[name]
-            codes = incoming.split("; ") if incoming else []
+            codes = incoming.split(CODE_SEPARATOR) if incoming else []
             session.exec(delete(table).where(col(table.provider_id) == detail.id))
             session.add_all(table(provider_id=detail.id, code=code) for code in codes)
             before: object = sorted(getattr(detail, name))
@@ -268,7 +274,7 @@ def create_provider(
         region_code=region_code, status="current", source_date=today.isoformat(),
         source_year=today.year, assured_date=today,
     )  # fmt: skip
-    for name in [*TEXT_FIELDS, "municipality_code", "free_places"]:
+    for name in VALUE_FIELDS:
         setattr(provider, name, values[name])
     if provider.free_places is not None or provider.waiting_time:
         provider.availability_date = today

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
+from app import i18n
 from app.models import (
     Municipality,
     Organization,
@@ -20,6 +21,12 @@ from app.models import (
 )
 
 MAX_ROW_ID = 2**31 - 1  # INTEGER primary keys on PostgreSQL; larger ids cannot exist
+PROVIDER_PAGES = "/palveluntuottajat"  # canonical (Finnish) path of the catalogue's pages
+
+
+def provider_path(provider_id: int, version: str = i18n.DEFAULT_VERSION) -> str:
+    """The path of a provider's public page in a reading version (Finnish by default)."""
+    return i18n.localized_path(f"{PROVIDER_PAGES}/{provider_id}", version)
 
 
 @dataclass

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, insert
 from sqlmodel import Session, col, delete, select
 
+from app.catalogue.values import text_or_none
 from app.interop.records import (
     PROVIDER_CODE_FIELDS,
     PROVIDER_TEXT_FIELDS,
@@ -69,14 +70,6 @@ def _id(item: Provider | Organization) -> int:
 
 def _source_of(external_id: str) -> str:
     return external_id.split(":", 1)[0]
-
-
-def _text(value: object) -> str | None:
-    if value is None or value == []:
-        return None
-    if isinstance(value, list):
-        return "; ".join(str(item) for item in value)
-    return str(value)
 
 
 def _name_key(name: str, region: str, municipality: str | None) -> tuple[str, str, str | None]:
@@ -163,8 +156,8 @@ class _Merger:
                 at=self.now,
                 action=action,
                 field=name,
-                before=_text(before),
-                after=_text(after),
+                before=text_or_none(before),
+                after=text_or_none(after),
             )
         )
 
@@ -272,7 +265,7 @@ class _Merger:
         return record.modified is None or person_date >= record.modified
 
     def _flag(self, provider: Provider, name: str, current: object, incoming: object) -> None:
-        current_text, incoming_text = _text(current), _text(incoming)
+        current_text, incoming_text = text_or_none(current), text_or_none(incoming)
         open_same = self.session.exec(
             select(ImportConflict.id).where(
                 ImportConflict.provider_id == provider.id,

@@ -3,17 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
-# Fields a record carries that are stored on `Provider` as they are.
-PROVIDER_TEXT_FIELDS = (
-    "name", "municipality_code", "street_address", "postal_code", "post_office", "phone",
-    "email", "website", "accessibility", "opening_hours", "description", "services_text",
-    "activities_text", "target_groups_text", "status", "status_text", "source_url",
-    "source_date",
-)  # fmt: skip
-# Code lists, stored in the provider's link tables.
-PROVIDER_CODE_FIELDS = ("services", "activities", "target_groups", "languages")
+from app.models import PROVIDER_CODE_TABLES, ProviderBase
 
 
 @dataclass
@@ -54,6 +46,18 @@ class ProviderRecord:
     source_date: str | None = None  # as the source dates it: "2015", "2026-01", "2026-03-04"
     modified: dt.date | None = None  # when the source last changed the entry, when it says
     assured_date: dt.date | None = None  # when a person last checked it, when the source says
+
+
+# The importers' field lists come from the models: a record's fields that are provider
+# fields are stored as they are, except the region (it moves an entry, see merge) and the
+# assured date (only ever moved forward); the code lists go to the link tables.
+_STORED_SEPARATELY = ("region_code", "assured_date")
+PROVIDER_TEXT_FIELDS = tuple(
+    item.name
+    for item in fields(ProviderRecord)
+    if item.name in ProviderBase.model_fields and item.name not in _STORED_SEPARATELY
+)
+PROVIDER_CODE_FIELDS = tuple(PROVIDER_CODE_TABLES)
 
 
 @dataclass(frozen=True)

@@ -179,10 +179,7 @@ def _edit_page(
     status: int = 200,
 ) -> Response:  # fmt: skip
     chosen = values or {
-        **{
-            name: getattr(detail.provider, name)
-            for name in [*maintenance.TEXT_FIELDS, "municipality_code", "free_places"]
-        },
+        **{name: getattr(detail.provider, name) for name in maintenance.VALUE_FIELDS},
         **{name: getattr(detail, name) for name in maintenance.CODE_FIELDS},
     }
     region = detail.provider.region_code
@@ -222,7 +219,7 @@ def _new_provider_page(
 
 
 EMPTY_PROVIDER: dict[str, object] = {
-    **{name: None for name in [*maintenance.TEXT_FIELDS, "municipality_code", "free_places"]},
+    **{name: None for name in maintenance.VALUE_FIELDS},
     **{name: [] for name in maintenance.CODE_FIELDS},
     "region": "", "organization": "",
 }  # fmt: skip

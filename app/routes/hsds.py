@@ -20,6 +20,7 @@ from app.web.deps import (
     SynonymsDep,
     error_responses,
 )
+from app.web.http_cache import etag_matches
 
 router = APIRouter(prefix="/hsds", tags=["hsds"])
 MAX_PER_PAGE = 100
@@ -118,9 +119,7 @@ def _download(
     if_none_match: str | None, download: hsds_api.Download, *, media_type: str, filename: str
 ) -> Response:
     """The file as an attachment with its ETag, or 304 when the client already has it."""
-    # If-None-Match compares weakly and may list several tags, or be `*` for "any"
-    tags = {tag.strip().removeprefix("W/") for tag in (if_none_match or "").split(",")}
-    if tags & {download.etag, "*"}:
+    if if_none_match and etag_matches(if_none_match, download.etag):
         return Response(status_code=304, headers={"ETag": download.etag})
     headers = {
         "ETag": download.etag,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import Response
 
 from app import i18n
-from app.catalogue.providers import get_provider, provider_details
+from app.catalogue.providers import PROVIDER_PAGES, get_provider, provider_details, provider_path
 from app.interop.csv.export import export_row, provider_json_ld, rows_to_csv
 from app.search.facets import build_facets
 from app.web.deps import (
@@ -36,7 +36,7 @@ def _is_htmx_fragment_request(request: Request) -> bool:
     )
 
 
-@router.get("/palveluntuottajat", name="providers")
+@router.get(PROVIDER_PAGES, name="providers")
 async def read_providers(
     request: Request,
     query: ProviderQueryDep,
@@ -72,11 +72,10 @@ def _export_rows(
 ) -> list[dict[str, str]]:  # fmt: skip
     ids = search.matching_ids(query, EXPORT_LIMIT)
     details = provider_details(session=session, provider_ids=ids)
-    page_path = request.app.url_path_for("provider", provider_id="0").rsplit("/", 1)[0]
-    return [export_row(detail, f"{base_url}{page_path}/{detail.id}") for detail in details]
+    return [export_row(detail, f"{base_url}{provider_path(detail.id)}") for detail in details]
 
 
-@router.get("/palveluntuottajat.csv", name="providers_csv")
+@router.get(f"{PROVIDER_PAGES}.csv", name="providers_csv")
 def export_providers_csv(
     request: Request, query: ProviderQueryDep, session: SessionDep, search: ProviderSearchDep,
     settings: SettingsDep,
@@ -90,7 +89,7 @@ def export_providers_csv(
     )
 
 
-@router.get("/palveluntuottajat.json", name="providers_json")
+@router.get(f"{PROVIDER_PAGES}.json", name="providers_json")
 def export_providers_json(
     request: Request, query: ProviderQueryDep, session: SessionDep, search: ProviderSearchDep,
     settings: SettingsDep,
@@ -104,7 +103,7 @@ def export_providers_json(
     )
 
 
-@router.get("/palveluntuottajat/tuloste", name="providers_print")
+@router.get(f"{PROVIDER_PAGES}/tuloste", name="providers_print")
 def read_providers_print(
     request: Request, query: ProviderQueryDep, session: SessionDep, search: ProviderSearchDep,
     catalogue: CatalogueDep,
@@ -119,7 +118,7 @@ def read_providers_print(
     )
 
 
-@router.get("/palveluntuottajat/{provider_id}", name="provider")
+@router.get(f"{PROVIDER_PAGES}/{{provider_id}}", name="provider")
 def read_provider(
     request: Request, provider_id: int, session: SessionDep, catalogue: CatalogueDep,
     settings: SettingsDep,
@@ -128,7 +127,7 @@ def read_provider(
     detail = get_provider(session=session, provider_id=provider_id)
     if detail is None:
         raise HTTPException(status_code=404)
-    page_url = f"{settings.base_url}{i18n.localized_path(request.url.path, 'fi')}"
+    page_url = f"{settings.base_url}{provider_path(provider_id)}"
     return render(
         request,
         "providers/provider.html",

@@ -26,6 +26,7 @@ from app.models import (
     Region,
 )
 from app.search.finnish import finnish_analyzer
+from app.search.hits import SUMMARY_PROVIDER_FIELDS
 from app.search.store import build_index, update_index
 
 LANGUAGES = ("fi", "sv", "en")
@@ -163,17 +164,12 @@ def provider_documents(
             "target_group": ",".join(group_codes),
             "language": ",".join(languages.get(provider.id, [])),
             "status": provider.status,
+            # what a search hit shows beyond the index fields (app/search/hits.py)
             "summary": {
-                "name": provider.name,
+                **{name: getattr(provider, name) for name in SUMMARY_PROVIDER_FIELDS},
                 "organization": organization.name,
                 "municipality_fi": municipality.name_fi if municipality else None,
                 "municipality_sv": municipality.name_sv if municipality else None,
-                "source_date": provider.source_date,
-                "source_year": provider.source_year,
-                "assured_date": provider.assured_date,
-                "free_places": provider.free_places,
-                "waiting_time": provider.waiting_time,
-                "availability_date": provider.availability_date,
             },
         }
 

@@ -8,7 +8,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import yaml
 from whoosh import query as q
@@ -18,6 +18,7 @@ from app.catalogue.vocabularies import CATALOGUE_CONTENT_DIR
 from app.search.documents import FACET_FIELDS
 from app.search.facet_table import FacetTable, Pool
 from app.search.finnish import analyse_query_word
+from app.search.hits import SearchHit
 from app.search.store import IndexReader
 
 SYNONYMS_FILE = CATALOGUE_CONTENT_DIR / "synonyms.yaml"
@@ -50,14 +51,6 @@ class ProviderQuery:
     def filters(self) -> dict[str, list[str]]:
         """The active filters by facet field."""
         return {name: values for name in FACET_FIELDS if (values := getattr(self, name))}
-
-
-@dataclass
-class SearchHit:
-    """One provider in the results, from the index's stored fields."""
-
-    provider_id: int
-    fields: dict[str, Any]
 
 
 @dataclass
@@ -220,7 +213,7 @@ def search_providers(
     matched, facets = _ordered_matches(searcher, table, cache, request, synonyms)
     start = (page - 1) * per_page
     hits = [
-        SearchHit(int(fields["provider_id"]), fields)
+        SearchHit.from_stored(fields)
         for docnum in matched[start : start + per_page]
         if (fields := searcher.stored_fields(docnum))
     ]

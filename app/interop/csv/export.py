@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from typing import Any
 
 from app.catalogue.providers import ProviderDetail
+from app.models import PROVIDER_CODE_TABLES
 
+# The export's columns, in the published order (CSV header and JSON keys). A column named
+# like a provider field or code list is filled from it by name; the others are below.
 EXPORT_COLUMNS = (
     "id",
     "name",
@@ -35,32 +39,30 @@ EXPORT_COLUMNS = (
 CODE_SEPARATOR = "; "
 
 
+def _cell(value: object) -> str:
+    """A value as CSV text: empty for None, ISO 8601 for dates, codes joined with '; '."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return CODE_SEPARATOR.join(str(code) for code in value)
+    return str(value)
+
+
 def export_row(detail: ProviderDetail, page_url: str) -> dict[str, str]:
     """One provider as a flat row of strings (codes joined with '; ')."""
-    provider = detail.provider
-    return {
-        "id": str(detail.id),
-        "name": provider.name,
+    related: dict[str, object] = {
+        "id": detail.id,
         "organization": detail.organization.name,
-        "region_code": provider.region_code,
         "region": detail.region.name_fi,
-        "municipality_code": provider.municipality_code or "",
-        "municipality": detail.municipality.name_fi if detail.municipality else "",
-        "street_address": provider.street_address or "",
-        "postal_code": provider.postal_code or "",
-        "post_office": provider.post_office or "",
-        "phone": provider.phone or "",
-        "email": provider.email or "",
-        "website": provider.website or "",
-        "services": CODE_SEPARATOR.join(detail.services),
-        "activities": CODE_SEPARATOR.join(detail.activities),
-        "target_groups": CODE_SEPARATOR.join(detail.target_groups),
-        "languages": CODE_SEPARATOR.join(detail.languages),
-        "status": provider.status,
-        "source_url": provider.source_url or "",
-        "source_date": provider.source_date or "",
-        "assured_date": provider.assured_date.isoformat() if provider.assured_date else "",
+        "municipality": detail.municipality.name_fi if detail.municipality else None,
+        **{name: getattr(detail, name) for name in PROVIDER_CODE_TABLES},
         "url": page_url,
+    }
+    return {
+        column: _cell(related[column] if column in related else getattr(detail.provider, column))
+        for column in EXPORT_COLUMNS
     }
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from app.catalogue.vocabularies import Mappings, normalise_term, split_terms
 from app.interop.records import ImportProblem, ParsedSource, ProviderRecord
+from app.models import ProviderBase
 
 SOURCE = "csv"
 REQUIRED_COLUMNS = ("record_id", "name", "status")
@@ -26,6 +27,14 @@ COLUMNS = (
     "assured_date",
 )  # fmt: skip
 CODE_COLUMNS = ("services", "workshop_types", "target_groups")
+# Columns named like a provider field are copied as they are (whitespace collapsed),
+# except those checked or mapped below.
+COPIED_COLUMNS = tuple(
+    column
+    for column in COLUMNS
+    if column in ProviderBase.model_fields
+    and column not in ("name", "region_code", "municipality_code", "status", "assured_date")
+)
 LANGUAGES = {"fi": "fi", "suomi": "fi", "sv": "sv", "ruotsi": "sv", "en": "en", "englanti": "en"}
 MAX_FILE_BYTES = 20_000_000
 
@@ -141,14 +150,7 @@ class _RowReader:
             name=_value(row, "unit_name") or name,
             region_code=region,
             municipality_code=municipality,
-            street_address=_value(row, "street_address"),
-            postal_code=_value(row, "postal_code"),
-            post_office=_value(row, "post_office"),
-            phone=_value(row, "phone"),
-            email=_value(row, "email"),
-            website=_value(row, "website"),
-            accessibility=_value(row, "accessibility"),
-            opening_hours=_value(row, "opening_hours"),
+            **{column: _value(row, column) for column in COPIED_COLUMNS},
             description=(row.get("notes") or "").strip() or None,
             services_text=_value(row, "services"),
             activities_text=_value(row, "workshop_types"),
@@ -156,8 +158,6 @@ class _RowReader:
             languages=languages,
             status=status,
             status_text=status_text or None,
-            source_url=_value(row, "source_url"),
-            source_date=_value(row, "source_date"),
             modified=modified,
             assured_date=assured,
             services=codes["services"],

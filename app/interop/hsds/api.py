@@ -188,7 +188,7 @@ def _page_of_providers(
                 filters.text_search.text, catalogue, region=regions, page=page, per_page=per_page
             )
         )
-        total, page_ids = results.total, [hit.provider_id for hit in results.hits]
+        total, page_ids = results.total, [hit.id for hit in results.hits]
     else:
         # the index knows no organisations: take every match, keep the organisation's
         ranked = filters.text_search.search.matching_ids(

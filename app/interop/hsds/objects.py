@@ -17,11 +17,11 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.catalogue.providers import ProviderDetail, provider_details
+from app.catalogue.providers import ProviderDetail, provider_details, provider_path
 from app.catalogue.resources import CatalogueResources
 from app.guide.content import SERVICE_CODES
 from app.interop.hsds.tables import datapackage_files
-from app.models import Municipality, Organization, Provider, Region
+from app.models import Municipality, Organization, Provider, ProviderBase, Region
 
 HSDS_VERSION = "3.0"
 # Never change: every exported id is derived from it, and consumers keep those ids.
@@ -94,6 +94,8 @@ PROVENANCE_TERMS = {
     "activities_text": "The source's own wording of the activities (Finnish)",
     "page_url": "The entry's page on Polku",
 }
+# The provider fields published as provenance attributes, in the order above.
+PROVENANCE_FIELDS = tuple(term for term in PROVENANCE_TERMS if term in ProviderBase.model_fields)
 # Polku's code lists on a provider, by taxonomy key.
 CODE_TAXONOMIES = {
     "services": "services",
@@ -213,10 +215,10 @@ def service_object(detail: ProviderDetail, *, terms: PolkuTerms, base_url: str) 
     if provider.municipality_code:
         attributes.append(("municipalities", provider.municipality_code, None))
     attributes.append(("statuses", provider.status, provider.status_text))
-    for code in ("source_url", "source_date", "services_text", "activities_text"):
+    for code in PROVENANCE_FIELDS:
         if getattr(provider, code):
             attributes.append(("provenance", code, getattr(provider, code)))
-    attributes.append(("provenance", "page_url", f"{base_url}/palveluntuottajat/{detail.id}"))
+    attributes.append(("provenance", "page_url", f"{base_url}{provider_path(detail.id)}"))
     return _clean(
         {
             "id": service_id,

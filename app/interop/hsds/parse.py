@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from app.catalogue.values import text_or_none
 from app.catalogue.vocabularies import Vocabularies
 from app.guide.content import SERVICE_CODES
 from app.interop.hsds.objects import CODE_TAXONOMIES, TAXONOMY_URN
@@ -143,10 +144,8 @@ def _read_datapackage(
 
 
 def _text(value: object) -> str | None:
-    if value is None or isinstance(value, list | dict):
-        return None
-    text = str(value).strip()
-    return text or None
+    """A JSON value's text; a list or object where text belongs says nothing."""
+    return None if isinstance(value, list | dict) else text_or_none(value)
 
 
 class _RecordBuilder:
