@@ -190,7 +190,7 @@ _MONTHS = (
     r"september|oktober|november|december|January|February|March|May|June|July|August|"
     r"October"
 )
-_SEASONS = r"kevä\w*|kesä(?:llä)?|syks\w*|talv\w*|spring|summer|autumn|winter|våren|vår|sommaren|hösten|höst|vintern"
+_SEASONS = r"kevä\w*|kesä(?:llä|n)?|syks\w*|talv\w*|spring|summer|autumn|winter|våren|vår|sommaren|hösten|höst|vintern"
 _UNITS = (
     r"kuukau\w*|kk\b|månad\w*|months?\b|vuosi\w*|vuotta|vuoden|vuodeksi|vuoteen|vuodessa|"
     r"år\b|åren\b|years?\b|viikk?o\w*|veck\w*|weeks?\b|päiv\w*|dag\w*|days?\b|tunti\w*|"
@@ -251,8 +251,9 @@ class StrayNumber:
 
 
 def _blank(match: re.Match[str]) -> str:
-    # Keep line numbers: replace with spaces of the same length, newlines kept.
-    return re.sub(r"[^\n]", " ", match.group(0))
+    # Keep line numbers (newlines stay) and keep a removed placeholder from gluing the
+    # words around it together: "vuonna 2025 {{fact:x}} kuukaudessa" is not "2025 kuukautta".
+    return re.sub(r"[^\n]", "¤", match.group(0))
 
 
 def stray_fact_numbers(text: str) -> list[StrayNumber]:
