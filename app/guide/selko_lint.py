@@ -50,7 +50,7 @@ _EXAMPLE_START = re.compile(r"^(?:>\s*)?\*\*Esimerkki\b", re.I)
 # (tehtiin, maksettiin), conditional (yhdistettäisiin, mentäisiin) and the perfect with
 # "on/ei ole" (on tarkistettu, on tehty).
 _PASSIVE_WORD = re.compile(
-    r"\b\w*(?:[aeiouyäö][td](?:aan|ään)|(?:nn|ll|rr)(?:aan|ään)|[aeiouyäöhls]t?tiin|"
+    r"\b\w*(?:[aeiouyäöh][td](?:aan|ään)|(?:nn|ll|rr)(?:aan|ään)|[aeiouyäöhls]t?tiin|"
     r"t?t(?:aisiin|äisiin)|d(?:aisiin|äisiin))\b|\bmentiin\b",
     re.I,
 )
