@@ -58,6 +58,9 @@ class Fact:
     recheck_by: dt.date
     url: str | None = None
     note: str = ""
+    # For a regional example: words (place names in each language) of which one must
+    # appear in the same paragraph as the placeholder, so the example stays labelled.
+    regional: tuple[str, ...] = ()
 
     def value(self, version: str) -> str:
         """The wording of the value in a reading version."""
@@ -121,6 +124,7 @@ def _parse_fact(key: str, entry: Any, source_ids: set[str] | None) -> Fact:
         recheck_by=_as_date(key, "recheck_by", entry["recheck_by"]),
         url=entry.get("url"),
         note=" ".join(str(entry.get("note") or "").split()),
+        regional=tuple(str(word) for word in entry.get("regional") or ()),
     )
     if fact.recheck_by < fact.checked_on:
         raise FactError(f"facts.yaml: fact '{key}': recheck_by is before checked_on")
@@ -202,6 +206,11 @@ STRAY_PATTERNS: dict[str, re.Pattern[str]] = {
         re.I,
     ),
     "percent": re.compile(rf"{_RANGE}\s*(?:%|prosent\w*|procent\w*|per ?cent)", re.I),
+    "age_limit": re.compile(
+        r"(?:\b(?:alle|yli|under|over|över)\s+|\b\d{1,2}\s*[–-]\s*)\d{1,2}-"
+        r"(?:vuotia\w*|year-olds?|years old|årig\w*)",
+        re.I,
+    ),
     "duration": re.compile(rf"\b{_RANGE}[\s-]*(?:{_UNITS})", re.I),
     "section": re.compile(r"§|\bpykäl\w*\s+\d|\bsections?\s+\d|\b\d{1,3} ?[a-e]\b(?=\s*(?:§|\)|,|ja\b|and\b|och\b|–|$))", re.I),
     "bill": re.compile(r"\b(?:HE|RP|StVM|ShUB|TyVL|AjUU|EV|RSv|VNS)\s*\d+/\d{4}"),
@@ -231,7 +240,10 @@ ALLOWED_NUMBERS: dict[str, tuple[re.Pattern[str], str]] = {
         "page-internal numbering of steps and list items",
     ),
     "age_in_story": (
-        re.compile(r"(?<!alle )(?<!yli )(?<!under )(?<!over )(?<!över )\b\d{1,2}-(?:vuotia\w*|year-olds?|årig\w*)"),
+        re.compile(
+            r"(?<!alle )(?<!yli )(?<!under )(?<!over )(?<!över )(?<![–\-\d] )(?<![–\-\d])"
+            r"\b\d{1,2}-(?:vuotia\w*|year-olds?|årig\w*)"
+        ),
         "the age of a person in an example story; age limits ('alle 25-vuotias') stay facts",
     ),
     "ordinal_heading": (
@@ -272,3 +284,55 @@ def stray_fact_numbers(text: str) -> list[StrayNumber]:
             line = cleaned.count("\n", 0, span[0]) + 1
             found.append(StrayNumber(kind, match.group(0).strip(), line))
     return sorted(found, key=lambda stray: (stray.line, stray.text))
+
+
+def _paragraphs(text: str) -> list[str]:
+    """Paragraphs, list items and table cells of a Markdown text.
+
+    A list item carries the paragraph that introduces its list ("In Pirkanmaa work
+    activity can be:" followed by items), because that paragraph labels every item.
+    """
+    units: list[str] = []
+    current: list[str] = []
+    lead_in = ""  # the paragraph just before the current list
+    in_list = False
+    for line in [*text.splitlines(), ""]:
+        stripped = line.strip()
+        is_item = re.match(r"(?:[-*]|\d+\.)\s", stripped) is not None
+        starts_block = not stripped or stripped.startswith(("#", "|", ">")) or is_item
+        if starts_block and current:
+            paragraph = " ".join(current)
+            units.append(f"{lead_in} {paragraph}" if in_list else paragraph)
+            if not in_list:
+                lead_in = paragraph
+            current = []
+        if stripped.startswith("#"):
+            lead_in, in_list = "", False
+        if is_item:
+            in_list = True
+        elif stripped and not stripped.startswith(("-", "*")) and not line.startswith((" ", "\t")):
+            if in_list and not current:
+                in_list, lead_in = False, ""
+        if stripped.startswith("|"):
+            units += [cell for cell in stripped.strip("|").split("|") if cell.strip()]
+        elif stripped:
+            current.append(stripped)
+    return units
+
+
+def unlabelled_regional_facts(text: str, facts: Mapping[str, Fact] | None = None) -> list[str]:
+    """Regional example facts used in a paragraph that does not name their region.
+
+    A regional practice may appear only as a labelled example ("Turussa (2021) ...",
+    "In Turku, ..."); a fact with `regional:` words lists the place names that label it.
+    """
+    known = default_facts() if facts is None else facts
+    problems = []
+    for paragraph in _paragraphs(text):
+        for key in fact_keys(paragraph):
+            fact = known.get(key)
+            if fact and fact.regional:
+                lowered = PLACEHOLDER.sub("", paragraph).lower()
+                if not any(word.lower() in lowered for word in fact.regional):
+                    problems.append(f"'{key}' without {' / '.join(fact.regional)}: {paragraph[:90]!r}")
+    return problems
