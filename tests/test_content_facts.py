@@ -58,7 +58,11 @@ period:
   valid_from: 2015-07-01
   recheck_by: 2027-06-30
 date:
-  values: {fi: "25.11.2025", fi-selko: "25. marraskuuta 2025", sv: "25.11.2025", en: "25 November 2025"}
+  values:
+    fi: "25.11.2025"
+    fi-selko: "25. marraskuuta 2025"
+    sv: "25.11.2025"
+    en: "25 November 2025"
   source: thl-2026
   checked_on: 2026-12-05
   valid_from: 2025-11-25
@@ -147,7 +151,7 @@ def test_an_unknown_reading_version_is_an_error(tmp_path: Path) -> None:
         (('  value: "3–24"\n', ""), "exactly one of 'value' or 'values'"),
         (("  source: thl-2026\n", "  source: nowhere\n"), "unknown source 'nowhere'"),
         (("  recheck_by: 2027-06-30\n", "  recheck_by: 2020-01-01\n"), "before checked_on"),
-        (("en: \"25 November 2025\"", "de: \"x\""), "unknown versions"),
+        (('en: "25 November 2025"', 'de: "x"'), "unknown versions"),
         (("period:", "Period:"), "lowercase letters"),
     ],
 )
@@ -258,7 +262,9 @@ def test_the_detector_leaves_allowed_numbers_alone(text: str, allowed_by: str) -
         assert allowed_by in ALLOWED_NUMBERS
 
 
-@pytest.mark.parametrize("text", ["alle 25-vuotias nuori", "18–24-vuotiaat", "people under 25-year-olds"])
+@pytest.mark.parametrize(
+    "text", ["alle 25-vuotias nuori", "18–24-vuotiaat", "people under 25-year-olds"]
+)
 def test_an_age_limit_is_still_a_fact(text: str) -> None:
     assert [stray.kind for stray in stray_fact_numbers(text)] == ["age_limit"]
 

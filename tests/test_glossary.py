@@ -23,7 +23,11 @@ def test_the_glossary_loads_with_terms_for_swedish_and_english() -> None:
     assert {"sv", "en"} <= set(glossary)
     sv_terms = {term.term for term in glossary["sv"]}
     en_concepts = {term.concept for term in glossary["en"]}
-    assert {"arbetsverksamhet i rehabiliteringssyfte", "social rehabilitering", "välfärdsområde"} <= sv_terms
+    assert {
+        "arbetsverksamhet i rehabiliteringssyfte",
+        "social rehabilitering",
+        "välfärdsområde",
+    } <= sv_terms
     assert {"hyvinvointialue", "kulukorvaus"} <= en_concepts
 
 
@@ -40,12 +44,19 @@ def test_guide_pages_use_no_rejected_variant(path: Path) -> None:
 def test_translation_catalogues_use_no_rejected_variant(locale: str) -> None:
     with CATALOGUES[locale].open("rb") as handle:
         catalog = read_po(handle, locale=locale)
-    shown = []
+    shown: list[str] = []
     for message in catalog:
         if not message.id:
             continue
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = [
+            str(s)
+            for s in (
+                message.string if isinstance(message.string, (tuple, list)) else (message.string,)
+            )
+        ]
+        ids = [
+            str(i) for i in (message.id if isinstance(message.id, (tuple, list)) else (message.id,))
+        ]
         # English falls back to the msgid, which is then what the reader sees.
         shown += [s for s in strings if s] or (list(ids) if locale == "en" else [])
     found = rejected_variants("\n".join(shown), locale)

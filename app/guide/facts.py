@@ -119,7 +119,9 @@ def _parse_fact(key: str, entry: Any, source_ids: set[str] | None) -> Fact:
         source=source,
         checked_on=_as_date(key, "checked_on", entry["checked_on"]),
         valid_from=(
-            None if entry["valid_from"] is None else _as_date(key, "valid_from", entry["valid_from"])
+            None
+            if entry["valid_from"] is None
+            else _as_date(key, "valid_from", entry["valid_from"])
         ),
         recheck_by=_as_date(key, "recheck_by", entry["recheck_by"]),
         url=entry.get("url"),
@@ -131,7 +133,9 @@ def _parse_fact(key: str, entry: Any, source_ids: set[str] | None) -> Fact:
     return fact
 
 
-def load_facts(path: Path = FACTS_FILE, sources_file: Path | None = SOURCES_FILE) -> dict[str, Fact]:
+def load_facts(
+    path: Path = FACTS_FILE, sources_file: Path | None = SOURCES_FILE
+) -> dict[str, Fact]:
     """Read and validate the facts file; every fact must cite a source in `sources.yaml`."""
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     if not isinstance(raw, dict):
@@ -194,7 +198,10 @@ _MONTHS = (
     r"september|oktober|november|december|January|February|March|May|June|July|August|"
     r"October"
 )
-_SEASONS = r"kevä\w*|kesä(?:llä|n)?|syks\w*|talv\w*|spring|summer|autumn|winter|våren|vår|sommaren|hösten|höst|vintern"
+_SEASONS = (
+    r"kevä\w*|kesä(?:llä|n)?|syks\w*|talv\w*|spring|summer|autumn|winter|"
+    r"våren|vår|sommaren|hösten|höst|vintern"
+)
 _UNITS = (
     r"kuukau\w*|kk\b|månad\w*|months?\b|vuosi\w*|vuotta|vuoden|vuodeksi|vuoteen|vuodessa|"
     r"år\b|åren\b|years?\b|viikk?o\w*|veck\w*|weeks?\b|päiv\w*|dag\w*|days?\b|tunti\w*|"
@@ -212,7 +219,11 @@ STRAY_PATTERNS: dict[str, re.Pattern[str]] = {
         re.I,
     ),
     "duration": re.compile(rf"\b{_RANGE}[\s-]*(?:{_UNITS})", re.I),
-    "section": re.compile(r"§|\bpykäl\w*\s+\d|\bsections?\s+\d|\b\d{1,3} ?[a-e]\b(?=\s*(?:§|\)|,|ja\b|and\b|och\b|–|$))", re.I),
+    "section": re.compile(
+        r"§|\bpykäl\w*\s+\d|\bsections?\s+\d|"
+        r"\b\d{1,3} ?[a-e]\b(?=\s*(?:§|\)|,|ja\b|and\b|och\b|–|$))",
+        re.I,
+    ),
     "bill": re.compile(r"\b(?:HE|RP|StVM|ShUB|TyVL|AjUU|EV|RSv|VNS)\s*\d+/\d{4}"),
     "act_number": re.compile(r"\b\d{1,4}/(?:19|20)\d{2}\b"),
     "date": re.compile(
@@ -310,9 +321,14 @@ def _paragraphs(text: str) -> list[str]:
             lead_in, in_list = "", False
         if is_item:
             in_list = True
-        elif stripped and not stripped.startswith(("-", "*")) and not line.startswith((" ", "\t")):
-            if in_list and not current:
-                in_list, lead_in = False, ""
+        elif (
+            stripped
+            and not stripped.startswith(("-", "*"))
+            and not line.startswith((" ", "\t"))
+            and in_list
+            and not current
+        ):
+            in_list, lead_in = False, ""
         if stripped.startswith("|"):
             units += [cell for cell in stripped.strip("|").split("|") if cell.strip()]
         elif stripped:
@@ -334,5 +350,7 @@ def unlabelled_regional_facts(text: str, facts: Mapping[str, Fact] | None = None
             if fact and fact.regional:
                 lowered = PLACEHOLDER.sub("", paragraph).lower()
                 if not any(word.lower() in lowered for word in fact.regional):
-                    problems.append(f"'{key}' without {' / '.join(fact.regional)}: {paragraph[:90]!r}")
+                    problems.append(
+                        f"'{key}' without {' / '.join(fact.regional)}: {paragraph[:90]!r}"
+                    )
     return problems

@@ -61,11 +61,16 @@ def load_glossary(path: Path = GLOSSARY_FILE) -> dict[str, list[Term]]:
                     raise GlossaryError(f"{path}: a {language} entry lacks '{field}': {entry}")
             try:
                 patterns = tuple(
-                    re.compile(rf"(?<!\w)(?:{variant})(?!\w)", re.I) for variant in entry["rejected"]
+                    re.compile(rf"(?<!\w)(?:{variant})(?!\w)", re.I)
+                    for variant in entry["rejected"]
                 )
             except re.error as error:
-                raise GlossaryError(f"{path}: bad pattern in '{entry['concept']}': {error}") from error
-            term = Term(language, str(entry["concept"]), str(entry["term"]), patterns, str(entry["why"]))
+                raise GlossaryError(
+                    f"{path}: bad pattern in '{entry['concept']}': {error}"
+                ) from error
+            term = Term(
+                language, str(entry["concept"]), str(entry["term"]), patterns, str(entry["why"])
+            )
             if any(pattern.search(term.term) for pattern in patterns):
                 raise GlossaryError(f"{path}: '{term.term}' matches its own rejected variants")
             terms.append(term)

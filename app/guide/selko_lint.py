@@ -264,11 +264,7 @@ def lint_strings(name: str, strings: Iterable[str], speaks_to_reader: bool = Tru
 
     Each string may be Markdown; placeholders are filled with the easy-Finnish values.
     """
-    units = [
-        unit
-        for string in strings
-        for unit in _units(render_facts(string, "fi-selko"))
-    ]
+    units = [unit for string in strings for unit in _units(render_facts(string, "fi-selko"))]
     return _measure(SelkoReport(name=name), units, speaks_to_reader)
 
 
