@@ -116,7 +116,8 @@ def test_placeholders_get_the_value_of_the_reading_version(tmp_path: Path) -> No
 
 
 def test_easy_finnish_falls_back_to_the_finnish_value(tmp_path: Path) -> None:
-    body = GOOD_FACT.replace('fi-selko: "25. marraskuuta 2025", ', "")
+    body = GOOD_FACT.replace('    fi-selko: "25. marraskuuta 2025"\n', "")
+    assert body != GOOD_FACT
     facts = load_facts(_write_facts(tmp_path, body), sources_file=None)
     assert render_facts("{{fact:date}}", "fi-selko", facts) == "25.11.2025"
 
