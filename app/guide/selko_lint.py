@@ -102,6 +102,7 @@ class SelkoReport:
     third_person: list[str] = field(default_factory=list)
     needless_hyphens: list[str] = field(default_factory=list)
     hyphen_forms: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    plain_words: set[str] = field(default_factory=set)
 
     @property
     def average_sentence_words(self) -> float:
@@ -244,9 +245,9 @@ def _measure(report: SelkoReport, units: list[Unit], speaks_to_reader: bool) -> 
             if len(joined) <= MAX_WORD_LETTERS and not vowel_collision:
                 report.needless_hyphens.append(f"{first}-{second}")
     # A compound written both with and without its hyphen: record the plain form too.
-    plain_words = {word.lower() for unit in units for word in _WORD.findall(unit.text)}
+    report.plain_words = {word.lower() for unit in units for word in _WORD.findall(unit.text)}
     for joined, forms in report.hyphen_forms.items():
-        if joined in plain_words:
+        if joined in report.plain_words:
             forms.add(joined)
     return report
 
@@ -270,10 +271,15 @@ def lint_strings(name: str, strings: Iterable[str], speaks_to_reader: bool = Tru
 
 def inconsistent_hyphenation(reports: Iterable[SelkoReport]) -> list[str]:
     """Compounds written in more than one way across several texts."""
+    reports = list(reports)
     forms: dict[str, set[str]] = defaultdict(set)
     for report in reports:
         for joined, seen in report.hyphen_forms.items():
             forms[joined] |= seen
+    # A compound hyphenated in one text and written solid in another.
+    for joined, seen in forms.items():
+        if any(joined in report.plain_words for report in reports):
+            seen.add(joined)
     return sorted(" / ".join(sorted(seen)) for seen in forms.values() if len(seen) > 1)
 
 
