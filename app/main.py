@@ -23,7 +23,7 @@ from app.catalogue.search import prepare_search
 from app.config import Settings
 from app.db import make_engine
 from app.errors import install_database_error_handlers
-from app.guide.content import load_guide
+from app.guide.content import ALL_CODES, load_guide
 from app.http_cache import ConditionalGetMiddleware
 from app.observability import (
     HttpMetrics,
@@ -55,6 +55,7 @@ from app.security import (
 from app.site_setup import reindex_site
 from app.static_files import FingerprintedStaticFiles
 from app.templating import STATIC_DIR, create_templates, render
+from app.urgent_help import load_urgent_help
 
 logger = logging.getLogger(__name__)
 GZIP_MINIMUM_BYTES = 600  # smaller responses gain less than the compression costs
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.guide = load_guide()
     app.state.catalogue = load_catalogue_resources(app.state.guide)
     app.state.pathway = load_pathway(set(SERVICE_CODES))
+    app.state.urgent_help = load_urgent_help(ALL_CODES, app.state.pathway.support_values)
     app.state.session_signer = SessionSigner(settings.secret_key)
     app.state.reindexer = BackgroundReindexer(lambda: reindex_site(settings))
 
