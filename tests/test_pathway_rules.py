@@ -133,7 +133,7 @@ def test_a_pension_always_asks_about_a_disability() -> None:
 
 
 def test_pointless_questions_are_skipped() -> None:
-    employed = {"age": ("30-64",), "situation": ("employed",), "limits": ("none",)}
+    employed: Answers = {"age": ("30-64",), "situation": ("employed",), "limits": ("none",)}
     asked = [q.id for q in QUESTIONNAIRE.asked(employed)]
     assert "jobseeker" not in asked, "an employed person is not asked about job seeking"
     assert "disability" not in asked, "no limits: the disability question cannot change the result"
@@ -141,7 +141,7 @@ def test_pointless_questions_are_skipped() -> None:
 
 
 def test_changing_an_answer_drops_answers_that_no_longer_apply() -> None:
-    answers = {
+    answers: Answers = {
         "age": ("30-64",), "situation": ("unemployed-long",), "jobseeker": ("yes",),
         "limits": ("some",), "disability": ("yes",), "intellectual_disability": ("no",),
     }  # fmt: skip
