@@ -11,6 +11,7 @@ from typing import Any
 import markdown
 import yaml
 
+from app.guide.facts import Fact, FactError, default_facts, render_facts
 from app.guide.links import GuideLinkExtension
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
@@ -70,6 +71,7 @@ class Source:
     publisher: str
     year: int
     url: str | None = None
+    file: str | None = None
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,7 @@ def load_sources(path: Path = SOURCES_FILE) -> dict[str, Source]:
             publisher=str(entry["publisher"]),
             year=int(entry["year"]),
             url=entry.get("url"),
+            file=entry.get("file"),
         )
         for source_id, entry in raw.items()
     }
@@ -147,8 +150,17 @@ def _line_of(text: str, needle: str) -> int:
     return text[: text.find(needle)].count("\n") + 1 if needle in text else 1
 
 
-def parse_page(path: Path, sources: dict[str, Source], base_path: str = "/palvelut") -> GuidePage:
-    """Parse and validate one content file."""
+def parse_page(
+    path: Path,
+    sources: dict[str, Source],
+    base_path: str = "/palvelut",
+    facts: dict[str, Fact] | None = None,
+) -> GuidePage:
+    """Parse and validate one content file; `{{fact:KEY}}` placeholders get their values.
+
+    Placeholders are filled after the front matter is parsed, field by field, so that a
+    fact value can never change the YAML structure.
+    """
     text = path.read_text(encoding="utf-8")
     match = _FRONT_MATTER.match(text)
     if not match:
@@ -175,20 +187,30 @@ def parse_page(path: Path, sources: dict[str, Source], base_path: str = "/palvel
     related = [str(c) for c in meta.get("related") or []]
     if bad := [c for c in related if c not in ALL_CODES]:
         raise ContentError(f"{path}: related codes {bad} do not exist")
-    body = text[match.end() :]
+    known_facts = default_facts() if facts is None else facts
+
+    def fill(value: Any) -> str:
+        try:
+            return render_facts(str(value), version, known_facts)
+        except FactError as error:
+            key = re.search(r"'([a-z0-9_]+)'", str(error))
+            line = _line_of(text, key.group(1)) if key else 1
+            raise ContentError(f"{path}:{line}: {error}") from error
+
+    body = fill(text[match.end() :])
     sections = _parse_sections(path, text, body, code, version, base_path)
     return GuidePage(
         code=code,
         version=version,
         kind=kind,
-        title=str(meta["title"]),
-        summary=" ".join(str(meta["summary"]).split()),
+        title=fill(meta["title"]),
+        summary=" ".join(fill(meta["summary"]).split()),
         last_checked=meta["last_checked"],
         sources=[sources[s] for s in meta["sources"]],
-        law=[Law(name=str(law["name"]), url=str(law["url"])) for law in meta.get("law") or []],
+        law=[Law(name=fill(law["name"]), url=str(law["url"])) for law in meta.get("law") or []],
         related=related,
         sections=sections,
-        reform_notice=" ".join(str(meta.get("reform_notice") or "").split()),
+        reform_notice=" ".join(fill(meta.get("reform_notice") or "").split()),
         missing=bool(meta.get("missing", False)),
         path=path,
     )
@@ -226,12 +248,16 @@ def _parse_sections(
     return sections
 
 
-def load_guide(guide_dir: Path = GUIDE_DIR, sources_file: Path = SOURCES_FILE) -> Guide:
+def load_guide(
+    guide_dir: Path = GUIDE_DIR,
+    sources_file: Path = SOURCES_FILE,
+    facts: dict[str, Fact] | None = None,
+) -> Guide:
     """Load every page; raise ContentError on the first broken file."""
     sources = load_sources(sources_file)
     pages: dict[tuple[str, str], GuidePage] = {}
     for path in sorted(guide_dir.glob("*/*.md")):
-        page = parse_page(path, sources)
+        page = parse_page(path, sources, facts=facts)
         pages[(page.code, page.version)] = page
     for (code, version), page in pages.items():
         for section in page.sections:
