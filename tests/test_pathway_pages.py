@@ -227,7 +227,7 @@ def test_aland_gets_its_own_route_and_no_made_up_contact(client: TestClient) -> 
     ("answers", "note", "words"),
     [
         ("age=18-24&situation=unemployed-short&jobseeker=yes&limits=none&goal=studies"
-         "&support=none", "under-25", "vähintään kahteen koulutukseen"),
+         "&support=none", "under-25", "vähintään 2 koulutuspaikkaa"),
         ("age=30-64&situation=other&jobseeker=no&limits=some&disability=no&goal=job"
          "&support=integration", "integration", "kotoutumis"),
         ("age=30-64&situation=unemployed-long&jobseeker=yes&limits=some&disability=no"

@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from app.guide.facts import FactError, render_facts
 from app.pathway.questions import (
     MUNICIPALITY_VALUES,
     PATHWAY_CONTENT_DIR,
@@ -85,6 +86,20 @@ def _check_texts(
         raise PathwayDataError(f"{path}: note 'outside-regions' needs the links to ask there")
 
 
+def _with_facts(node: Any, version: str, path: Path) -> Any:
+    """The texts with every `{{fact:KEY}}` replaced by the fact's value for the version."""
+    if isinstance(node, str):
+        try:
+            return render_facts(node, version)
+        except FactError as error:
+            raise PathwayDataError(f"{path}: {error}") from error
+    if isinstance(node, dict):
+        return {key: _with_facts(value, version, path) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_with_facts(value, version, path) for value in node]
+    return node
+
+
 def load_pathway(service_codes: set[str], content_dir: Path = PATHWAY_CONTENT_DIR) -> Pathway:
     """Load and cross-check questions, rules and every version's texts."""
     questionnaire = load_questionnaire(content_dir / "questions.yaml")
@@ -96,7 +111,7 @@ def load_pathway(service_codes: set[str], content_dir: Path = PATHWAY_CONTENT_DI
         path = content_dir / f"texts.{version}.yaml"
         if not path.exists():
             continue
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        loaded = _with_facts(yaml.safe_load(path.read_text(encoding="utf-8")), version, path)
         _check_texts(path, loaded, questionnaire, rules, note_keys)
         texts[version] = loaded
     if "fi" not in texts:
