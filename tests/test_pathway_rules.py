@@ -5,7 +5,9 @@ from __future__ import annotations
 import itertools
 import math
 import re
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import yaml
@@ -13,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.catalogue.resources import SERVICE_CODES
+from app.guide.content import ALL_CODES
 from app.guide.facts import default_facts, stray_fact_numbers
 from app.guide.selko_lint import lint_selko
 from app.pathway.content import load_pathway
@@ -23,7 +26,12 @@ from app.pathway.questions import (
     load_questionnaire,
 )
 from app.pathway.rules import evaluate, load_rules, notes_for
-from app.urgent_help import URGENT_HELP_FILE
+from app.urgent_help import (
+    HELP_LINES_FILE,
+    URGENT_HELP_FILE,
+    UrgentHelpError,
+    load_urgent_help,
+)
 from tests.pathway_personas import PERSONAS, Persona
 
 PATHWAY = load_pathway(set(SERVICE_CODES))
@@ -424,3 +432,62 @@ def test_the_aland_route_links_only_to_confirmed_addresses() -> None:
     for version, texts in PATHWAY.texts.items():
         links = {link["url"] for link in texts["notes"]["outside-regions"]["links"]}
         assert links == {"https://www.kst.ax", "https://www.ams.ax"}, version
+
+
+# --- The "if you need help now" box: data and where it is shown -----------------------------
+
+URGENT = load_urgent_help(ALL_CODES, PATHWAY.support_values)
+
+
+def test_urgent_help_shows_emergency_medical_and_crisis_lines_in_every_version() -> None:
+    for version in ("fi", "fi-selko", "sv", "en"):
+        box = URGENT.box(version)
+        tels = [line.tel for line in box.lines]
+        assert tels[:3] == ["112", "116117", "+358925250111"], version
+        assert all(line.source_url.startswith("https://") for line in box.lines)
+        assert box.checked_on == min(line.checked_on for line in box.lines)
+    assert "+358925250112" in [line.tel for line in URGENT.box("sv").lines]
+    assert "+358925250116" in [line.tel for line in URGENT.box("en").lines]
+
+
+def test_where_the_urgent_box_is_shown_is_data() -> None:
+    assert URGENT.shown_on_guide_page("mielenterveys-ja-paihdepalvelut")
+    assert not URGENT.shown_on_guide_page("kuntouttava-tyotoiminta")
+    assert URGENT.shown_for_support(["loneliness", "substance"])
+    assert not URGENT.shown_for_support(["loneliness", "money"])
+
+
+def copy_urgent_files(tmp_path: Path) -> tuple[Path, Path]:
+    content = tmp_path / "urgent_help.yaml"
+    lines = tmp_path / "help_lines.csv"
+    shutil.copy(URGENT_HELP_FILE, content)
+    shutil.copy(HELP_LINES_FILE, lines)
+    return content, lines
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "problem"),
+    [
+        ("yaml", "guide_pages: [mielenterveys", "guide_pages: [ei-ole-olemassa, mielenterveys",
+         "unknown guide pages"),
+        ("yaml", "pathway_support: [mental-health", "pathway_support: [cake, mental-health",
+         "unknown support answers"),
+        ("yaml", "      mieli-fi: Keskusteluapua", "      mieli-xx: Keskusteluapua",
+         "no `when` text for line 'mieli-fi'"),
+        ("yaml", "checked: Numerot tarkistettu {date}.", "checked: Numerot tarkistettu.",
+         "must contain {date}"),
+        ("csv", ",112,112,", ",112,soita,", "dialable tel"),
+        ("csv", "https://112.fi/", "http://112.fi/", "https address"),
+        ("csv", "2026-12-05", "5.12.2026", "checked_on must be a date"),
+    ],
+)  # fmt: skip
+def test_broken_urgent_help_data_is_refused_with_the_place_named(
+    tmp_path: Path, file: str, old: str, new: str, problem: str
+) -> None:
+    content, lines = copy_urgent_files(tmp_path)
+    target = content if file == "yaml" else lines
+    text = target.read_text(encoding="utf-8")
+    assert old in text
+    target.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(UrgentHelpError, match=re.escape(problem)):
+        load_urgent_help(ALL_CODES, PATHWAY.support_values, content, lines)
