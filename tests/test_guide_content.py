@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from app.guide.content import (
     load_sources,
     parse_page,
 )
-from app.guide.selko_lint import lint_selko
+from app.guide.selko_lint import inconsistent_hyphenation, lint_selko, lint_strings
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +65,49 @@ def test_internal_links_point_to_the_same_reading_version(guide: Guide) -> None:
     assert "guide:" not in html
 
 
+# The day the content was last reviewed as a whole; a page's last_checked may not be later,
+# and the test fails once a page has gone a year without a check.
+CONTENT_REVIEW_DAY = dt.date(2026, 12, 5)
+STORED_SOURCES = SOURCES_FILE.parents[3] / "shared" / "sources"
+
+
 def test_all_pages_dates_are_set(guide: Guide) -> None:
     assert all(page.last_checked.year >= 2025 for page in guide.pages.values())
+
+
+@pytest.mark.parametrize("code", ALL_CODES)
+def test_last_checked_is_a_real_past_date_within_a_year(guide: Guide, code: str) -> None:
+    today = max(dt.date.today(), CONTENT_REVIEW_DAY)
+    for version in VERSIONS:
+        page = guide.page(code, version)
+        assert page is not None
+        assert page.last_checked <= today, f"{version}: last_checked is in the future"
+        assert (today - page.last_checked).days <= 365, f"{version}: not checked for a year"
+
+
+def test_every_registered_source_resolves_to_a_file_or_an_address() -> None:
+    sources = load_sources(SOURCES_FILE)
+    assert sources
+    unresolved = [s.id for s in sources.values() if not (s.url or s.file)]
+    assert unresolved == [], f"sources with neither url nor file: {unresolved}"
+    bad_urls = [s.id for s in sources.values() if s.url and not s.url.startswith("https://")]
+    assert bad_urls == [], f"source addresses must be https: {bad_urls}"
+
+
+def test_every_stored_source_file_exists() -> None:
+    files = {s.id: s.file for s in load_sources(SOURCES_FILE).values() if s.file}
+    if not STORED_SOURCES.is_dir():
+        pytest.skip(f"the shared source folder {STORED_SOURCES} is not present here")
+    missing = {sid: name for sid, name in files.items() if not (STORED_SOURCES / name).is_file()}
+    assert missing == {}, f"source files not found in {STORED_SOURCES}: {missing}"
+
+
+def test_every_page_source_is_registered(guide: Guide) -> None:
+    registered = load_sources(SOURCES_FILE)
+    for page in guide.pages.values():
+        for source in page.sources:
+            assert registered.get(source.id) == source, f"{page.path}: {source.id}"
+            assert source.url or source.file, f"{page.path}: {source.id} leads nowhere"
 
 
 @pytest.mark.parametrize(
@@ -89,6 +131,88 @@ def test_selko_lint_catches_long_sentences_and_words() -> None:
     problems = lint_selko("sample", text).problems
     assert any("sentence of" in problem for problem in problems)
     assert any("words over 20 letters" in problem for problem in problems)
+
+
+def _problems(text: str) -> list[str]:
+    return lint_selko("sample", text).problems
+
+
+@pytest.mark.parametrize(
+    ("sentence", "flagged"),
+    [
+        ("Sinulle tehdään suunnitelma.", True),  # who makes it?
+        ("Palvelut yhdistettäisiin uudeksi palveluksi.", True),  # passive conditional
+        ("Tieto on tarkistettu vuonna 2026.", True),  # passive perfect
+        ("Ohjaaja tekee kanssasi suunnitelman.", False),
+        ("Voit mennä kotiin kerrallaan.", False),  # look-alikes in NOT_PASSIVE
+    ],
+)
+def test_selko_lint_flags_agentless_passives(sentence: str, flagged: bool) -> None:
+    problems = _problems(f"## Otsikko\n\n{sentence}\n")
+    assert any("agentless passive" in p for p in problems) is flagged, problems
+
+
+def test_selko_lint_flags_third_person_about_the_reader() -> None:
+    text = (
+        "## Kenelle\n\nSinä voit kysyä lisää.\n\n"
+        "Palvelu on aikuiselle, jolla on kehitysvamma. Hän tarvitsee tukea.\n"
+    )
+    third = [p for p in _problems(text) if "third person" in p]
+    assert len(third) == 2, third
+
+
+def test_selko_lint_exempts_example_stories_and_texts_not_speaking_to_you() -> None:
+    story = (
+        "## Esimerkki\n\n**Esimerkki:** Liisa on nuori. Hän tarvitsee tukea.\n\nSinä voit kysyä.\n"
+    )
+    assert not any("third person" in p for p in _problems(story))
+    about = "## Kenelle\n\nPalvelu on aikuiselle, jolla on kehitysvamma.\n"
+    assert not any("third person" in p for p in _problems(about))
+
+
+def test_selko_lint_reads_summary_notice_and_tables() -> None:
+    text = (
+        "---\ntitle: Otsikko\nsummary: Sinulle tehdään suunnitelma.\n"
+        "reform_notice: Laki muutettaisiin.\n---\n"
+        "## Otsikko\n\n| A | B |\n|---|---|\n| Sinut ohjataan. | Hyvä. |\n"
+    )
+    passives = [p for p in _problems(text) if "agentless passive" in p]
+    assert len(passives) == 3, passives
+
+
+def test_selko_lint_flags_needless_and_inconsistent_hyphens() -> None:
+    needless = _problems("## Otsikko\n\nKysy työ-toiminnasta.\n")
+    assert "needless hyphen: työ-toiminnasta" in needless
+    long_ok = _problems("## Otsikko\n\nKysy työkyvyttömyys-eläkkeestä.\n")
+    assert not any("hyphen" in p for p in long_ok)
+    mixed = _problems(
+        "## Otsikko\n\nKysy työkyvyttömyys-eläkkeestä.\n\nKysy työkyvyttömyyseläkkeestä.\n"
+    )
+    assert any("inconsistent hyphenation" in p for p in mixed), mixed
+
+
+def test_lint_strings_checks_any_list_of_texts() -> None:
+    report = lint_strings("questions", ["Sinulle tehdään suunnitelma.", "Voit kysyä lisää."])
+    assert report.sentences == 2
+    assert len(report.passives) == 1
+    assert lint_strings("ok", ["Voit kysyä lisää.", "Ohjaaja auttaa sinua."]).problems == []
+
+
+def test_hyphenation_is_consistent_across_texts() -> None:
+    first = lint_strings("a", ["Kysy työkyvyttömyys-eläkkeestä."])
+    second = lint_strings("b", ["Kysy työkyvyttömyyseläkkeestä."])
+    assert inconsistent_hyphenation([first, second]) == [
+        "työkyvyttömyys-eläkkeestä / työkyvyttömyyseläkkeestä"
+    ]
+
+
+def test_easy_finnish_pages_hyphenate_compounds_the_same_way() -> None:
+    reports = [
+        lint_selko(path.parent.name, path.read_text(encoding="utf-8"))
+        for path in sorted(GUIDE_DIR.glob("*/fi-selko.md"))
+    ]
+    assert len(reports) == len(ALL_CODES)
+    assert inconsistent_hyphenation(reports) == []
 
 
 def _write_page(folder: Path, body: str, **meta: str) -> Path:

@@ -58,6 +58,9 @@ class Fact:
     recheck_by: dt.date
     url: str | None = None
     note: str = ""
+    # For a regional example: words (place names in each language) of which one must
+    # appear in the same paragraph as the placeholder, so the example stays labelled.
+    regional: tuple[str, ...] = ()
 
     def value(self, version: str) -> str:
         """The wording of the value in a reading version."""
@@ -116,18 +119,23 @@ def _parse_fact(key: str, entry: Any, source_ids: set[str] | None) -> Fact:
         source=source,
         checked_on=_as_date(key, "checked_on", entry["checked_on"]),
         valid_from=(
-            None if entry["valid_from"] is None else _as_date(key, "valid_from", entry["valid_from"])
+            None
+            if entry["valid_from"] is None
+            else _as_date(key, "valid_from", entry["valid_from"])
         ),
         recheck_by=_as_date(key, "recheck_by", entry["recheck_by"]),
         url=entry.get("url"),
         note=" ".join(str(entry.get("note") or "").split()),
+        regional=tuple(str(word) for word in entry.get("regional") or ()),
     )
     if fact.recheck_by < fact.checked_on:
         raise FactError(f"facts.yaml: fact '{key}': recheck_by is before checked_on")
     return fact
 
 
-def load_facts(path: Path = FACTS_FILE, sources_file: Path | None = SOURCES_FILE) -> dict[str, Fact]:
+def load_facts(
+    path: Path = FACTS_FILE, sources_file: Path | None = SOURCES_FILE
+) -> dict[str, Fact]:
     """Read and validate the facts file; every fact must cite a source in `sources.yaml`."""
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     if not isinstance(raw, dict):
@@ -190,7 +198,10 @@ _MONTHS = (
     r"september|oktober|november|december|January|February|March|May|June|July|August|"
     r"October"
 )
-_SEASONS = r"kevä\w*|kesä(?:llä)?|syks\w*|talv\w*|spring|summer|autumn|winter|våren|vår|sommaren|hösten|höst|vintern"
+_SEASONS = (
+    r"kevä\w*|kesä(?:llä|n)?|syks\w*|talv\w*|spring|summer|autumn|winter|"
+    r"våren|vår|sommaren|hösten|höst|vintern"
+)
 _UNITS = (
     r"kuukau\w*|kk\b|månad\w*|months?\b|vuosi\w*|vuotta|vuoden|vuodeksi|vuoteen|vuodessa|"
     r"år\b|åren\b|years?\b|viikk?o\w*|veck\w*|weeks?\b|päiv\w*|dag\w*|days?\b|tunti\w*|"
@@ -202,8 +213,17 @@ STRAY_PATTERNS: dict[str, re.Pattern[str]] = {
         re.I,
     ),
     "percent": re.compile(rf"{_RANGE}\s*(?:%|prosent\w*|procent\w*|per ?cent)", re.I),
+    "age_limit": re.compile(
+        r"(?:\b(?:alle|yli|under|over|över)\s+|\b\d{1,2}\s*[–-]\s*)\d{1,2}-"
+        r"(?:vuotia\w*|year-olds?|years old|årig\w*)",
+        re.I,
+    ),
     "duration": re.compile(rf"\b{_RANGE}[\s-]*(?:{_UNITS})", re.I),
-    "section": re.compile(r"§|\bpykäl\w*\s+\d|\bsections?\s+\d|\b\d{1,3} ?[a-e]\b(?=\s*(?:§|\)|,|ja\b|and\b|och\b|–|$))", re.I),
+    "section": re.compile(
+        r"§|\bpykäl\w*\s+\d|\bsections?\s+\d|"
+        r"\b\d{1,3} ?[a-e]\b(?=\s*(?:§|\)|,|ja\b|and\b|och\b|–|$))",
+        re.I,
+    ),
     "bill": re.compile(r"\b(?:HE|RP|StVM|ShUB|TyVL|AjUU|EV|RSv|VNS)\s*\d+/\d{4}"),
     "act_number": re.compile(r"\b\d{1,4}/(?:19|20)\d{2}\b"),
     "date": re.compile(
@@ -231,7 +251,10 @@ ALLOWED_NUMBERS: dict[str, tuple[re.Pattern[str], str]] = {
         "page-internal numbering of steps and list items",
     ),
     "age_in_story": (
-        re.compile(r"(?<!alle )(?<!yli )(?<!under )(?<!over )(?<!över )\b\d{1,2}-(?:vuotia\w*|year-olds?|årig\w*)"),
+        re.compile(
+            r"(?<!alle )(?<!yli )(?<!under )(?<!over )(?<!över )(?<![–\-\d] )(?<![–\-\d])"
+            r"\b\d{1,2}-(?:vuotia\w*|year-olds?|årig\w*)"
+        ),
         "the age of a person in an example story; age limits ('alle 25-vuotias') stay facts",
     ),
     "ordinal_heading": (
@@ -251,8 +274,9 @@ class StrayNumber:
 
 
 def _blank(match: re.Match[str]) -> str:
-    # Keep line numbers: replace with spaces of the same length, newlines kept.
-    return re.sub(r"[^\n]", " ", match.group(0))
+    # Keep line numbers (newlines stay) and keep a removed placeholder from gluing the
+    # words around it together: "vuonna 2025 {{fact:x}} kuukaudessa" is not "2025 kuukautta".
+    return re.sub(r"[^\n]", "¤", match.group(0))
 
 
 def stray_fact_numbers(text: str) -> list[StrayNumber]:
@@ -271,3 +295,62 @@ def stray_fact_numbers(text: str) -> list[StrayNumber]:
             line = cleaned.count("\n", 0, span[0]) + 1
             found.append(StrayNumber(kind, match.group(0).strip(), line))
     return sorted(found, key=lambda stray: (stray.line, stray.text))
+
+
+def _paragraphs(text: str) -> list[str]:
+    """Paragraphs, list items and table cells of a Markdown text.
+
+    A list item carries the paragraph that introduces its list ("In Pirkanmaa work
+    activity can be:" followed by items), because that paragraph labels every item.
+    """
+    units: list[str] = []
+    current: list[str] = []
+    lead_in = ""  # the paragraph just before the current list
+    in_list = False
+    for line in [*text.splitlines(), ""]:
+        stripped = line.strip()
+        is_item = re.match(r"(?:[-*]|\d+\.)\s", stripped) is not None
+        starts_block = not stripped or stripped.startswith(("#", "|", ">")) or is_item
+        if starts_block and current:
+            paragraph = " ".join(current)
+            units.append(f"{lead_in} {paragraph}" if in_list else paragraph)
+            if not in_list:
+                lead_in = paragraph
+            current = []
+        if stripped.startswith("#"):
+            lead_in, in_list = "", False
+        if is_item:
+            in_list = True
+        elif (
+            stripped
+            and not stripped.startswith(("-", "*"))
+            and not line.startswith((" ", "\t"))
+            and in_list
+            and not current
+        ):
+            in_list, lead_in = False, ""
+        if stripped.startswith("|"):
+            units += [cell for cell in stripped.strip("|").split("|") if cell.strip()]
+        elif stripped:
+            current.append(stripped)
+    return units
+
+
+def unlabelled_regional_facts(text: str, facts: Mapping[str, Fact] | None = None) -> list[str]:
+    """Regional example facts used in a paragraph that does not name their region.
+
+    A regional practice may appear only as a labelled example ("Turussa (2021) ...",
+    "In Turku, ..."); a fact with `regional:` words lists the place names that label it.
+    """
+    known = default_facts() if facts is None else facts
+    problems = []
+    for paragraph in _paragraphs(text):
+        for key in fact_keys(paragraph):
+            fact = known.get(key)
+            if fact and fact.regional:
+                lowered = PLACEHOLDER.sub("", paragraph).lower()
+                if not any(word.lower() in lowered for word in fact.regional):
+                    problems.append(
+                        f"'{key}' without {' / '.join(fact.regional)}: {paragraph[:90]!r}"
+                    )
+    return problems
