@@ -383,8 +383,8 @@ def test_full_pension_text_says_usually_and_ask_never_cannot(version: str) -> No
 @pytest.mark.parametrize(
     ("version", "first", "then"),
     [
-        ("fi", ["työterveyshuollosta", "työeläkeyhtiösi"], "Kelan"),
-        ("fi-selko", ["työterveyshuollosta", "työeläkeyhtiösi"], "Kela"),
+        ("fi", ["työterveyshuollosta", "työeläkelaitoksesi"], "Kelan"),
+        ("fi-selko", ["työterveyshuollosta", "työeläkelaitoksesi"], "Kela"),
         ("sv", ["företagshälsovården", "arbetspensionsanstalt"], "FPA"),
         ("en", ["occupational health care", "pension provider"], "Kela"),
     ],
