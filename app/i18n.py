@@ -43,24 +43,35 @@ SEGMENT_TRANSLATIONS: dict[str, dict[str, str]] = {
 UNPREFIXED_ROOTS = ("api", "static", "healthz", "openapi.json", "hsds", "metrics")
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
+# Reading versions with their own partial catalogue of UI strings, read before the
+# catalogue of their language: easy Finnish rewrites the Finnish strings that are too hard
+# for its readers (home page, header, footer) and falls back to Finnish for the rest.
+OVERRIDE_CATALOGUES: dict[str, str] = {"fi-selko": "fi-selko"}
 
 _current_version: ContextVar[str] = ContextVar("polku_version", default=DEFAULT_VERSION)
 _catalogues: dict[str, gettext.NullTranslations] = {}
 
 
+def _compile(po_path: Path, locale: str) -> gettext.NullTranslations:
+    if not po_path.exists():
+        return gettext.NullTranslations()
+    with po_path.open("rb") as handle:
+        catalog = read_po(handle, locale=locale)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
 def load_catalogues(directory: Path = TRANSLATIONS_DIR) -> None:
     """Compile every `messages.po` in memory, so no `.mo` files are kept in the repository."""
     for locale in KNOWN_LOCALES:
-        po_path = directory / locale / "LC_MESSAGES" / "messages.po"
-        if not po_path.exists():
-            _catalogues[locale] = gettext.NullTranslations()
-            continue
-        with po_path.open("rb") as handle:
-            catalog = read_po(handle, locale=locale)
-        buffer = io.BytesIO()
-        write_mo(buffer, catalog)
-        buffer.seek(0)
-        _catalogues[locale] = gettext.GNUTranslations(buffer)
+        _catalogues[locale] = _compile(directory / locale / "LC_MESSAGES" / "messages.po", locale)
+    for version, folder in OVERRIDE_CATALOGUES.items():
+        locale = VERSION_LOCALE[version]
+        override = _compile(directory / folder / "LC_MESSAGES" / "messages.po", locale)
+        override.add_fallback(_catalogues[locale])
+        _catalogues[version] = override
 
 
 def set_current_version(version: str) -> None:
@@ -78,15 +89,19 @@ def current_locale() -> str:
     return VERSION_LOCALE[_current_version.get()]
 
 
+def _current_catalogue() -> gettext.NullTranslations | None:
+    return _catalogues.get(_current_version.get()) or _catalogues.get(current_locale())
+
+
 def translate(message: str) -> str:
-    """gettext for the current request's UI language."""
-    catalogue = _catalogues.get(current_locale())
+    """gettext for the current request's reading version (its override, then its language)."""
+    catalogue = _current_catalogue()
     return catalogue.gettext(message) if catalogue else message
 
 
 def translate_plural(singular: str, plural: str, count: int) -> str:
-    """ngettext for the current request's UI language."""
-    catalogue = _catalogues.get(current_locale())
+    """ngettext for the current request's reading version (its override, then its language)."""
+    catalogue = _current_catalogue()
     if catalogue is None:
         return singular if count == 1 else plural
     return catalogue.ngettext(singular, plural, count)

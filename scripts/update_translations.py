@@ -2,6 +2,8 @@
 
 Run after changing user-facing strings: `python scripts/update_translations.py`, then
 fill the empty `msgstr` entries in `app/translations/{fi,sv}/LC_MESSAGES/messages.po`.
+The partial easy-Finnish catalogue `app/translations/fi-selko/LC_MESSAGES/messages.po` is
+edited by hand (tests/test_i18n.py flags its entries whose msgid no longer exists).
 """
 
 from __future__ import annotations

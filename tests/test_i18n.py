@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from app import i18n
+from app.guide.selko_lint import lint_strings
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "app" / "translations"
@@ -73,3 +75,65 @@ def test_api_and_static_paths_never_get_a_prefix() -> None:
 def test_similar_prefixes_are_not_mistaken_for_versions() -> None:
     assert i18n.split_version("/svenska") == ("fi", "/svenska")
     assert i18n.split_version("/english") == ("fi", "/english")
+
+
+# --- Easy Finnish: its own UI strings where the Finnish ones are too hard ----------------
+
+SELKO_CATALOGUE = TRANSLATIONS / "fi-selko" / "LC_MESSAGES" / "messages.po"
+HOME_TEMPLATE = ROOT / "templates" / "pages" / "home.html"
+
+
+def _selko_messages() -> dict[str, str]:
+    with SELKO_CATALOGUE.open("rb") as handle:
+        catalog = read_po(handle, locale="fi")
+    return {str(m.id): str(m.string) for m in catalog if m.id}
+
+
+def test_easy_finnish_overrides_only_existing_ui_strings() -> None:
+    overrides = _selko_messages()
+    assert overrides, "the easy-Finnish catalogue is empty"
+    stale = set(overrides) - _message_ids(TRANSLATIONS / "messages.pot")
+    assert stale == set(), "easy-Finnish strings whose msgid no longer exists"
+    assert all(overrides.values()), "every easy-Finnish override needs a text"
+
+
+def test_easy_finnish_ui_strings_pass_the_selko_lint() -> None:
+    report = lint_strings("fi-selko/messages.po", _selko_messages().values())
+    assert report.problems == []
+
+
+def test_home_page_text_has_an_easy_finnish_version() -> None:
+    """Every home-page string the Finnish catalogue words for adults gets a selko rewrite."""
+    home_ids = {
+        " ".join(text.split())
+        for text in re.findall(
+            r"\{% trans %\}(.*?)\{% endtrans %\}", HOME_TEMPLATE.read_text(), re.S
+        )
+    }
+    with (TRANSLATIONS / "fi" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        finnish = {str(m.id): str(m.string) for m in read_po(handle, locale="fi") if m.id}
+    overrides = _selko_messages()
+    hard = {
+        msgid
+        for msgid in home_ids
+        if msgid not in overrides and lint_strings(msgid, [finnish[msgid]]).problems
+    }
+    assert hard == set(), "home-page strings that fail the selko lint in plain Finnish"
+    assert home_ids & set(overrides), "the home page uses no easy-Finnish string"
+
+
+def test_easy_finnish_version_reads_its_overrides_and_falls_back_to_finnish() -> None:
+    i18n.load_catalogues()
+    try:
+        i18n.set_current_version("fi-selko")
+        assert (
+            i18n.translate("Find the support that helps you towards work and everyday life")
+            == (_selko_messages()["Find the support that helps you towards work and everyday life"])
+        )
+        assert i18n.translate("Who are you?") == "Kuka olet?"  # not overridden: Finnish
+        i18n.set_current_version("fi")
+        assert i18n.translate("Find the support that helps you towards work and everyday life") == (
+            "Löydä tuki, joka auttaa kohti työtä ja arkea"
+        )
+    finally:
+        i18n.set_current_version(i18n.DEFAULT_VERSION)

@@ -6,6 +6,8 @@ import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 
+from app.guide.selko_lint import lint_strings
+
 
 def soup(html: str) -> BeautifulSoup:
     return BeautifulSoup(html, "html.parser")
@@ -17,6 +19,18 @@ def test_home_routes_the_three_user_groups(client: TestClient) -> None:
     assert len(groups) == 3
     for group in groups:
         assert group.select("a[href]"), "every group gets somewhere to go"
+
+
+def test_easy_finnish_home_page_is_in_easy_finnish(client: TestClient) -> None:
+    selko = soup(client.get("/selko").text)
+    finnish = soup(client.get("/").text)
+    assert selko.h1 is not None and finnish.h1 is not None
+    assert selko.h1.get_text(strip=True) != finnish.h1.get_text(strip=True)
+    main = selko.select_one("main")
+    assert main is not None
+    texts = [p.get_text(" ", strip=True) for p in main.select("h1, h2, h3, p, li a")]
+    assert len(texts) > 10
+    assert lint_strings("/selko", texts).problems == []
 
 
 def test_home_links_resolve(client: TestClient) -> None:

@@ -60,8 +60,10 @@ def load_glossary(path: Path = GLOSSARY_FILE) -> dict[str, list[Term]]:
                 if not entry.get(field):
                     raise GlossaryError(f"{path}: a {language} entry lacks '{field}': {entry}")
             try:
+                # A space in a variant matches any run of white space, so a variant
+                # wrapped over two lines of a Markdown file is still found.
                 patterns = tuple(
-                    re.compile(rf"(?<!\w)(?:{variant})(?!\w)", re.I)
+                    re.compile(r"(?<!\w)(?:" + variant.replace(" ", r"\s+") + r")(?!\w)", re.I)
                     for variant in entry["rejected"]
                 )
             except re.error as error:
