@@ -46,11 +46,12 @@ PERSONAS = [
         possible={SK, "ammatillinen-kuntoutus"},
     ),
     # THL case 2: young adult, interrupted studies, isolated at home → social rehabilitation
-    # first (Social Welfare Act 1301/2014 §17); not a registered job seeker → register.
+    # first (Social Welfare Act 1301/2014 §17); not a registered job seeker → register first,
+    # kuntouttava työtoiminta only "possible" until registered (189/2001 §1–2).
     Persona(
         "thl-isolated-young-adult",
         answers(
-            age="18-29",
+            age="18-24",
             situation="other",
             jobseeker="no",
             limits="a-lot",
@@ -59,14 +60,14 @@ PERSONAS = [
             support="loneliness",
         ),
         likely={SK},
-        possible={"tyollisyyspalvelut", "kohtaamispaikat"},
+        possible={"tyollisyyspalvelut", "kohtaamispaikat", KT},
     ),
     # THL/Parik case: young person with an intellectual disability from a special vocational school
     # → work activity under Act 675/2023; wants a job → §27 d employment support and job coaching.
     Persona(
         "parik-young-person-intellectual-disability",
         answers(
-            age="18-29",
+            age="18-24",
             situation="student",
             jobseeker="no",
             limits="some",
@@ -78,10 +79,22 @@ PERSONAS = [
         likely={KVT, D27},
         possible={SK, "tyohonvalmennus", "ammatillinen-kuntoutus"},
     ),
-    # Over 64: the services are for working age (THL 2026 ch. 1, 4.1) → primary services.
-    Persona("over-64", answers(age="65-plus"), likely=set(), excluded={KT, SK, D27, E27}),
-    # Under 18: adults' services (THL 2026 ch. 1).
-    Persona("under-18", answers(age="under-18"), likely=set(), excluded={KT, D27, E27}),
+    # Over 64, lonely: the work-related services are for working age (189/2001 §1, THL 2026
+    # ch. 1) → meeting places; social rehabilitation has no upper age in §17 → "ask".
+    Persona(
+        "over-64",
+        answers(age="65-plus", disability="no", support="loneliness"),
+        likely=set(),
+        possible={"kohtaamispaikat", SK},
+        excluded={KT, D27, E27},
+    ),
+    # Under 18 without an intellectual disability: adults' services (THL 2026 ch. 1).
+    Persona(
+        "under-18",
+        answers(age="under-18", intellectual_disability="no"),
+        likely=set(),
+        excluded={KT, D27, E27},
+    ),
     # Employed without limits: KT is for the unemployed (Act 189/2001 §1–2).
     Persona(
         "employed-no-limits",
@@ -89,7 +102,8 @@ PERSONAS = [
         likely=set(),
         excluded={KT},
     ),
-    # Employed with limits: vocational rehabilitation (VS 2021 health check → Kela rehabilitation).
+    # Employed with limits: occupational health care and the earnings-related pension
+    # provider's vocational rehabilitation first, Kela second (tela.fi).
     Persona(
         "employed-with-limits",
         answers(
@@ -178,7 +192,8 @@ PERSONAS = [
         likely=set(),
         possible={KT, SK},
     ),
-    # Same but not a registered job seeker → register first (VS 2021).
+    # Same but not a registered job seeker → registration first (likely); kuntouttava
+    # työtoiminta only possible until then (189/2001 §1–2; Kela: registration from 1.2.2026).
     Persona(
         "not-registered-many-limits",
         answers(
@@ -190,8 +205,8 @@ PERSONAS = [
             goal="unsure",
             support="none",
         ),
-        likely=set(),
-        possible={SK, "tyollisyyspalvelut"},
+        likely={"tyollisyyspalvelut"},
+        possible={SK, KT},
     ),
     # Unsure about a disability, wants a job → §27 d possible, job coaching possible.
     Persona(
@@ -209,11 +224,11 @@ PERSONAS = [
         likely={KT},
         possible={D27, SK, "tyohonvalmennus", "tyokokeilu", "palkkatuki", "ammatillinen-kuntoutus"},
     ),
-    # Unsure about an intellectual disability → work activity under 675/2023 possible.
+    # Unsure about an intellectual disability → work activity possible, never likely.
     Persona(
         "unsure-intellectual-disability",
         answers(
-            age="18-29",
+            age="25-29",
             situation="other",
             jobseeker="unsure",
             limits="some",
@@ -239,8 +254,8 @@ PERSONAS = [
         ),
         likely={KT, SK, "mielenterveys-ja-paihdepalvelut"},
     ),
-    # Loneliness while able to work → social rehabilitation (prevents exclusion, §17),
-    # meeting places, and employment services first for work.
+    # Loneliness while able to work → employment services first for work; meeting places;
+    # social rehabilitation only "possible": the need is assessed first (THL 2026 ch. 5.2.2).
     Persona(
         "lonely-able-to-work",
         answers(
@@ -251,14 +266,14 @@ PERSONAS = [
             goal="unsure",
             support="loneliness",
         ),
-        likely={SK, "tyollisyyspalvelut"},
-        possible={"kohtaamispaikat", "tyokokeilu"},
+        likely={"tyollisyyspalvelut"},
+        possible={"kohtaamispaikat", "tyokokeilu", SK},
     ),
     # Student whose health limits studying → Kela vocational rehabilitation possible, SK possible.
     Persona(
         "student-with-limits",
         answers(
-            age="18-29",
+            age="18-24",
             situation="student",
             jobseeker="no",
             limits="some",
@@ -273,7 +288,7 @@ PERSONAS = [
     Persona(
         "student-no-limits",
         answers(
-            age="18-29",
+            age="25-29",
             situation="student",
             jobseeker="no",
             limits="none",
@@ -346,7 +361,7 @@ PERSONAS = [
     Persona(
         "young-long-term-unemployed-wants-job",
         answers(
-            age="18-29",
+            age="18-24",
             situation="unemployed-long",
             jobseeker="yes",
             limits="some",
@@ -378,6 +393,159 @@ PERSONAS = [
         "employed-money-worries",
         answers(age="30-64", situation="employed", limits="none", goal="unsure", support="money"),
         likely=set(),
+        excluded={KT},
+    ),
+    # --- Cases added for issue 15 (review of 2026-12-05) --------------------------------
+    # Partial disability pension, registered jobseeker: the pension does not by itself rule
+    # out kuntouttava työtoiminta (TE services; 189/2001 §1) → "possible", never excluded.
+    Persona(
+        "partial-pension-jobseeker",
+        answers(
+            age="30-64",
+            situation="pension-partial",
+            jobseeker="yes",
+            limits="some",
+            disability="no",
+            goal="job",
+            support="none",
+        ),
+        likely=set(),
+        possible={KT, SK},
+    ),
+    # Full disability pension, wants meaningful days: kuntouttava työtoiminta usually not
+    # possible (regional practice, "ask"); social rehabilitation and meeting places instead.
+    Persona(
+        "full-pension-daily-activity",
+        answers(
+            age="30-64",
+            situation="pension",
+            limits="some",
+            disability="no",
+            goal="daily-activity",
+            support="none",
+        ),
+        likely={SK},
+        possible={"kohtaamispaikat"},
+        excluded={KT},
+    ),
+    # Employed with a lot of limits and a disability: occupational health and work pension
+    # rehabilitation first (tela.fi); no social-services work activity for an employed person.
+    Persona(
+        "employed-with-many-limits",
+        answers(
+            age="30-64",
+            situation="employed",
+            limits="a-lot",
+            disability="yes",
+            intellectual_disability="no",
+            goal="job",
+            support="none",
+        ),
+        likely={"ammatillinen-kuntoutus"},
+        possible={"tyohonvalmennus"},
+        excluded={KT},
+    ),
+    # Over 64 with an intellectual disability: day activity (THL 2026 ch. 5.4, Pirkanmaa).
+    Persona(
+        "over-64-intellectual-disability",
+        answers(age="65-plus", disability="yes", intellectual_disability="yes", support="none"),
+        likely={"paivatoiminta"},
+        possible={"kohtaamispaikat"},
+        excluded={KT, D27, E27},
+    ),
+    # Over 64, unsure about an intellectual disability: day activity only "possible".
+    Persona(
+        "over-64-unsure-intellectual-disability",
+        answers(
+            age="65-plus", disability="unsure", intellectual_disability="unsure", support="none"
+        ),
+        likely=set(),
+        possible={"paivatoiminta", "kohtaamispaikat"},
+        excluded={KT, D27, E27},
+    ),
+    # Parent of a 16–17-year-old with an intellectual disability: plan the transition with
+    # disability social work before school ends (guide kehitysvammaisten-tyotoiminta#access).
+    Persona(
+        "parent-of-minor-intellectual-disability",
+        answers(age="under-18", intellectual_disability="yes", municipality="091"),
+        likely=set(),
+        possible={KVT},
+        excluded={KT, D27, E27},
+    ),
+    # Under 25, recently unemployed, able to work: employment services (under-25 note).
+    Persona(
+        "under-25-recently-unemployed",
+        answers(
+            age="18-24",
+            situation="unemployed-short",
+            jobseeker="yes",
+            limits="none",
+            goal="studies",
+            support="none",
+        ),
+        likely={"tyollisyyspalvelut"},
+    ),
+    # Åland (Maarianhamina): the same rules; the result page adds Åland's own route.
+    Persona(
+        "aland-long-term-unemployed",
+        answers(
+            age="30-64",
+            situation="unemployed-long",
+            jobseeker="yes",
+            limits="some",
+            disability="no",
+            goal="job",
+            support="none",
+            municipality="478",
+        ),
+        likely={KT},
+        possible={SK, "ammatillinen-kuntoutus", "tyokokeilu", "palkkatuki"},
+    ),
+    # Immigrant not registered as a jobseeker, wants a job: register first; integration
+    # services in a note (Act 681/2023).
+    Persona(
+        "immigrant-wants-job",
+        answers(
+            age="30-64",
+            situation="other",
+            jobseeker="no",
+            limits="some",
+            disability="no",
+            goal="job",
+            support="integration",
+        ),
+        likely=set(),
+        possible={SK, "tyollisyyspalvelut", "tyokokeilu", "ammatillinen-kuntoutus"},
+    ),
+    # "Don't know" to everything: nothing is "likely" except registering as a jobseeker.
+    Persona(
+        "dont-know-answers",
+        answers(
+            age="30-64",
+            situation="unemployed-long",
+            jobseeker="unsure",
+            limits="unsure",
+            disability="unsure",
+            intellectual_disability="unsure",
+            goal="unsure",
+            support="none",
+        ),
+        likely={"tyollisyyspalvelut"},
+        possible={KT, SK, KVT},
+    ),
+    # Substance use and mental health with a full pension: services alongside; the urgent
+    # help box is shown on the page (tests/test_pathway_pages.py).
+    Persona(
+        "pension-substance-and-mental-health",
+        answers(
+            age="30-64",
+            situation="pension",
+            limits="a-lot",
+            disability="no",
+            goal="everyday-life",
+            support=("substance", "mental-health"),
+        ),
+        likely={SK, "mielenterveys-ja-paihdepalvelut"},
         excluded={KT},
     ),
 ]

@@ -126,12 +126,134 @@ def test_a_change_that_opens_a_new_question_asks_it(client: TestClient) -> None:
     assert "/kysymys/disability" in location and "muuta=1" in location
 
 
-def test_over_64_gets_a_result_after_one_question(client: TestClient) -> None:
+def test_over_64_gets_services_that_fit_after_a_short_questionnaire(client: TestClient) -> None:
     location = answer(client, "/polku/kysymys/age", {"age": "65-plus"})
-    assert location.startswith("/polku/tarkista")
-    result = soup(client.get("/polku/tulos?age=65-plus").text)
-    assert not result.select(".suggestion-card")
-    assert "ikääntyneiden" in result.get_text()
+    assert "/kysymys/disability" in location, "no questions about work or job seeking"
+    location = answer(client, location, {"disability": "no"})
+    assert "/kysymys/support" in location
+    result = soup(client.get("/polku/tulos?age=65-plus&disability=no&support=loneliness").text)
+    titles = [a.get_text(strip=True) for a in result.select(".suggestion-card h2 a")]
+    assert "Kohtaamispaikat ja välityömarkkinat" in titles, "never an empty result"
+    assert "ikääntyneiden palvelujen" in result.select_one("[data-note=over-64]").get_text()  # type: ignore[union-attr]
+
+
+def test_parent_of_a_minor_is_pointed_to_disability_social_work(client: TestClient) -> None:
+    location = answer(client, "/polku/kysymys/age", {"age": "under-18"})
+    assert "/kysymys/intellectual_disability" in location
+    location = answer(client, location, {"intellectual_disability": "yes"})
+    assert "/kysymys/municipality" in location
+    result = soup(client.get("/polku/tulos?age=under-18&intellectual_disability=yes").text)
+    note = result.select_one("[data-note=under-18-intellectual-disability]")
+    assert note is not None and "ennen kuin koulu päättyy" in note.get_text()
+    titles = [a.get_text(strip=True) for a in result.select(".suggestion-card h2 a")]
+    assert titles == ["Kehitysvammaisten henkilöiden työtoiminta ja työhönvalmennus"]
+
+
+def test_an_old_link_with_a_retired_age_band_asks_the_age_again(client: TestClient) -> None:
+    response = client.get(
+        "/polku/tulos?age=18-29&situation=other&jobseeker=no&limits=none&goal=job&support=none",
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    check = client.get(str(response.headers["location"]), follow_redirects=False)
+    assert check.status_code == 303 and "/kysymys/age" in check.headers["location"]
+
+
+URGENT_PAGES = {
+    "fi": ("/polku/tulos", "/palvelut/mielenterveys-ja-paihdepalvelut"),
+    "fi-selko": ("/selko/polku/tulos", "/selko/palvelut/mielenterveys-ja-paihdepalvelut"),
+    "sv": ("/sv/vagen/tulos", "/sv/tjanster/mielenterveys-ja-paihdepalvelut"),
+    "en": ("/en/pathway/tulos", "/en/services/mielenterveys-ja-paihdepalvelut"),
+}
+MENTAL_HEALTH_ANSWERS = (
+    "age=30-64&situation=unemployed-long&jobseeker=yes&limits=a-lot&disability=no"
+    "&goal=everyday-life&support=mental-health"
+)
+
+
+def assert_urgent_box(page: BeautifulSoup, version: str) -> None:
+    box = page.select_one("main aside.urgent-help")
+    assert box is not None, version
+    heading = box.select_one("h2")
+    assert heading is not None and heading["id"] == box["aria-labelledby"]
+    tel = {str(a["href"]) for a in box.select("a[href^='tel:']")}
+    assert {"tel:112", "tel:116117", "tel:+358925250111"} <= tel
+    expected_extra = {"sv": "tel:+358925250112", "en": "tel:+358925250116"}.get(version)
+    if expected_extra:
+        assert expected_extra in tel
+    assert "2026" in box.select("p.meta")[-1].get_text(), "the date the numbers were checked"
+    assert all(a.get_text(strip=True) for a in box.select("a"))
+
+
+@pytest.mark.parametrize("version", list(URGENT_PAGES))
+def test_urgent_help_box_on_the_result_when_mental_health_support_is_asked(
+    client: TestClient, version: str
+) -> None:
+    result_path, _guide = URGENT_PAGES[version]
+    page = soup(client.get(f"{result_path}?{MENTAL_HEALTH_ANSWERS}").text)
+    assert_urgent_box(page, version)
+    substance = MENTAL_HEALTH_ANSWERS.replace("support=mental-health", "support=substance")
+    assert_urgent_box(soup(client.get(f"{result_path}?{substance}").text), version)
+    none = MENTAL_HEALTH_ANSWERS.replace("support=mental-health", "support=none")
+    assert soup(client.get(f"{result_path}?{none}").text).select_one(".urgent-help") is None
+
+
+@pytest.mark.parametrize("version", list(URGENT_PAGES))
+def test_urgent_help_box_on_the_mental_health_guide_page(client: TestClient, version: str) -> None:
+    _result, guide_path = URGENT_PAGES[version]
+    assert_urgent_box(soup(client.get(guide_path).text), version)
+    other = guide_path.replace("mielenterveys-ja-paihdepalvelut", "kuntouttava-tyotoiminta")
+    assert soup(client.get(other).text).select_one(".urgent-help") is None
+
+
+def test_aland_gets_its_own_route_and_no_made_up_contact(client: TestClient) -> None:
+    answers = (
+        "age=30-64&situation=unemployed-long&jobseeker=yes&limits=some&disability=no"
+        "&goal=job&support=none&municipality=478"
+    )
+    response = client.get(f"/polku/tulos?{answers}")
+    assert response.status_code == 200
+    page = soup(response.text)
+    note = page.select_one("[data-note=outside-regions]")
+    assert note is not None and "Ahvenanmaa ei kuulu hyvinvointialueisiin" in note.get_text()
+    links = {str(a["href"]) for a in page.select("main a[href^='https://']")}
+    assert {"https://www.kst.ax", "https://www.ams.ax"} <= links
+    assert not page.select("a[href*='/alueet/91']"), "Åland has no region page"
+    assert not page.select("a[href*='region=91']")
+    assert not page.select("a[href^='tel:']"), "no phone number we could not confirm"
+
+
+@pytest.mark.parametrize(
+    ("answers", "note", "words"),
+    [
+        ("age=18-24&situation=unemployed-short&jobseeker=yes&limits=none&goal=studies"
+         "&support=none", "under-25", "vähintään 2 koulutuspaikkaa"),
+        ("age=30-64&situation=other&jobseeker=no&limits=some&disability=no&goal=job"
+         "&support=integration", "integration", "kotoutumis"),
+        ("age=30-64&situation=unemployed-long&jobseeker=yes&limits=some&disability=no"
+         "&goal=job&support=none", "kt-duties", "Puhu aina ensin"),
+    ],
+)  # fmt: skip
+def test_result_notes_for_young_people_immigrants_and_duties(
+    client: TestClient, answers: str, note: str, words: str
+) -> None:
+    page = soup(client.get(f"/polku/tulos?{answers}").text)
+    shown = page.select_one(f"[data-note={note}]")
+    assert shown is not None and words in shown.get_text()
+
+
+def test_not_registered_jobseeker_is_told_to_register_first(client: TestClient) -> None:
+    answers = (
+        "age=30-64&situation=unemployed-long&jobseeker=no&limits=some&disability=no"
+        "&goal=everyday-life&support=none"
+    )
+    page = soup(client.get(f"/polku/tulos?{answers}").text)
+    cards = page.select(".suggestion-card")
+    register = next(c for c in cards if "Työllisyysalueen palvelut" in c.get_text())
+    assert register.select_one(".fit--likely") is not None
+    kt = next(c for c in cards if "Kuntouttava työtoiminta" in c.get_text())
+    assert kt.select_one(".fit--possible") is not None
+    assert "Ensimmäinen askel on ilmoittautua työnhakijaksi" in kt.get_text()
 
 
 def test_tampered_address_is_a_clear_422(client: TestClient) -> None:
@@ -176,6 +298,20 @@ def test_pathway_api_returns_suggestions_exclusions_and_region(client: TestClien
     assert body["excluded"][0]["service"] == "kuntouttava-tyotoiminta"
     assert "pension" in body["excluded"][0]["reason"].lower()
     assert body["region"]["code"] == "90"
+
+
+def test_pathway_api_takes_the_new_answers(client: TestClient) -> None:
+    body = client.get(
+        "/api/v1/pathway",
+        params={"age": "30-64", "situation": "pension-partial", "jobseeker": "yes",
+                "limits": "some", "disability": "no", "goal": "job", "support": "integration"},
+    ).json()  # fmt: skip
+    assert "kuntouttava-tyotoiminta" in {s["service"] for s in body["suggestions"]}
+    assert body["excluded"] == []
+    older = client.get("/api/v1/pathway", params={"age": "65-plus", "disability": "no"})
+    assert older.status_code == 200, "no situation is asked over 64"
+    assert {s["service"] for s in older.json()["suggestions"]} == {"kohtaamispaikat"}
+    assert client.get("/api/v1/pathway", params={"age": "18-29"}).status_code == 422
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ MUNICIPALITY_VALUES = "municipality-codes"
 
 Answers = dict[str, tuple[str, ...]]  # question id -> chosen values (one unless multiple)
 Conditions = dict[str, frozenset[str]]
+AskWhen = tuple[Conditions, ...]  # alternatives: asked when any of them holds (none: always)
 
 
 class PathwayDataError(ValueError):
@@ -28,12 +29,17 @@ class Question:
     values: tuple[str, ...]
     multiple: bool = False
     optional: bool = False
-    ask_when: Conditions = field(default_factory=dict)
+    ask_when: AskWhen = ()
     stop_when: Conditions = field(default_factory=dict)
+    retired: tuple[str, ...] = ()  # values of old links: dropped, so the question is asked again
 
     def allows(self, value: str) -> bool:
         """True when the value is one of the question's answers."""
         return value in self.values
+
+    def is_asked(self, earlier: Answers) -> bool:
+        """True when the earlier answers make this question worth asking."""
+        return not self.ask_when or any(conditions_hold(c, earlier) for c in self.ask_when)
 
 
 @dataclass(frozen=True)
@@ -73,7 +79,7 @@ class Questionnaire:
         for question in self.questions:
             if self.stops_after(so_far):
                 break
-            if conditions_hold(question.ask_when, so_far):
+            if question.is_asked(so_far):
                 asked.append(question)
                 if question.id in answers:
                     so_far[question.id] = answers[question.id]
@@ -117,7 +123,8 @@ class Questionnaire:
         answers: Answers = {}
         errors: list[AnswerError] = []
         for question in self.questions:
-            values = tuple(dict.fromkeys(v for v in params.get(question.id, ()) if v != ""))
+            given = params.get(question.id, ())
+            values = tuple(dict.fromkeys(v for v in given if v != "" and v not in question.retired))
             if not values:
                 continue
             allowed = municipality_codes if question.values == (MUNICIPALITY_VALUES,) else None
@@ -148,6 +155,14 @@ def parse_conditions(raw: object, where: str, known: dict[str, tuple[str, ...]])
     return conditions
 
 
+def parse_ask_when(raw: object, where: str, known: dict[str, tuple[str, ...]]) -> AskWhen:
+    """One mapping of conditions, or a list of alternative mappings (any may hold)."""
+    if not raw:
+        return ()
+    alternatives = raw if isinstance(raw, list) else [raw]
+    return tuple(parse_conditions(item, where, known) for item in alternatives)
+
+
 def load_questionnaire(path: Path = QUESTIONS_FILE) -> Questionnaire:
     """Read and validate the questions file."""
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -162,14 +177,18 @@ def load_questionnaire(path: Path = QUESTIONS_FILE) -> Questionnaire:
             raise PathwayDataError(f"{path}: {qid}: values must be text (quote yes/no)")
         values = (values,) if isinstance(values, str) else tuple(values)
         where = f"{path}: question {qid}"
+        retired = tuple(entry.get("retired") or ())
+        if not all(isinstance(v, str) for v in retired) or set(retired) & set(values):
+            raise PathwayDataError(f"{where}: retired values must be text and no longer offered")
         questions.append(
             Question(
                 id=qid,
                 values=values,
                 multiple=bool(entry.get("multiple", False)),
                 optional=bool(entry.get("optional", False)),
-                ask_when=parse_conditions(entry.get("ask_when"), where, known),
+                ask_when=parse_ask_when(entry.get("ask_when"), where, known),
                 stop_when=parse_conditions(entry.get("stop_when"), where, {**known, qid: values}),
+                retired=retired,
             )
         )
         known[qid] = values

@@ -127,15 +127,63 @@ def evaluate(rules: tuple[Rule, ...], answers: Answers) -> PathwayResult:
     return PathwayResult(ranked, list(excluded.values()))
 
 
-def notes_for(answers: Answers) -> list[str]:
-    """Keys of the general notes that apply (texts.<version>.yaml, `notes`)."""
+@dataclass(frozen=True)
+class NoteRule:
+    """When a general note is shown: conditions over the answers, and optionally a service
+    that must be among the suggestions (a note about its money and duties)."""
+
+    key: str
+    when: Conditions
+    suggested: tuple[str, ...] = ()
+    after_suggestions: bool = False  # shown below the suggestions, not above them
+
+    def applies(self, answers: Answers, result: PathwayResult) -> bool:
+        """True when the answers and the result call for this note."""
+        if not conditions_hold(self.when, answers):
+            return False
+        shown = {s.service for s in result.suggestions}
+        return not self.suggested or bool(shown & set(self.suggested))
+
+
+def load_note_rules(
+    questionnaire: Questionnaire, service_codes: set[str], path: Path = RULES_FILE
+) -> tuple[NoteRule, ...]:
+    """Read the `notes` section of the rules file."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    known = {q.id: q.values for q in questionnaire.questions}
     notes = []
-    if answers.get("age") == ("65-plus",):
-        notes.append("over-64")
-    if answers.get("age") == ("under-18",):
-        notes.append("under-18")
-    if answers.get("situation") == ("employed",):
-        notes.append("employed")
-    if "money" in answers.get("support", ()):
-        notes.append("money")
-    return notes
+    for entry in raw.get("notes") or []:
+        where = f"{path}: note {entry.get('key')!r}"
+        if not entry.get("key") or not (entry.get("when") or entry.get("suggested")):
+            raise PathwayDataError(f"{where}: needs a key and `when` or `suggested`")
+        suggested = tuple(entry.get("suggested") or ())
+        if unknown := set(suggested) - service_codes:
+            raise PathwayDataError(f"{where}: unknown services {sorted(unknown)}")
+        notes.append(
+            NoteRule(
+                entry["key"],
+                parse_conditions(entry.get("when"), where, known),
+                suggested,
+                bool(entry.get("after_suggestions", False)),
+            )
+        )
+    return tuple(notes)
+
+
+def notes_for(
+    note_rules: tuple[NoteRule, ...],
+    answers: Answers,
+    result: PathwayResult,
+    *,
+    after_suggestions: bool | None = None,
+) -> list[str]:
+    """Keys of the general notes that apply (texts.<version>.yaml, `notes`), in file order;
+    only those above or below the suggestions when `after_suggestions` is given."""
+    return list(
+        dict.fromkeys(
+            n.key
+            for n in note_rules
+            if n.applies(answers, result)
+            and (after_suggestions is None or n.after_suggestions == after_suggestions)
+        )
+    )

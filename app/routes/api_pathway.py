@@ -17,9 +17,12 @@ from app.web.deps import DATABASE_UNAVAILABLE, SessionDep, SettingsDep, error_re
 router = APIRouter(prefix="/api/v1", tags=["pathway"])
 
 YesNoUnsure = Literal["yes", "no", "unsure"]
+Age = Literal["under-18", "18-24", "25-29", "30-64", "65-plus"]
 Situation = Literal[
-    "employed", "unemployed-short", "unemployed-long", "student", "pension", "other"
-]
+    "employed", "unemployed-short", "unemployed-long", "student", "pension", "pension-partial",
+    "other",
+]  # fmt: skip
+Support = Literal["substance", "mental-health", "loneliness", "money", "integration", "none"]
 
 
 class SuggestionOut(BaseModel):
@@ -63,11 +66,13 @@ def read_pathway(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    age: Annotated[Literal["under-18", "18-29", "30-64", "65-plus"], Query()],
+    age: Annotated[Age, Query()],
     situation: Annotated[
-        Literal["employed", "unemployed-short", "unemployed-long", "student", "pension", "other"]
-        | None,
-        Query(description="Required unless age is under-18 or 65-plus"),
+        Situation | None,
+        Query(
+            description="Required for ages 18–64. `pension`: full disability pension or "
+            "rehabilitation subsidy; `pension-partial`: partial disability pension"
+        ),
     ] = None,
     jobseeker: Annotated[YesNoUnsure | None, Query()] = None,
     limits: Annotated[Literal["none", "some", "a-lot", "unsure"] | None, Query()] = None,
@@ -76,10 +81,7 @@ def read_pathway(
     goal: Annotated[
         Literal["job", "studies", "daily-activity", "everyday-life", "unsure"] | None, Query()
     ] = None,
-    support: Annotated[
-        list[Literal["substance", "mental-health", "loneliness", "money", "none"]],
-        Query(description="Repeatable"),
-    ] = [],  # noqa: B006 – FastAPI copies defaults per request
+    support: Annotated[list[Support], Query(description="Repeatable")] = [],  # noqa: B006 – FastAPI copies defaults per request
     municipality: Annotated[
         str | None, StringConstraints(pattern=r"^\d{3}$"), Query(description="3-digit code")
     ] = None,
@@ -108,7 +110,8 @@ def read_pathway(
             ]
         )
     answers = pathway.questionnaire.relevant(answers)
-    if "situation" not in answers and not pathway.questionnaire.stops_after(answers):
+    asked = {q.id for q in pathway.questionnaire.asked(answers)}
+    if "situation" in asked and "situation" not in answers:
         raise RequestValidationError(
             [{"loc": ["query", "situation"], "msg": "Field required", "type": "missing"}]
         )

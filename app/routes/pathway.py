@@ -11,6 +11,7 @@ from app import geography, i18n
 from app.pathway.content import Pathway
 from app.pathway.questions import AnswerError, Answers, Question
 from app.pathway.rules import evaluate, notes_for
+from app.urgent_help import UrgentHelp
 from app.web.deps import SessionDep
 from app.web.templating import render
 
@@ -186,6 +187,12 @@ def read_pathway_result(request: Request, session: SessionDep) -> Response:
     if pathway.questionnaire.first_unanswered(answers) is not None:
         return _redirect(request, "pathway_check", answers_query(answers))
     result = evaluate(pathway.rules, answers)
+    urgent_help: UrgentHelp = request.app.state.urgent_help
+    urgent = (
+        urgent_help.box(i18n.current_version())
+        if urgent_help.shown_for_support(answers.get("support", ()))
+        else None
+    )
     municipality = region = None
     if "municipality" in answers:
         municipality = next(
@@ -205,7 +212,9 @@ def read_pathway_result(request: Request, session: SessionDep) -> Response:
         {
             "answers": answers,
             "result": result,
-            "notes": notes_for(answers),
+            "notes": notes_for(pathway.note_rules, answers, result, after_suggestions=False),
+            "notes_after": notes_for(pathway.note_rules, answers, result, after_suggestions=True),
+            "urgent": urgent,
             "query": answers_query(answers),
             "municipality": municipality,
             "region": region,

@@ -7,6 +7,7 @@ from starlette.responses import Response
 
 from app import i18n
 from app.guide.content import COMPARISON_CODE, REFORM_CODE, Guide
+from app.urgent_help import UrgentHelp
 from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -43,6 +44,8 @@ def read_service(request: Request, code: str) -> Response:
     shown = guide.page(code, "fi") if page.missing else page
     assert shown is not None  # noqa: S101 – load_guide guarantees a Finnish version
     related = [p for c in shown.related if (p := guide.page(c, version)) is not None]
+    urgent_help: UrgentHelp = request.app.state.urgent_help
+    urgent = urgent_help.box(version) if urgent_help.shown_on_guide_page(code) else None
     return render(
         request,
         "services/page.html",
@@ -52,5 +55,6 @@ def read_service(request: Request, code: str) -> Response:
             "related_pages": related,
             "reform": guide.page(REFORM_CODE, version),
             "content_lang": i18n.html_lang(shown.version),
+            "urgent": urgent,
         },
     )

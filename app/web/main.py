@@ -15,7 +15,7 @@ from app import i18n
 from app.catalogue.resources import load_catalogue_resources
 from app.config import Settings
 from app.db import make_engine_for
-from app.guide.content import SERVICE_CODES, load_guide
+from app.guide.content import ALL_CODES, SERVICE_CODES, load_guide
 from app.pathway.content import load_pathway
 from app.routes import (
     admin,
@@ -33,6 +33,7 @@ from app.routes import (
 )
 from app.search.service import Synonyms, prepare_search
 from app.search.store import IndexReader
+from app.urgent_help import load_urgent_help
 from app.web.errors import install_error_handlers
 from app.web.http_cache import ConditionalGetMiddleware
 from app.web.middleware import GZipExceptSecretPages, LocaleMiddleware, SecurityHeadersMiddleware
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.catalogue = load_catalogue_resources(app.state.guide)
     app.state.synonyms = Synonyms()
     app.state.pathway = load_pathway(set(SERVICE_CODES))
+    app.state.urgent_help = load_urgent_help(ALL_CODES, app.state.pathway.support_values)
     app.state.session_signer = SessionSigner(settings.secret_key)
 
     if settings.metrics_enabled:

@@ -55,6 +55,9 @@ def test_questionnaire_with_javascript(live_server: str, phone_page: Page) -> No
     expect(phone_page.locator("#contact + p")).to_contain_text("Kymenlaakso")
     expect(phone_page.locator("[data-print]")).to_be_visible()
     assert "municipality=285" in phone_page.url
+    urgent = phone_page.locator("aside.urgent-help")
+    expect(urgent).to_be_visible()  # substance support was chosen
+    expect(urgent.locator("a[href='tel:112']")).to_be_visible()
     assert axe_violations(phone_page) == []
 
 
@@ -102,8 +105,11 @@ def test_error_summary_is_accessible(live_server: str, phone_page: Page) -> None
     "path",
     [
         "/sv/vagen",
-        "/en/pathway/kysymys/goal?age=18-29&situation=other&jobseeker=unsure&limits=none",
-        "/selko/polku/tulos?age=65-plus",
+        "/en/pathway/kysymys/goal?age=18-24&situation=other&jobseeker=unsure&limits=none",
+        "/selko/polku/tulos?age=65-plus&disability=no&support=mental-health",
+        "/sv/vagen/tulos?age=30-64&situation=pension&limits=a-lot&disability=no"
+        "&goal=everyday-life&support=substance&municipality=478",
+        "/en/services/mielenterveys-ja-paihdepalvelut",
     ],
 )
 def test_other_versions_have_no_axe_violations(
@@ -111,3 +117,19 @@ def test_other_versions_have_no_axe_violations(
 ) -> None:
     phone_page.goto(live_server + path)
     assert axe_violations(phone_page) == []
+
+
+def test_urgent_help_box_fits_a_320_px_screen_at_200_percent_text(
+    browser: Browser, live_server: str
+) -> None:
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    page.goto(live_server + "/selko/palvelut/mielenterveys-ja-paihdepalvelut")
+    page.evaluate("document.documentElement.style.fontSize = '200%'")
+    box = page.locator("aside.urgent-help")
+    expect(box).to_be_visible()
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll_width <= 320, "no horizontal scrolling"
+    for link in box.locator("a[href^='tel:']").all():
+        assert (link.bounding_box() or {"height": 0})["height"] >= 24, "a target big enough to tap"
+    context.close()
