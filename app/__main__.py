@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import getpass
 import logging
-import logging.config
 import multiprocessing
 import multiprocessing.process
-import signal
 import sys
-import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,7 +17,12 @@ from typing import Any
 
 from app.config import Settings
 from app.interop.runs import SOURCES, ImportOutcome
-from app.site_setup import index_keeper, initialise_site, reindex_site
+from app.site_setup import (
+    index_keeper_process,
+    initialise_site,
+    keep_index_until_stopped,
+    reindex_site,
+)
 
 
 def _report(message: str) -> None:
@@ -40,36 +43,24 @@ def command_init(settings: Settings) -> int:
 
 def command_keep_index(settings: Settings) -> int:
     """Keep this node's search index current until stopped (SIGTERM or Ctrl-C)."""
-    keeper = index_keeper(settings)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
-    logging.getLogger("app").info("index keeper for %s started", settings.search_index_dir)
-    try:
-        keeper.run(stop)
-    except KeyboardInterrupt:
-        stop.set()
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C ends it like SIGTERM
+        keep_index_until_stopped(settings)
     return 0
 
 
 def _start_index_keeper(settings: Settings) -> multiprocessing.process.BaseProcess:
     """The keeper as a child process of `serve`: one per node, whatever the worker count,
     and never in a web worker's way (its own interpreter and GIL)."""
+    from app.web.observability import logging_config
+
     process = multiprocessing.get_context("spawn").Process(
-        target=_index_keeper_process,
-        args=(settings.model_dump(),),
+        target=index_keeper_process,
+        args=(settings.model_dump(), logging_config(settings.log_format)),
         name="polku-index-keeper",
         daemon=True,
     )
     process.start()
     return process
-
-
-def _index_keeper_process(settings_values: dict[str, Any]) -> None:
-    from app.web.observability import logging_config
-
-    settings = Settings(**settings_values)
-    logging.config.dictConfig(logging_config(settings.log_format))
-    command_keep_index(settings)
 
 
 def command_reindex(settings: Settings) -> int:

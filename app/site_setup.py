@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+import logging.config
+import signal
+import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session
 
@@ -17,6 +22,7 @@ from app.interop.bundled import load_bundled_providers
 from app.search.documents import IndexLabels, rebuild_search_index
 from app.search.keeper import IndexKeeper
 
+logger = logging.getLogger(__name__)
 Report = Callable[[str], None]
 
 
@@ -47,6 +53,20 @@ def index_keeper(settings: Settings) -> IndexKeeper:
     """This node's index keeper, with the labels the guide and vocabularies give."""
     resources = load_catalogue_resources(load_guide())
     return IndexKeeper(settings, IndexLabels.from_resources(resources))
+
+
+def keep_index_until_stopped(settings: Settings) -> None:
+    """Run this node's index keeper until SIGTERM."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
+    logger.info("index keeper for %s started", settings.search_index_dir)
+    index_keeper(settings).run(stop)
+
+
+def index_keeper_process(settings_values: dict[str, Any], log_config: dict[str, Any]) -> None:
+    """Entry point of `serve`'s keeper child process (a module function: spawn imports it)."""
+    logging.config.dictConfig(log_config)
+    keep_index_until_stopped(Settings(**settings_values))
 
 
 def reindex_site(

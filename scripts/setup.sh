@@ -20,12 +20,16 @@ if command -v dpkg >/dev/null 2>&1; then
   "$PYTHON" -c "import ensurepip" >/dev/null 2>&1 || need_deb python3-venv
   if $dev; then
     need_deb chromium
+    need_deb nginx  # the two-node test puts Debian's nginx in front of two app servers
     command -v npm >/dev/null 2>&1 || need_deb npm
   fi
   if ((${#missing_debs[@]})); then
     echo "Installing Debian packages: ${missing_debs[*]}"
     as_root apt-get update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing_debs[@]}"
+    # RUNLEVEL=1: do not start services that a package installs (nginx): the tests start
+    # their own on free ports.
+    as_root env DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 \
+      apt-get install -y -qq --no-install-recommends "${missing_debs[@]}"
   fi
 else
   echo "Not a Debian-based system: install libvoikko and the Finnish voikko dictionary yourself." >&2
