@@ -80,7 +80,7 @@ def _remove_one_to_many(properties: Json) -> None:
 @cache
 def _compiled(name: str) -> Json:
     """The compiled schema `name` (`service`, `service_list`, `organization` …)."""
-    base, _, variant = name.partition("_list") if name.endswith("_list") else (name, "", "")
+    base = name.removesuffix("_list")
     if base == "organization":
         source = raw_schema("organization")
         source["properties"]["services"] = {"type": "array", "items": {"$ref": "service.json"}}
@@ -133,8 +133,7 @@ def page_errors(page: object, item_schema: str, *, strict: bool = True) -> list[
     if strict:
         page_schema["additionalProperties"] = False
     found = [
-        f"page: {error.message}"
-        for error in Draft202012Validator(page_schema).iter_errors(page)
+        f"page: {error.message}" for error in Draft202012Validator(page_schema).iter_errors(page)
     ]
     if isinstance(page, dict) and isinstance(page.get("contents"), list):
         for index, item in enumerate(page["contents"]):

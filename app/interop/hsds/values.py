@@ -1,0 +1,66 @@
+"""Values as HSDS 3.0 types them: absolute URLs, RFC 3339 times, organisation descriptions.
+
+HSDS checks formats (`uri`, `date-time`) that Polku's stored values do not always meet; these
+functions make a value valid or leave it out, never emit it invalid and never guess.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+# A host name of letters, digits and hyphens (IDN letters too), with a dot and a top-level
+# domain of letters: `www.tyollisyysmikkeli.fi`, `kunta.fi/palvelut`.
+_LABEL = r"(?!-)[0-9a-zà-ÿ\u0100-\u024f-]{1,63}(?<!-)"
+_BARE_HOST = re.compile(rf"^(?:{_LABEL}\.)+[a-zà-ÿ]{{2,63}}(?::\d{{1,5}})?(?:[/?#]\S*)?$", re.I)
+_SCHEMES = ("http", "https")
+
+
+def absolute_url(value: str | None) -> str | None:
+    """`value` as an absolute http(s) URL, or None when it cannot be one without guessing.
+
+    An absolute http(s) URL is kept as it is. A bare host name, alone or with a path, gets
+    `https://` in front: that is what a browser does with `www.tyollisyysmikkeli.fi`. Anything
+    else (text with spaces, an e-mail address, another scheme, several addresses) is left out.
+    """
+    text = (value or "").strip()
+    if not text or any(char.isspace() for char in text):
+        return None
+    parts = urlsplit(text)
+    if parts.scheme.lower() in _SCHEMES:
+        return text if parts.netloc and _BARE_HOST.match(parts.netloc + "/") else None
+    if "@" in text or "://" in text or not _BARE_HOST.match(text):
+        return None
+    return f"https://{text}"
+
+
+def rfc3339(moment: dt.datetime) -> str:
+    """A stored moment as HSDS's `date-time`: UTC with `Z`, to the second.
+
+    The database gives moments without a time zone back on SQLite; Polku stores UTC.
+    """
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def organization_description(
+    *, name: str, organisation_type: str | None, municipalities: Sequence[str],
+    regions: Sequence[str],
+) -> str:  # fmt: skip
+    """HSDS requires an organisation description; Polku's sources give none.
+
+    This one is a factual sentence from the catalogue's own fields, in Finnish like the data:
+    the name, the type as the source states it, and the municipalities (or, where a unit has
+    no municipality, the organiser regions) of its units in Polku's catalogue. Nothing more.
+    """
+    sentences = [f"{name}: palveluntuottajaorganisaatio Polun palveluntuottajaluettelossa."]
+    if organisation_type:
+        sentences.append(f"Organisaatiomuoto lähteen mukaan: {organisation_type}.")
+    if municipalities:
+        sentences.append(f"Yksiköiden kunnat: {', '.join(municipalities)}.")
+    if regions:
+        sentences.append(f"Yksiköiden alueet: {', '.join(regions)}.")
+    return " ".join(sentences)
