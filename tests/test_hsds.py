@@ -14,9 +14,6 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from jsonschema import Draft202012Validator, FormatChecker
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 from sqlmodel import Session, col, select
 
 from app.catalogue.providers import ProviderDetail, provider_details
@@ -31,35 +28,20 @@ from app.interop.hsds.parse import (
     parse_hsds,
 )
 from app.interop.hsds.tables import TABLES
+from app.interop.hsds.values import absolute_url
 from app.interop.records import PROVIDER_TEXT_FIELDS, ParsedSource, ProviderRecord
 from app.models import Provider
 from app.web.main import create_app
+from tests.hsds import conformance
 
-SCHEMA_DIR = Path(__file__).parent / "hsds" / "schema"
 BASE_URL = "https://polku.example"
 Json = dict[str, Any]
 
 
-def _registry() -> Registry[Any]:
-    """The vendored official schemas, each under its file name (their `$ref`s use these)."""
-    resources = [
-        (path.name, Resource.from_contents(json.loads(path.read_text()), DRAFT202012))
-        for path in SCHEMA_DIR.glob("*.json")
-    ]
-    return Registry().with_resources(resources)
-
-
-REGISTRY = _registry()
-
-
-def hsds_errors(table: str, instance: Json) -> list[str]:
-    """Why an object is not a valid HSDS object of the table (empty when it is)."""
-    validator = Draft202012Validator(
-        {"$ref": f"{table}.json"}, registry=REGISTRY, format_checker=FormatChecker()
-    )
-    return [
-        f"{list(error.absolute_path)}: {error.message}" for error in validator.iter_errors(instance)
-    ]
+def hsds_errors(schema: str, instance: Json) -> list[str]:
+    """Why an object is not valid against the released HSDS 3.0 schema (`service`,
+    `service_list` …), strictly and with formats checked (empty when it is valid)."""
+    return conformance.errors(schema, instance)
 
 
 @pytest.fixture
@@ -104,21 +86,24 @@ def comparable(record: ProviderRecord) -> Json:
 
 
 def expected_record(detail: ProviderDetail) -> Json:
-    """What an HSDS round trip must give back for a provider."""
+    """What an HSDS round trip must give back for a provider: everything, with web addresses
+    as HSDS writes them (absolute, `https://` before a bare host name)."""
     provider = detail.provider
+    texts = {name: getattr(provider, name) for name in PROVIDER_TEXT_FIELDS}
+    texts["website"] = absolute_url(provider.website)
     return comparable(
         ProviderRecord(
             external_id="",
             organization_name=detail.organization.name,
             organisation_type=detail.organization.organisation_type,
-            organization_website=detail.organization.website,
+            organization_website=absolute_url(detail.organization.website),
             region_code=provider.region_code,
             services=detail.services,
             activities=detail.activities,
             target_groups=detail.target_groups,
             languages=detail.languages,
             assured_date=provider.assured_date,
-            **{name: getattr(provider, name) for name in PROVIDER_TEXT_FIELDS},
+            **texts,
         )
     )
 
@@ -163,9 +148,12 @@ def test_schema_check_rejects_what_hsds_forbids(document: Json) -> None:
     service = dict(document["services"][0])
     assert hsds_errors("service", {**service, "status": "closed"})
     assert hsds_errors("service", {**service, "description": None})
+    assert hsds_errors("service", {**service, "url": "www.example.fi"})
     sal = service["service_at_locations"][0]
-    location = {**sal["location"], "addresss": [{"id": "x", "address_1": "Katu 1"}]}
-    assert hsds_errors("service_at_location", {**sal, "location": location})
+    incomplete = {**sal["location"], "addresses": [{"id": str(uuid.uuid4()), "address_1": "K 1"}]}
+    assert hsds_errors("service_at_location", {**sal, "location": incomplete})
+    draft_name = {**sal["location"], "addresss": []}  # the pre-release name: not HSDS 3.0
+    assert hsds_errors("service_at_location", {**sal, "location": draft_name})
 
 
 def test_closed_providers_are_inactive_services(document: Json, db_session: Session) -> None:
@@ -190,7 +178,8 @@ def test_polku_codes_travel_as_attributes_of_polku_taxonomies(document: Json) ->
     service = document["services"][0]
     region = [a for a in service["attributes"] if a["link_type"] == "region"]
     assert len(region) == 1
-    assert region[0]["taxonomy_term"]["taxonomy"]["uri"] == "urn:polku:taxonomy:regions"
+    term = region[0]["taxonomy_term"]
+    assert term["taxonomy"] == term["taxonomy_detail"]["uri"] == "urn:polku:taxonomy:regions"
 
 
 # --- Data package -----------------------------------------------------------------------
@@ -203,16 +192,14 @@ def test_datapackage_resources_match_the_hsds_tables(
     write_hsds_datapackage(db_session, out, BASE_URL, catalogue=catalogue)
     descriptor = json.loads((out / "datapackage.json").read_text())
     assert {resource["name"] for resource in descriptor["resources"]} == set(TABLES)
+    official = {resource["name"]: resource for resource in conformance.datapackage()["resources"]}
     for resource in descriptor["resources"]:
-        schema = json.loads((SCHEMA_DIR / f"{resource['name']}.json").read_text())
-        scalar = [
-            name
-            for name, field in schema["properties"].items()
-            if field.get("type") not in ("array", None)
-        ]
+        expected = official[resource["name"]]
         fields = [field["name"] for field in resource["schema"]["fields"]]
-        assert resource["path"] == schema["path"]
-        assert fields == scalar, resource["name"]
+        assert resource["path"] == expected["path"]
+        assert resource["schema"]["fields"] == [
+            {"name": field["name"], "type": field["type"]} for field in expected["schema"]["fields"]
+        ], resource["name"]
         with (out / resource["path"]).open(encoding="utf-8", newline="") as file:
             rows = list(csv.reader(file))
         assert rows[0] == fields
@@ -391,14 +378,16 @@ def test_services_are_paged_and_valid(client: TestClient) -> None:
     assert (first["total_items"], first["total_pages"], first["size"]) == (83, 3, 30)
     assert (first["first_page"], first["last_page"], len(first["contents"])) == (True, False, 30)
     assert (last["last_page"], len(last["contents"])) == (True, 23)
+    assert last["size"] == 23  # the items on the page (HSDS 3.0.1)
     for service in first["contents"]:
-        assert hsds_errors("service", service) == []
+        assert hsds_errors("service_list", service) == []
     beyond = client.get("/hsds/services", params={"page": 99}).json()
     assert (beyond["empty"], beyond["contents"]) == (True, [])
 
 
 def test_services_filter_by_region(client: TestClient) -> None:
-    page = client.get("/hsds/services", params={"region": "10", "per_page": 100}).json()
+    params = {"region": "10", "per_page": 100, "full": "true"}
+    page = client.get("/hsds/services", params=params).json()
     assert 0 < page["total_items"] < 83
     for service in page["contents"]:
         codes = [
@@ -424,9 +413,12 @@ def test_one_service_and_organization_by_id(client: TestClient) -> None:
     assert service["organization"]["id"] == listed["organization_id"]
     organization = client.get(f"/hsds/organizations/{listed['organization_id']}").json()
     assert hsds_errors("organization", organization) == []
+    assert service["id"] in {item["id"] for item in organization["services"]}
 
 
-@pytest.mark.parametrize("kind", ["services", "organizations"])
+@pytest.mark.parametrize(
+    "kind", ["services", "organizations", "service_at_locations", "taxonomies", "taxonomy_terms"]
+)
 def test_unknown_ids_are_404_json(client: TestClient, kind: str) -> None:
     response = client.get(f"/hsds/{kind}/{uuid.uuid4()}")
     assert response.status_code == 404
@@ -435,7 +427,7 @@ def test_unknown_ids_are_404_json(client: TestClient, kind: str) -> None:
 
 @pytest.mark.parametrize(
     ("path", "table"),
-    [("organizations", "organization"), ("taxonomies", "taxonomy"),
+    [("organizations", "organization_list"), ("taxonomies", "taxonomy"),
      ("taxonomy_terms", "taxonomy_term")],
 )  # fmt: skip
 def test_other_lists_are_valid_pages(client: TestClient, path: str, table: str) -> None:
@@ -488,7 +480,7 @@ def test_service_at_locations_are_valid_with_service_and_location_nested(
     page = client.get("/hsds/service_at_locations", params={"per_page": 100}).json()
     assert page["total_items"] == 83
     for sal in page["contents"]:
-        assert hsds_errors("service_at_location", sal) == []
+        assert hsds_errors("service_at_location_list", sal) == []
         assert hsds_errors("service", sal["service"]) == []
         assert hsds_errors("organization", sal["service"]["organization"]) == []
         assert sal["service"]["id"] == sal["service_id"]
@@ -501,7 +493,7 @@ def test_one_service_at_location_is_fully_nested(client: TestClient, document: J
     expected = next(
         s
         for s in document["services"]
-        if s.get("phones") and s["service_at_locations"][0]["location"].get("addresss")
+        if s.get("phones") and s["service_at_locations"][0]["location"].get("addresses")
     )
     expected_sal = expected["service_at_locations"][0]
     sal = client.get(f"/hsds/service_at_locations/{expected_sal['id']}").json()
@@ -584,7 +576,9 @@ def test_unknown_organization_id_gives_an_empty_list(
     assert (page["total_items"], page["empty"], page["contents"]) == (0, True, [])
 
 
-@pytest.mark.parametrize("kind", ["services", "service_at_locations", "organizations"])
+@pytest.mark.parametrize(
+    "kind", ["services", "service_at_locations", "organizations", "taxonomies", "taxonomy_terms"]
+)
 @pytest.mark.parametrize("bad_id", ["not-a-uuid", "0", "ä" * 300, "%00", "{id}"])
 def test_malformed_ids_are_404_json(client: TestClient, kind: str, bad_id: str) -> None:
     response = client.get(f"/hsds/{kind}/{bad_id}")
