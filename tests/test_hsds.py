@@ -30,7 +30,7 @@ from app.interop.hsds.parse import (
 from app.interop.hsds.tables import TABLES
 from app.interop.hsds.values import absolute_url
 from app.interop.records import PROVIDER_TEXT_FIELDS, ParsedSource, ProviderRecord
-from app.models import Provider
+from app.models import Municipality, Organization, Provider
 from app.web.main import create_app
 from tests.hsds import conformance
 
@@ -670,3 +670,329 @@ def test_new_hsds_routes_are_in_the_openapi_schema(client: TestClient) -> None:
     assert {"search", "page", "per_page", "region", "organization_id"} <= parameters
     assert "application/zip" in paths["/hsds/datapackage.zip"]["get"]["responses"]["200"]["content"]
     assert "404" in paths["/hsds/service_at_locations/{service_at_location_id}"]["get"]["responses"]
+
+
+# --- Parameters of the HSDS 3.0 API reference -------------------------------------------
+
+
+def service_ids(client: TestClient, path: str, **params: object) -> set[str]:
+    """The service ids of every page of a list (`/services` or `/service_at_locations`)."""
+    return {
+        item.get("service_id") or item["id"]
+        for page in all_pages(client, path, 100, **params)
+        for item in page["contents"]
+    }
+
+
+def services_with(document: Json, keep: Any) -> set[str]:
+    """The export's services having an attribute for which `keep(attribute)` holds."""
+    return {
+        service["id"]
+        for service in document["services"]
+        if any(keep(attribute) for attribute in service["attributes"])
+    }
+
+
+def some_terms(document: Json) -> list[str]:
+    """For each Polku taxonomy, a term that some services have and some do not (or any)."""
+    counts: dict[str, dict[str, int]] = {}
+    for service in document["services"]:
+        for attribute in service["attributes"]:
+            term = attribute["taxonomy_term"]
+            by_term = counts.setdefault(term["taxonomy_id"], {})
+            by_term[term["id"]] = by_term.get(term["id"], 0) + 1
+    chosen = []
+    for by_term in counts.values():
+        partial = [term for term, count in by_term.items() if count < len(document["services"])]
+        chosen.append((partial or list(by_term))[0])
+    return chosen
+
+
+@pytest.mark.parametrize("path", ["/hsds/services", "/hsds/service_at_locations"])
+def test_taxonomy_term_id_finds_the_services_with_that_term(
+    client: TestClient, document: Json, path: str
+) -> None:
+    terms = some_terms(document)
+    assert len(terms) == 7
+    narrowed = 0
+    for term_id in terms:
+        expected = services_with(document, lambda a, t=term_id: a["taxonomy_term_id"] == t)
+        assert service_ids(client, path, taxonomy_term_id=term_id) == expected, term_id
+        narrowed += 0 < len(expected) < 83
+    assert narrowed >= 5  # most chosen terms really narrow the list
+
+
+@pytest.mark.parametrize("path", ["/hsds/services", "/hsds/service_at_locations"])
+def test_taxonomy_id_finds_the_services_with_any_term_of_it(
+    client: TestClient, document: Json, path: str
+) -> None:
+    for taxonomy in document["taxonomies"]:
+        expected = services_with(
+            document, lambda a, t=taxonomy["id"]: a["taxonomy_term"]["taxonomy_id"] == t
+        )
+        assert service_ids(client, path, taxonomy_id=taxonomy["id"]) == expected, taxonomy["uri"]
+    municipalities = next(t for t in document["taxonomies"] if t["uri"].endswith("municipalities"))
+    assert 0 < len(service_ids(client, path, taxonomy_id=municipalities["id"])) < 83
+
+
+def test_filters_are_cumulative(client: TestClient, document: Json) -> None:
+    """The specification's own example: taxonomy_id and organization_id together."""
+    services_taxonomy = next(t for t in document["taxonomies"] if t["uri"].endswith(":services"))
+    for term_id in some_terms(document):
+        with_term = services_with(document, lambda a, t=term_id: a["taxonomy_term_id"] == t)
+        owners = {s["organization_id"] for s in document["services"] if s["id"] in with_term}
+        for organization in sorted(owners)[:3]:
+            expected = {
+                s["id"] for s in document["services"]
+                if s["id"] in with_term and s["organization_id"] == organization
+            }  # fmt: skip
+            params = {"taxonomy_term_id": term_id, "organization_id": organization}
+            assert service_ids(client, "/hsds/services", **params) == expected
+    organization = document["organizations"][0]["id"]
+    params = {"taxonomy_id": services_taxonomy["id"], "organization_id": organization}
+    expected = {
+        s["id"] for s in document["services"]
+        if s["organization_id"] == organization
+        and any(a["taxonomy_term"]["taxonomy_id"] == services_taxonomy["id"]
+                for a in s["attributes"])
+    }  # fmt: skip
+    assert service_ids(client, "/hsds/services", **params) == expected
+
+
+def test_taxonomy_term_id_combines_with_search(client: TestClient, document: Json) -> None:
+    searched = service_ids(client, "/hsds/services", search="työ")
+    for term_id in some_terms(document):
+        with_term = services_with(document, lambda a, t=term_id: a["taxonomy_term_id"] == t)
+        both = service_ids(client, "/hsds/services", search="työ", taxonomy_term_id=term_id)
+        assert both == searched & with_term
+
+
+@pytest.mark.parametrize("param", ["taxonomy_term_id", "taxonomy_id"])
+@pytest.mark.parametrize("value", [str(uuid.UUID(int=7)), "not-a-uuid"])
+def test_unknown_taxonomy_ids_give_an_empty_list(
+    client: TestClient, param: str, value: str
+) -> None:
+    page = client.get("/hsds/services", params={param: value}).json()
+    assert (page["total_items"], page["size"], page["contents"]) == (0, 0, [])
+
+
+def test_modified_after_compares_with_last_modified(client: TestClient, document: Json) -> None:
+    moments = sorted(dt.datetime.fromisoformat(s["last_modified"]) for s in document["services"])
+    newest, oldest = moments[-1], moments[0]
+    assert newest.tzinfo is not None
+    everything = service_ids(client, "/hsds/services", modified_after=oldest.isoformat())
+    assert len(everything) == 83
+    on_or_after = {
+        s["id"] for s in document["services"]
+        if dt.datetime.fromisoformat(s["last_modified"]) >= newest
+    }  # fmt: skip
+    assert service_ids(client, "/hsds/services", modified_after=newest.isoformat()) == on_or_after
+    later = (newest + dt.timedelta(microseconds=1)).isoformat()
+    assert service_ids(client, "/hsds/services", modified_after=later) == set()
+    naive = (newest + dt.timedelta(hours=1)).replace(tzinfo=None).isoformat()  # read as UTC
+    assert service_ids(client, "/hsds/service_at_locations", modified_after=naive) == set()
+    bad = client.get("/hsds/services", params={"modified_after": "yesterday"})
+    assert bad.status_code == 422
+
+
+def test_minimal_gives_ids_and_last_modified_only(client: TestClient, document: Json) -> None:
+    page = client.get("/hsds/services", params={"minimal": "true", "per_page": 100}).json()
+    assert page["total_items"] == page["size"] == 83
+    assert all(set(item) == {"id", "last_modified"} for item in page["contents"])
+    expected = {s["id"]: s["last_modified"] for s in document["services"]}
+    assert {item["id"]: item["last_modified"] for item in page["contents"]} == expected
+    both = client.get("/hsds/services", params={"minimal": "true", "full": "true"})
+    assert both.status_code == 400
+    assert "minimal" in both.json()["detail"]
+
+
+def test_full_lists_nest_everything_like_the_single_objects(client: TestClient) -> None:
+    services = client.get("/hsds/services", params={"full": "true", "per_page": 5}).json()
+    for service in services["contents"]:
+        assert service == client.get(f"/hsds/services/{service['id']}").json()
+    sals = client.get("/hsds/service_at_locations", params={"full": "true", "per_page": 5}).json()
+    for sal in sals["contents"]:
+        assert sal == client.get(f"/hsds/service_at_locations/{sal['id']}").json()
+    summary = client.get("/hsds/services", params={"full": "false", "per_page": 5}).json()
+    assert not any(isinstance(v, list) for s in summary["contents"] for v in s.values())
+
+
+def test_organizations_carry_their_services(client: TestClient, document: Json) -> None:
+    plain = client.get("/hsds/organizations", params={"per_page": 100}).json()
+    assert all("services" not in organization for organization in plain["contents"])
+    full = client.get("/hsds/organizations", params={"full": "true", "per_page": 100}).json()
+    detailed = client.get(
+        "/hsds/organizations", params={"full_service": "true", "per_page": 100}
+    ).json()
+    for summary, nested in zip(full["contents"], detailed["contents"], strict=True):
+        expected = {s["id"] for s in document["services"] if s["organization_id"] == summary["id"]}
+        assert {s["id"] for s in summary["services"]} == expected
+        assert [s["id"] for s in nested["services"]] == [s["id"] for s in summary["services"]]
+        assert all(
+            not any(isinstance(value, list) for value in service.values())
+            for service in summary["services"]
+        )
+        assert all("attributes" in service for service in nested["services"])
+    one = client.get(f"/hsds/organizations/{full['contents'][0]['id']}").json()
+    assert one == full["contents"][0]
+
+
+def test_organizations_have_a_description_from_known_fields(
+    document: Json, db_session: Session
+) -> None:
+    for organization in document["organizations"]:
+        description = organization["description"]
+        assert description.startswith(f"{organization['name']}: palveluntuottajaorganisaatio")
+        if organization.get("legal_status"):
+            assert f"Organisaatiomuoto lähteen mukaan: {organization['legal_status']}." in (
+                description
+            )
+    sotek = next(o for o in document["organizations"] if o["name"] == "Sotek-säätiö")
+    municipalities = sorted(
+        {
+            name
+            for name in db_session.exec(
+                select(Municipality.name_fi)
+                .join(Provider, col(Provider.municipality_code) == col(Municipality.code))
+                .join(Organization, col(Organization.id) == col(Provider.organization_id))
+                .where(Organization.name == "Sotek-säätiö")
+            )
+        }
+    )
+    assert municipalities
+    assert f"Yksiköiden kunnat: {', '.join(municipalities)}." in sotek["description"]
+
+
+def test_service_urls_are_absolute_or_left_out(document: Json, db_session: Session) -> None:
+    stored = {
+        hsds_id("service", external): website
+        for external, website in db_session.exec(select(Provider.external_id, Provider.website))
+    }
+    bare = [service for service in document["services"] if stored[service["id"]] and
+            not stored[service["id"]].startswith("http")]  # fmt: skip
+    assert [service["url"] for service in bare] == ["https://www.tyollisyysmikkeli.fi"]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("https://kunta.fi/palvelut?a=1", "https://kunta.fi/palvelut?a=1"),
+        ("http://www.example.fi", "http://www.example.fi"),
+        ("www.tyollisyysmikkeli.fi", "https://www.tyollisyysmikkeli.fi"),
+        ("tyollisyysmikkeli.fi/työpajat", "https://tyollisyysmikkeli.fi/työpajat"),
+        (" www.kunta.fi ", "https://www.kunta.fi"),
+        ("info@kunta.fi", None),
+        ("www.a.fi, www.b.fi", None),
+        ("katso kunnan sivut", None),
+        ("ftp://kunta.fi", None),
+        ("https://", None),
+        ("kunta", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_absolute_url_adds_https_only_to_a_bare_host(
+    value: str | None, expected: str | None
+) -> None:
+    assert absolute_url(value) == expected
+
+
+@pytest.mark.parametrize("path", ["/hsds/services", "/hsds/service_at_locations",
+                                  "/hsds/organizations", "/hsds/taxonomies",
+                                  "/hsds/taxonomy_terms"])  # fmt: skip
+def test_format_json_is_the_default_and_others_are_refused(client: TestClient, path: str) -> None:
+    default = client.get(path, params={"per_page": 3}).json()
+    assert client.get(path, params={"per_page": 3, "format": "json"}).json() == default
+    for other in ("ndjson", "xml"):
+        response = client.get(path, params={"format": other})
+        assert response.status_code == 400, other
+        assert other in response.json()["detail"]
+
+
+@pytest.mark.parametrize("param", ["postcode", "proximity"])
+def test_postcode_and_proximity_are_refused_not_ignored(client: TestClient, param: str) -> None:
+    response = client.get("/hsds/service_at_locations", params={param: "00100"})
+    assert response.status_code == 400
+    assert param in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("path", "param"),
+    [("/hsds/services", "minimal"), ("/hsds/services", "full"),
+     ("/hsds/service_at_locations", "full"), ("/hsds/organizations", "full"),
+     ("/hsds/organizations", "full_service"), ("/hsds/taxonomy_terms", "top_only")],
+)  # fmt: skip
+@pytest.mark.parametrize("value", ["null", "maybe", ""])
+def test_booleans_are_validated(client: TestClient, path: str, param: str, value: str) -> None:
+    response = client.get(path, params={param: value})
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/json")
+
+
+def test_organization_by_id_validates_full_service(client: TestClient, document: Json) -> None:
+    organization = document["organizations"][0]["id"]
+    response = client.get(f"/hsds/organizations/{organization}", params={"full_service": "null"})
+    assert response.status_code == 422
+
+
+def test_taxonomies_search(client: TestClient) -> None:
+    found = client.get("/hsds/taxonomies", params={"search": "municipality codes"}).json()
+    assert [t["uri"] for t in found["contents"]] == ["urn:polku:taxonomy:municipalities"]
+    assert client.get("/hsds/taxonomies", params={"search": "zzzz"}).json()["total_items"] == 0
+    assert client.get("/hsds/taxonomies", params={"search": ""}).json()["total_items"] == 7
+
+
+def test_taxonomy_terms_search_taxonomy_and_parent(client: TestClient) -> None:
+    regions = next(
+        t for t in client.get("/hsds/taxonomies").json()["contents"] if t["uri"].endswith("regions")
+    )
+    in_regions = client.get(
+        "/hsds/taxonomy_terms", params={"taxonomy_id": regions["id"], "per_page": 100}
+    ).json()
+    assert in_regions["total_items"] == 23  # 21 wellbeing regions, Helsinki, Åland
+    assert {term["taxonomy_id"] for term in in_regions["contents"]} == {regions["id"]}
+    found = client.get(
+        "/hsds/taxonomy_terms", params={"search": "kymenlaakso", "taxonomy_id": regions["id"]}
+    ).json()
+    assert [term["name"] for term in found["contents"]] == ["Kymenlaakson hyvinvointialue"]
+    everything = client.get("/hsds/taxonomy_terms", params={"per_page": 1}).json()["total_items"]
+    top = client.get("/hsds/taxonomy_terms", params={"top_only": "true", "per_page": 1}).json()
+    assert top["total_items"] == everything  # Polku's terms have no parents
+    term_id = in_regions["contents"][0]["id"]
+    children = client.get("/hsds/taxonomy_terms", params={"parent_id": term_id}).json()
+    assert children["total_items"] == 0
+    unknown = client.get("/hsds/taxonomy_terms", params={"taxonomy_id": str(uuid.uuid4())})
+    assert unknown.json()["total_items"] == 0
+
+
+def test_taxonomies_and_terms_by_id(client: TestClient) -> None:
+    for taxonomy in client.get("/hsds/taxonomies").json()["contents"]:
+        assert client.get(f"/hsds/taxonomies/{taxonomy['id']}").json() == taxonomy
+    listed = client.get("/hsds/taxonomy_terms", params={"per_page": 3}).json()["contents"]
+    for term in listed:
+        one = client.get(f"/hsds/taxonomy_terms/{term['id']}").json()
+        assert {key: value for key, value in one.items() if key != "taxonomy_detail"} == term
+        assert one["taxonomy_detail"]["id"] == term["taxonomy_id"]
+        assert one["taxonomy_detail"]["uri"] == term["taxonomy"]
+
+
+def test_profile_url_resolves_to_the_profile(client: TestClient, site_settings: Settings) -> None:
+    profile = client.get("/hsds/").json()["profile"]
+    assert profile.startswith(f"{site_settings.base_url}/")
+    response = client.get(profile.removeprefix(site_settings.base_url))
+    assert response.status_code == 200
+    document = response.json()
+    assert document["url"] == profile
+    assert document["hsds_version"] == "3.0"
+    taxonomies = client.get("/hsds/taxonomies").json()["contents"]
+    assert [t["uri"] for t in document["taxonomies"]] == [t["uri"] for t in taxonomies]
+    assert {t["attribute_link_type"] for t in document["taxonomies"]} >= {"region", "provenance"}
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE"])
+@pytest.mark.parametrize("path", ["/hsds/services", "/hsds/", "/palvelut"])
+def test_wrong_method_is_405_with_allow(client: TestClient, method: str, path: str) -> None:
+    """RFC 9110: a 405 names the methods the resource has (also on an HTML error page)."""
+    response = client.request(method, path)
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET"

@@ -105,3 +105,34 @@ def test_export_json_is_valid_hsds(client: TestClient) -> None:
         assert document[key], key
         for index, item in enumerate(document[key]):
             assert conformance.errors(schema, item) == [], f"{key}[{index}]"
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "schema"),
+    [
+        ("/services", {"full": "true"}, "service"),
+        ("/service_at_locations", {"full": "true"}, "service_at_location"),
+        ("/organizations", {"full": "true"}, "organization"),
+        ("/organizations", {"full_service": "true"}, "organization"),
+    ],
+)
+def test_fully_nested_lists_are_valid_hsds(
+    client: TestClient, path: str, params: dict[str, str], schema: str
+) -> None:
+    """`full` answers carry lists, so their items are checked against the full schemas."""
+    checked = 0
+    for page in _pages(client, path, **params):
+        assert conformance.page_errors(page, schema) == []
+        checked += len(page["contents"])
+    assert checked >= 65
+
+
+def test_organizations_by_id_with_full_services_are_valid_hsds(client: TestClient) -> None:
+    services = 0
+    for page in _pages(client, "/organizations"):
+        for item in page["contents"]:
+            answer = client.get(f"/hsds/organizations/{item['id']}?full_service=true").json()
+            assert conformance.errors("organization", answer) == []
+            assert all("attributes" in service for service in answer["services"])
+            services += len(answer["services"])
+    assert services == 83

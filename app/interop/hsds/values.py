@@ -37,13 +37,14 @@ def absolute_url(value: str | None) -> str | None:
 
 
 def rfc3339(moment: dt.datetime) -> str:
-    """A stored moment as HSDS's `date-time`: UTC with `Z`, to the second.
+    """A stored moment as HSDS's `date-time`: UTC with `Z`, as exact as stored (so that
+    `modified_after` with a value read here finds that entry and nothing changed before it).
 
-    The database gives moments without a time zone back on SQLite; Polku stores UTC.
+    A moment without a time zone is UTC: Polku stores UTC.
     """
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 def organization_description(
