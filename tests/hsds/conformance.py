@@ -80,6 +80,16 @@ def _remove_one_to_many(properties: Json) -> None:
 @cache
 def _compiled(name: str) -> Json:
     """The compiled schema `name` (`service`, `service_list`, `organization` …)."""
+    if name == "service_minimal":
+        # `minimal`: "Return array of just service 'id' and 'modified_date'" (openapi.json);
+        # HSDS's own name of the second is last_modified
+        service = raw_schema("service")
+        kept = ("id", "last_modified")
+        return {
+            "type": "object",
+            "properties": {key: service["properties"][key] for key in kept},
+            "required": list(kept),
+        }
     base = name.removesuffix("_list")
     if base == "organization":
         source = raw_schema("organization")
@@ -141,6 +151,17 @@ def page_errors(page: object, item_schema: str, *, strict: bool = True) -> list[
                 f"contents/{index}/{error}" for error in errors(item_schema, item, strict=strict)
             ]
     return found
+
+
+# The schema of an answer asked for with `full`, `full_service` or `minimal`: the
+# description gives these lists the one-to-one `*_list` schemas, which nested lists break.
+NESTED_ANSWERS = {
+    ("/services", "full"): "service",
+    ("/services", "minimal"): "service_minimal",
+    ("/service_at_locations", "full"): "service_at_location",
+    ("/organizations", "full"): "organization",
+    ("/organizations", "full_service"): "organization",
+}
 
 
 def response_schema_name(path: str) -> tuple[str, bool]:
