@@ -66,7 +66,7 @@ def official_description() -> dict[str, Any]:
         "$ref": f"{conformance.COMPILED_URL}compiled/service_at_location.json"
     }  # the specification's defect (see the module docstring)
     names: set[str] = set()
-    described = _local(raw, names)
+    described: dict[str, Any] = _local(raw, names)
     schemas = described["components"].setdefault("schemas", {})
     for name in sorted(names):
         schemas[f"hsds_{name}"] = conformance.validator(name).schema
@@ -113,7 +113,7 @@ def test_official_operation(
 
     @OFFICIAL_SETTINGS
     @given(case=operation.as_strategy(generation_mode=mode))
-    def answers_as_described(case: schemathesis.Case) -> None:
+    def answers_as_described(case: schemathesis.Case[Any]) -> None:
         response = case.call()
         assert response.status_code < 500, response.text
         nested = [
