@@ -218,6 +218,32 @@ def test_round_trip_through_json_gives_the_same_records(
     )
 
 
+def as_draft(value: Any) -> Any:
+    """A document in the names of the pre-release draft Polku exported before HSDS 3.0."""
+    if isinstance(value, list):
+        return [as_draft(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    renamed = {"addresses": "addresss", "accessibility": "accessibilitys"}
+    draft = {renamed.get(key, key): as_draft(item) for key, item in value.items()}
+    if "taxonomy_detail" in draft:  # the draft nested the taxonomy object as `taxonomy`
+        draft["taxonomy"] = draft.pop("taxonomy_detail")
+    return draft
+
+
+def test_exports_in_the_draft_names_are_still_read(
+    document: Json, db_session: Session, known: KnownCodes, regions: dict[str, str], tmp_path: Path
+) -> None:
+    draft = as_draft({key: value for key, value in document.items() if key != "taxonomy_terms"})
+    text = json.dumps(draft, ensure_ascii=False)
+    assert '"addresss"' in text and '"addresses"' not in text and "taxonomy_detail" not in text
+    path = tmp_path / "draft.json"
+    path.write_text(text)
+    assert_round_trip(
+        parse_hsds([path], municipality_regions=regions, known_codes=known), db_session
+    )
+
+
 def test_round_trip_through_list_of_services(
     document: Json, db_session: Session, known: KnownCodes, regions: dict[str, str], tmp_path: Path
 ) -> None:
