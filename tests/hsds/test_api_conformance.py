@@ -199,3 +199,18 @@ def test_data_package_matches_the_official_table_schemas(client: TestClient) -> 
     assert len(unknown_lines) < 25 * 3  # every address has at least one line known
     assert "addresses.csv" in archive.namelist()
     assert rows_checked > 83 + 65 + 382
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["tyollisyysmikkeli.fi/työpajat", "https://www.äänekoski.fi/palvelut", "HTTPS://a.fi/100%",
+     "www.x.fi?q=ä#ö", "http://www.hel.fi:8080/x", "https://a.fi/[x]", "https://a.fi/<s>",
+     'www.a.fi/"x"', "www.a.fi/a|b^c`d{e}", "https://a.fi/%zz%C3%B6", "https://a.fi#x#y"],
+)  # fmt: skip
+def test_normalised_urls_are_valid_uris(value: str) -> None:
+    """What `absolute_url` gives is a `format: uri` by the validator HSDS's checks use."""
+    from app.interop.hsds.values import absolute_url
+
+    url = absolute_url(value)
+    assert url is not None
+    assert FormatChecker().conforms(url, "uri"), url

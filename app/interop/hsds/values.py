@@ -9,13 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 # A host name of letters, digits and hyphens (IDN letters too), with a dot and a top-level
 # domain of letters: `www.tyollisyysmikkeli.fi`, `kunta.fi/palvelut`.
 _LABEL = r"(?!-)[0-9a-zà-ÿ\u0100-\u024f-]{1,63}(?<!-)"
 _BARE_HOST = re.compile(rf"^(?:{_LABEL}\.)+[a-zà-ÿ]{{2,63}}(?::\d{{1,5}})?(?:[/?#]\S*)?$", re.I)
 _SCHEMES = ("http", "https")
+# What RFC 3986 allows in a URI besides letters and digits (and `%` of an escape).
+_URI_CHARS = re.compile(r"^[A-Za-z0-9\-._~:/?#@!$&'()*+,;=%]+$")
+_STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
 def absolute_url(value: str | None) -> str | None:
@@ -30,10 +33,29 @@ def absolute_url(value: str | None) -> str | None:
         return None
     parts = urlsplit(text)
     if parts.scheme.lower() in _SCHEMES:
-        return text if parts.netloc and _BARE_HOST.match(parts.netloc + "/") else None
-    if "@" in text or "://" in text or not _BARE_HOST.match(text):
+        if not parts.netloc or not _BARE_HOST.match(parts.netloc + "/"):
+            return None
+    elif "@" in text or "://" in text or not _BARE_HOST.match(text):
         return None
-    return f"https://{text}"
+    else:
+        parts = urlsplit(f"https://{text}")
+    return _as_uri(parts.scheme, parts.netloc, parts.path, parts.query, parts.fragment)
+
+
+def _as_uri(scheme: str, host: str, path: str, query: str, fragment: str) -> str | None:
+    """The URL in URI characters: an IDN host in its ASCII form (`www.äänekoski.fi` ->
+    `www.xn--nekoski-4waa.fi`), other non-ASCII characters percent-encoded, as browsers send
+    them."""
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return None
+    safe = "/:@!$&'()*+,;=-._~%?"  # RFC 3986 pchar, "/" and "?"; the rest is escaped
+    uri = urlunsplit(
+        (scheme.lower(), ascii_host, *(quote(part, safe=safe) for part in (path, query, fragment)))
+    )
+    uri = _STRAY_PERCENT.sub("%25", uri)
+    return uri if _URI_CHARS.match(uri) else None
 
 
 def rfc3339(moment: dt.datetime) -> str:
