@@ -934,10 +934,38 @@ def test_absolute_url_adds_https_only_to_a_bare_host(
 def test_format_json_is_the_default_and_others_are_refused(client: TestClient, path: str) -> None:
     default = client.get(path, params={"per_page": 3}).json()
     assert client.get(path, params={"per_page": 3, "format": "json"}).json() == default
-    for other in ("ndjson", "xml"):
+    for other in ("xml", "NDJSON"):
         response = client.get(path, params={"format": other})
         assert response.status_code == 400, other
         assert other in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [("/hsds/services", {}), ("/hsds/services", {"minimal": "true"}),
+     ("/hsds/services", {"search": "työ", "full": "true"}),
+     ("/hsds/service_at_locations", {"region": "10"}), ("/hsds/organizations", {}),
+     ("/hsds/organizations", {"full_service": "true"}), ("/hsds/taxonomies", {}),
+     ("/hsds/taxonomy_terms", {}), ("/hsds/taxonomy_terms", {"search": "hyvinvointialue"})],
+)  # fmt: skip
+def test_ndjson_streams_every_item_of_the_list(
+    client: TestClient, path: str, params: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """All results without pagination, one object per line, the same as the pages hold."""
+    monkeypatch.setattr("app.interop.hsds.api.NDJSON_PAGE", 3)  # several steps even here
+    paged = [item for page in all_pages(client, path, 100, **params) for item in page["contents"]]
+    response = client.get(path, params={**params, "format": "ndjson", "per_page": 2, "page": 3})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/x-ndjson"
+    lines = response.text.splitlines()
+    assert [json.loads(line) for line in lines] == paged
+    assert len(lines) == len(paged) > 3
+
+
+def test_ndjson_of_an_unknown_organization_is_empty(client: TestClient) -> None:
+    params = {"format": "ndjson", "organization_id": str(uuid.UUID(int=1))}
+    response = client.get("/hsds/services", params=params)
+    assert (response.status_code, response.text) == (200, "")
 
 
 @pytest.mark.parametrize("param", ["postcode", "proximity"])

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from app.interop.hsds import api as hsds_api
@@ -26,7 +27,14 @@ router = APIRouter(prefix="/hsds", tags=["hsds"])
 MAX_PER_PAGE = 100
 
 
-UNSUPPORTED = "A parameter value Polku does not offer (the message says which), e.g. format=ndjson"
+UNSUPPORTED = "A parameter value Polku does not offer (the message says which), e.g. format=xml"
+NDJSON = "application/x-ndjson"
+NDJSON_ANSWER: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "A page; with `format=ndjson` every item, one JSON object per line",
+        "content": {NDJSON: {"schema": {"type": "string"}}},
+    }
+}
 NOT_FOUND = error_responses(
     {404: "No such id (also for an id that is no UUID)", 503: DATABASE_UNAVAILABLE}
 )
@@ -34,11 +42,11 @@ NOT_FOUND_OR_UNSUPPORTED = error_responses(
     {400: UNSUPPORTED, 404: "No such id (also for an id that is no UUID)",
      503: DATABASE_UNAVAILABLE}
 )  # fmt: skip
-UNAVAILABLE = error_responses(
+UNAVAILABLE = NDJSON_ANSWER | error_responses(
     {400: UNSUPPORTED,
      503: "The database, or with `search` the search index, is temporarily unavailable"}
 )  # fmt: skip
-DATABASE = error_responses({400: UNSUPPORTED, 503: DATABASE_UNAVAILABLE})
+DATABASE = NDJSON_ANSWER | error_responses({400: UNSUPPORTED, 503: DATABASE_UNAVAILABLE})
 
 PageNumber = Annotated[int, Query(ge=1, le=10_000, description="Page number, from 1")]
 PerPage = Annotated[int, Query(ge=1, le=MAX_PER_PAGE, description="Items per page")]
@@ -65,7 +73,7 @@ Format = Annotated[
     str | None,
     Query(
         max_length=20,
-        description="`json` (the default). `ndjson` is not offered: 400; use /hsds/export.json",
+        description="`json` (the default): a page; `ndjson`: every item, one per line, no pages",
     ),
 ]
 NotOffered = Annotated[
@@ -77,17 +85,18 @@ NotOffered = Annotated[
 ]
 
 
-def _check_format(value: str | None) -> None:
-    """Only JSON pages are offered; any other format is refused, never ignored."""
+def _wants_ndjson(value: str | None) -> bool:
+    """`json` pages (the default) or an `ndjson` stream; any other format is refused."""
     if value in (None, "", "json"):
-        return
+        return False
     if value == "ndjson":
-        raise HTTPException(
-            status_code=400,
-            detail="format=ndjson is not offered: page through the JSON lists, "
-            "or download everything at /hsds/export.json",
-        )
-    raise HTTPException(status_code=400, detail=f"Unknown format {value!r}: only json")
+        return True
+    raise HTTPException(status_code=400, detail=f"Unknown format {value!r}: json or ndjson")
+
+
+def _stream(page_of: Any) -> StreamingResponse:
+    """Every item of a list as newline-delimited JSON (`page_of(page, per_page)` -> page)."""
+    return StreamingResponse(hsds_api.ndjson_lines(page_of), media_type=NDJSON)
 
 
 def _refuse(**values: str | None) -> None:
@@ -238,20 +247,24 @@ def read_services(
         bool, Query(description="Only each service's id and last_modified")
     ] = False,
     full: Full = False, format: Format = None,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any] | Response:  # fmt: skip
     """Services (one per provider): one-to-one fields with the organization, fully nested with
     `full`, or only id and last_modified with `minimal`; by name, or by relevance when
     searching."""
-    _check_format(format)
+    ndjson = _wants_ndjson(format)
     if minimal and full:
         raise HTTPException(status_code=400, detail="minimal and full exclude each other")
-    if filters is None:
-        return _empty_page(page, per_page)
     shape: hsds_api.ServiceShape = "minimal" if minimal else "full" if full else "summary"
-    return hsds_api.service_page(
-        session=session, cache=cache, catalogue=catalogue, base_url=settings.base_url,
-        filters=filters, page=page, per_page=per_page, shape=shape,
-    )  # fmt: skip
+
+    def page_of(number: int, size: int) -> dict[str, Any]:
+        if filters is None:
+            return _empty_page(number, size)
+        return hsds_api.service_page(
+            session=session, cache=cache, catalogue=catalogue, base_url=settings.base_url,
+            filters=filters, page=number, per_page=size, shape=shape,
+        )  # fmt: skip
+
+    return _stream(page_of) if ndjson else page_of(page, per_page)
 
 
 @router.get("/services/{service_id}", response_model=dict[str, Any], responses=NOT_FOUND)
@@ -275,17 +288,21 @@ def read_service_at_locations(
     filters: ServiceFilterDep, page: PageNumber = 1, per_page: PerPage = 50,
     full: Full = False, format: Format = None, postcode: NotOffered = None,
     proximity: NotOffered = None,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any] | Response:  # fmt: skip
     """service_at_locations with one-to-one fields, their service and location nested; fully
     nested with `full`."""
-    _check_format(format)
+    ndjson = _wants_ndjson(format)
     _refuse(postcode=postcode, proximity=proximity)
-    if filters is None:
-        return _empty_page(page, per_page)
-    return hsds_api.service_at_location_page(
-        session=session, cache=cache, catalogue=catalogue, base_url=settings.base_url,
-        filters=filters, page=page, per_page=per_page, full=full,
-    )  # fmt: skip
+
+    def page_of(number: int, size: int) -> dict[str, Any]:
+        if filters is None:
+            return _empty_page(number, size)
+        return hsds_api.service_at_location_page(
+            session=session, cache=cache, catalogue=catalogue, base_url=settings.base_url,
+            filters=filters, page=number, per_page=size, full=full,
+        )  # fmt: skip
+
+    return _stream(page_of) if ndjson else page_of(page, per_page)
 
 
 @router.get(
@@ -322,16 +339,20 @@ def read_organizations(
         bool, Query(description="Each organization with its services (one-to-one fields)")
     ] = False,
     full_service: FullService = False, format: Format = None,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any] | Response:  # fmt: skip
     """Organizations by name; when searching, those running a matching provider, best first."""
-    _check_format(format)
+    ndjson = _wants_ndjson(format)
     shape: hsds_api.OrganizationShape = (
         "full_services" if full_service else "services" if full else "summary"
     )
-    return hsds_api.organization_page(
-        session=session, cache=cache, catalogue=catalogue, base_url=settings.base_url,
-        text_search=text_search, page=page, per_page=per_page, shape=shape,
-    )  # fmt: skip
+
+    def page_of(number: int, size: int) -> dict[str, Any]:
+        return hsds_api.organization_page(
+            session=session, cache=cache, catalogue=catalogue, base_url=settings.base_url,
+            text_search=text_search, page=number, per_page=size, shape=shape,
+        )  # fmt: skip
+
+    return _stream(page_of) if ndjson else page_of(page, per_page)
 
 
 @router.get("/organizations/{organization_id}", response_model=dict[str, Any], responses=NOT_FOUND)
@@ -354,14 +375,21 @@ TaxonomySearch = Annotated[
 ]
 
 
-@router.get("/taxonomies", response_model=HsdsPage, responses=error_responses({400: UNSUPPORTED}))
+@router.get(
+    "/taxonomies", response_model=HsdsPage,
+    responses=NDJSON_ANSWER | error_responses({400: UNSUPPORTED}),
+)  # fmt: skip
 def read_taxonomies(
     search: TaxonomySearch = "", page: PageNumber = 1, per_page: PerPage = 50,
     format: Format = None,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any] | Response:  # fmt: skip
     """Polku's taxonomies (services, activity types, regions …)."""
-    _check_format(format)
-    return hsds_api.taxonomy_page(search=search, page=page, per_page=per_page)
+    ndjson = _wants_ndjson(format)
+
+    def page_of(number: int, size: int) -> dict[str, Any]:
+        return hsds_api.taxonomy_page(search=search, page=number, per_page=size)
+
+    return _stream(page_of) if ndjson else page_of(page, per_page)
 
 
 @router.get("/taxonomies/{taxonomy_id}", response_model=dict[str, Any], responses=NOT_FOUND)
@@ -385,13 +413,18 @@ def read_taxonomy_terms(
         bool, Query(description="Only terms without a parent (all of Polku's)")
     ] = False,
     page: PageNumber = 1, per_page: PerPage = 50, format: Format = None,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any] | Response:  # fmt: skip
     """The terms of Polku's taxonomies."""
-    _check_format(format)
-    return hsds_api.taxonomy_term_page(
-        session=session, catalogue=catalogue, search=search, taxonomy_id=taxonomy_id or None,
-        parent_id=parent_id or None, top_only=top_only, page=page, per_page=per_page,
-    )  # fmt: skip
+    ndjson = _wants_ndjson(format)
+
+    def page_of(number: int, size: int) -> dict[str, Any]:
+        return hsds_api.taxonomy_term_page(
+            session=session, catalogue=catalogue, search=search,
+            taxonomy_id=taxonomy_id or None, parent_id=parent_id or None, top_only=top_only,
+            page=number, per_page=size,
+        )  # fmt: skip
+
+    return _stream(page_of) if ndjson else page_of(page, per_page)
 
 
 @router.get("/taxonomy_terms/{term_id}", response_model=dict[str, Any], responses=NOT_FOUND)

@@ -10,7 +10,8 @@ Deviations, each documented in docs/hsds.md and checked here instead of being hi
   specification's own service_at_location example fails; the compiled service_at_location
   schema is used for it.
 - It documents only `200` answers. Polku answers an unknown id with 404, a parameter value it
-  cannot honour (`format=ndjson`, `postcode`, `proximity`, `minimal` with `full`) with 400 and
+  cannot honour (a `format` other than json/ndjson, `postcode`, `proximity`, `minimal` with
+  `full`) with 400 and
   a malformed one (or `page`/`per_page` outside 1–10 000 and 1–100, which the description
   leaves unbounded) with 422 – always JSON with a `detail`.
 """
@@ -18,6 +19,7 @@ Deviations, each documented in docs/hsds.md and checked here instead of being hi
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pytest
@@ -105,6 +107,18 @@ def _operations() -> list[Any]:
     return cases
 
 
+def test_ndjson_answers_are_checked_too(official_schema: schemathesis.BaseSchema) -> None:
+    """Random strings seldom hit `format=ndjson`: its answers are checked explicitly."""
+    for path in ("/services", "/service_at_locations", "/organizations", "/taxonomy_terms"):
+        case = official_schema[path]["GET"].Case(query={"format": "ndjson"})
+        response = case.call()
+        assert response.status_code == 200
+        items = [json.loads(line) for line in response.text.splitlines()]
+        schema, _ = conformance.response_schema_name(path)
+        assert items
+        assert [e for item in items for e in conformance.errors(schema, item)] == []
+
+
 @pytest.mark.parametrize(("path", "mode"), _operations())
 def test_official_operation(
     official_schema: schemathesis.BaseSchema, path: str, mode: GenerationMode
@@ -121,7 +135,11 @@ def test_official_operation(
             for (nested_path, flag), schema in conformance.NESTED_ANSWERS.items()
             if nested_path == path and _true(case.query, flag)
         ]
-        if response.status_code == 200 and nested and mode is GenerationMode.POSITIVE:
+        if response.status_code == 200 and str((case.query or {}).get("format")) == "ndjson":
+            items = [json.loads(line) for line in response.text.splitlines()]
+            schema = nested[0] if nested else conformance.response_schema_name(path)[0]
+            assert [e for item in items for e in conformance.errors(schema, item)] == []
+        elif response.status_code == 200 and nested and mode is GenerationMode.POSITIVE:
             assert conformance.page_errors(response.json(), nested[0]) == []
         elif response.status_code == 200:
             case.validate_response(response, checks=CHECKS_OF_200[mode])

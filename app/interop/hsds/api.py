@@ -12,7 +12,7 @@ import hashlib
 import json
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar, cast
 
@@ -515,6 +515,26 @@ def taxonomy_key(taxonomy_id: str) -> str | None:
     """The key of the Polku taxonomy with this HSDS id, or None."""
     found = [t.key for t in hsds.TAXONOMIES.values() if t.id == taxonomy_id.strip().lower()]
     return found[0] if found else None
+
+
+NDJSON_PAGE = 500  # items read per step while streaming a whole list
+
+
+def ndjson_lines(page_of: Callable[[int, int], Json]) -> Iterator[bytes]:
+    """Every item of a list as newline-delimited JSON (HSDS `format=ndjson`: all results,
+    no pages), read `NDJSON_PAGE` at a time so that memory stays flat however long the list.
+
+    `page_of(page, per_page)` is the list's own page function, so the stream holds exactly
+    what the pages hold, in the same order.
+    """
+    page = 1
+    while True:
+        answer = page_of(page, NDJSON_PAGE)
+        for item in answer["contents"]:
+            yield json.dumps(item, ensure_ascii=False).encode("utf-8") + b"\n"
+        if answer["last_page"] or not answer["contents"]:
+            return
+        page += 1
 
 
 # --- Downloads --------------------------------------------------------------------------
