@@ -38,15 +38,12 @@ NDJSON_ANSWER: dict[int | str, dict[str, Any]] = {
 NOT_FOUND = error_responses(
     {404: "No such id (also for an id that is no UUID)", 503: DATABASE_UNAVAILABLE}
 )
-NOT_FOUND_OR_UNSUPPORTED = error_responses(
-    {400: UNSUPPORTED, 404: "No such id (also for an id that is no UUID)",
-     503: DATABASE_UNAVAILABLE}
-)  # fmt: skip
 UNAVAILABLE = NDJSON_ANSWER | error_responses(
     {400: UNSUPPORTED,
      503: "The database, or with `search` the search index, is temporarily unavailable"}
 )  # fmt: skip
-DATABASE = NDJSON_ANSWER | error_responses({400: UNSUPPORTED, 503: DATABASE_UNAVAILABLE})
+DATABASE = error_responses({503: DATABASE_UNAVAILABLE})
+DATABASE_LIST = NDJSON_ANSWER | error_responses({400: UNSUPPORTED, 503: DATABASE_UNAVAILABLE})
 
 PageNumber = Annotated[int, Query(ge=1, le=10_000, description="Page number, from 1")]
 PerPage = Annotated[int, Query(ge=1, le=MAX_PER_PAGE, description="Items per page")]
@@ -401,7 +398,7 @@ def read_taxonomy(taxonomy_id: str) -> dict[str, Any]:
     return taxonomy
 
 
-@router.get("/taxonomy_terms", response_model=HsdsPage, responses=DATABASE)
+@router.get("/taxonomy_terms", response_model=HsdsPage, responses=DATABASE_LIST)
 def read_taxonomy_terms(
     session: SessionDep, catalogue: CatalogueDep, search: TaxonomySearch = "",
     taxonomy_id: TaxonomyId = None,
