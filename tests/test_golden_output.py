@@ -6,7 +6,8 @@ alter an answer (new content, a fixed fact), regenerate the files and review the
     UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_golden_output.py -n 0
 
 Only values that differ between two runs of the same site are masked: form tokens (signed
-with a per-site secret) and the ETags derived from them.
+with a per-site secret) and the ETags derived from them, and HSDS's `last_modified` (the
+time the bundled data was loaded).
 """
 
 from __future__ import annotations
@@ -80,6 +81,8 @@ PATHS = [
 _VOLATILE: list[tuple[re.Pattern[bytes], bytes]] = [
     (re.compile(rb'(name="(?:csrf_token|form_token)" value=")[^"]*'), rb"\1<token>"),
     (re.compile(rb'(<input[^>]*name="token"[^>]*value=")[^"]*'), rb"\1<token>"),
+    # HSDS's last_modified: when the bundled data was loaded into this run's database
+    (re.compile(rb'("last_modified": ?")[^"]*'), rb"\1<time>"),
 ]
 
 

@@ -14,9 +14,6 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from jsonschema import Draft202012Validator, FormatChecker
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 from sqlmodel import Session, col, select
 
 from app.catalogue.providers import ProviderDetail, provider_details
@@ -31,35 +28,20 @@ from app.interop.hsds.parse import (
     parse_hsds,
 )
 from app.interop.hsds.tables import TABLES
+from app.interop.hsds.values import absolute_url
 from app.interop.records import PROVIDER_TEXT_FIELDS, ParsedSource, ProviderRecord
-from app.models import Provider
+from app.models import Municipality, Organization, Provider
 from app.web.main import create_app
+from tests.hsds import conformance
 
-SCHEMA_DIR = Path(__file__).parent / "hsds" / "schema"
 BASE_URL = "https://polku.example"
 Json = dict[str, Any]
 
 
-def _registry() -> Registry[Any]:
-    """The vendored official schemas, each under its file name (their `$ref`s use these)."""
-    resources = [
-        (path.name, Resource.from_contents(json.loads(path.read_text()), DRAFT202012))
-        for path in SCHEMA_DIR.glob("*.json")
-    ]
-    return Registry().with_resources(resources)
-
-
-REGISTRY = _registry()
-
-
-def hsds_errors(table: str, instance: Json) -> list[str]:
-    """Why an object is not a valid HSDS object of the table (empty when it is)."""
-    validator = Draft202012Validator(
-        {"$ref": f"{table}.json"}, registry=REGISTRY, format_checker=FormatChecker()
-    )
-    return [
-        f"{list(error.absolute_path)}: {error.message}" for error in validator.iter_errors(instance)
-    ]
+def hsds_errors(schema: str, instance: Json) -> list[str]:
+    """Why an object is not valid against the released HSDS 3.0 schema (`service`,
+    `service_list` …), strictly and with formats checked (empty when it is valid)."""
+    return conformance.errors(schema, instance)
 
 
 @pytest.fixture
@@ -104,21 +86,24 @@ def comparable(record: ProviderRecord) -> Json:
 
 
 def expected_record(detail: ProviderDetail) -> Json:
-    """What an HSDS round trip must give back for a provider."""
+    """What an HSDS round trip must give back for a provider: everything, with web addresses
+    as HSDS writes them (absolute, `https://` before a bare host name)."""
     provider = detail.provider
+    texts = {name: getattr(provider, name) for name in PROVIDER_TEXT_FIELDS}
+    texts["website"] = absolute_url(provider.website)
     return comparable(
         ProviderRecord(
             external_id="",
             organization_name=detail.organization.name,
             organisation_type=detail.organization.organisation_type,
-            organization_website=detail.organization.website,
+            organization_website=absolute_url(detail.organization.website),
             region_code=provider.region_code,
             services=detail.services,
             activities=detail.activities,
             target_groups=detail.target_groups,
             languages=detail.languages,
             assured_date=provider.assured_date,
-            **{name: getattr(provider, name) for name in PROVIDER_TEXT_FIELDS},
+            **texts,
         )
     )
 
@@ -163,9 +148,12 @@ def test_schema_check_rejects_what_hsds_forbids(document: Json) -> None:
     service = dict(document["services"][0])
     assert hsds_errors("service", {**service, "status": "closed"})
     assert hsds_errors("service", {**service, "description": None})
+    assert hsds_errors("service", {**service, "url": "www.example.fi"})
     sal = service["service_at_locations"][0]
-    location = {**sal["location"], "addresss": [{"id": "x", "address_1": "Katu 1"}]}
-    assert hsds_errors("service_at_location", {**sal, "location": location})
+    incomplete = {**sal["location"], "addresses": [{"id": str(uuid.uuid4()), "address_1": "K 1"}]}
+    assert hsds_errors("service_at_location", {**sal, "location": incomplete})
+    draft_name = {**sal["location"], "addresss": []}  # the pre-release name: not HSDS 3.0
+    assert hsds_errors("service_at_location", {**sal, "location": draft_name})
 
 
 def test_closed_providers_are_inactive_services(document: Json, db_session: Session) -> None:
@@ -190,7 +178,8 @@ def test_polku_codes_travel_as_attributes_of_polku_taxonomies(document: Json) ->
     service = document["services"][0]
     region = [a for a in service["attributes"] if a["link_type"] == "region"]
     assert len(region) == 1
-    assert region[0]["taxonomy_term"]["taxonomy"]["uri"] == "urn:polku:taxonomy:regions"
+    term = region[0]["taxonomy_term"]
+    assert term["taxonomy"] == term["taxonomy_detail"]["uri"] == "urn:polku:taxonomy:regions"
 
 
 # --- Data package -----------------------------------------------------------------------
@@ -203,16 +192,14 @@ def test_datapackage_resources_match_the_hsds_tables(
     write_hsds_datapackage(db_session, out, BASE_URL, catalogue=catalogue)
     descriptor = json.loads((out / "datapackage.json").read_text())
     assert {resource["name"] for resource in descriptor["resources"]} == set(TABLES)
+    official = {resource["name"]: resource for resource in conformance.datapackage()["resources"]}
     for resource in descriptor["resources"]:
-        schema = json.loads((SCHEMA_DIR / f"{resource['name']}.json").read_text())
-        scalar = [
-            name
-            for name, field in schema["properties"].items()
-            if field.get("type") not in ("array", None)
-        ]
+        expected = official[resource["name"]]
         fields = [field["name"] for field in resource["schema"]["fields"]]
-        assert resource["path"] == schema["path"]
-        assert fields == scalar, resource["name"]
+        assert resource["path"] == expected["path"]
+        assert resource["schema"]["fields"] == [
+            {"name": field["name"], "type": field["type"]} for field in expected["schema"]["fields"]
+        ], resource["name"]
         with (out / resource["path"]).open(encoding="utf-8", newline="") as file:
             rows = list(csv.reader(file))
         assert rows[0] == fields
@@ -226,6 +213,32 @@ def test_round_trip_through_json_gives_the_same_records(
 ) -> None:
     path = tmp_path / "hsds.json"
     path.write_text(json.dumps(document, ensure_ascii=False))
+    assert_round_trip(
+        parse_hsds([path], municipality_regions=regions, known_codes=known), db_session
+    )
+
+
+def as_draft(value: Any) -> Any:
+    """A document in the names of the pre-release draft Polku exported before HSDS 3.0."""
+    if isinstance(value, list):
+        return [as_draft(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    renamed = {"addresses": "addresss", "accessibility": "accessibilitys"}
+    draft = {renamed.get(key, key): as_draft(item) for key, item in value.items()}
+    if "taxonomy_detail" in draft:  # the draft nested the taxonomy object as `taxonomy`
+        draft["taxonomy"] = draft.pop("taxonomy_detail")
+    return draft
+
+
+def test_exports_in_the_draft_names_are_still_read(
+    document: Json, db_session: Session, known: KnownCodes, regions: dict[str, str], tmp_path: Path
+) -> None:
+    draft = as_draft({key: value for key, value in document.items() if key != "taxonomy_terms"})
+    text = json.dumps(draft, ensure_ascii=False)
+    assert '"addresss"' in text and '"addresses"' not in text and "taxonomy_detail" not in text
+    path = tmp_path / "draft.json"
+    path.write_text(text)
     assert_round_trip(
         parse_hsds([path], municipality_regions=regions, known_codes=known), db_session
     )
@@ -391,14 +404,16 @@ def test_services_are_paged_and_valid(client: TestClient) -> None:
     assert (first["total_items"], first["total_pages"], first["size"]) == (83, 3, 30)
     assert (first["first_page"], first["last_page"], len(first["contents"])) == (True, False, 30)
     assert (last["last_page"], len(last["contents"])) == (True, 23)
+    assert last["size"] == 23  # the items on the page (HSDS 3.0.1)
     for service in first["contents"]:
-        assert hsds_errors("service", service) == []
+        assert hsds_errors("service_list", service) == []
     beyond = client.get("/hsds/services", params={"page": 99}).json()
     assert (beyond["empty"], beyond["contents"]) == (True, [])
 
 
 def test_services_filter_by_region(client: TestClient) -> None:
-    page = client.get("/hsds/services", params={"region": "10", "per_page": 100}).json()
+    params = {"region": "10", "per_page": 100, "full": "true"}
+    page = client.get("/hsds/services", params=params).json()
     assert 0 < page["total_items"] < 83
     for service in page["contents"]:
         codes = [
@@ -424,9 +439,12 @@ def test_one_service_and_organization_by_id(client: TestClient) -> None:
     assert service["organization"]["id"] == listed["organization_id"]
     organization = client.get(f"/hsds/organizations/{listed['organization_id']}").json()
     assert hsds_errors("organization", organization) == []
+    assert service["id"] in {item["id"] for item in organization["services"]}
 
 
-@pytest.mark.parametrize("kind", ["services", "organizations"])
+@pytest.mark.parametrize(
+    "kind", ["services", "organizations", "service_at_locations", "taxonomies", "taxonomy_terms"]
+)
 def test_unknown_ids_are_404_json(client: TestClient, kind: str) -> None:
     response = client.get(f"/hsds/{kind}/{uuid.uuid4()}")
     assert response.status_code == 404
@@ -435,7 +453,7 @@ def test_unknown_ids_are_404_json(client: TestClient, kind: str) -> None:
 
 @pytest.mark.parametrize(
     ("path", "table"),
-    [("organizations", "organization"), ("taxonomies", "taxonomy"),
+    [("organizations", "organization_list"), ("taxonomies", "taxonomy"),
      ("taxonomy_terms", "taxonomy_term")],
 )  # fmt: skip
 def test_other_lists_are_valid_pages(client: TestClient, path: str, table: str) -> None:
@@ -488,7 +506,7 @@ def test_service_at_locations_are_valid_with_service_and_location_nested(
     page = client.get("/hsds/service_at_locations", params={"per_page": 100}).json()
     assert page["total_items"] == 83
     for sal in page["contents"]:
-        assert hsds_errors("service_at_location", sal) == []
+        assert hsds_errors("service_at_location_list", sal) == []
         assert hsds_errors("service", sal["service"]) == []
         assert hsds_errors("organization", sal["service"]["organization"]) == []
         assert sal["service"]["id"] == sal["service_id"]
@@ -501,7 +519,7 @@ def test_one_service_at_location_is_fully_nested(client: TestClient, document: J
     expected = next(
         s
         for s in document["services"]
-        if s.get("phones") and s["service_at_locations"][0]["location"].get("addresss")
+        if s.get("phones") and s["service_at_locations"][0]["location"].get("addresses")
     )
     expected_sal = expected["service_at_locations"][0]
     sal = client.get(f"/hsds/service_at_locations/{expected_sal['id']}").json()
@@ -584,7 +602,9 @@ def test_unknown_organization_id_gives_an_empty_list(
     assert (page["total_items"], page["empty"], page["contents"]) == (0, True, [])
 
 
-@pytest.mark.parametrize("kind", ["services", "service_at_locations", "organizations"])
+@pytest.mark.parametrize(
+    "kind", ["services", "service_at_locations", "organizations", "taxonomies", "taxonomy_terms"]
+)
 @pytest.mark.parametrize("bad_id", ["not-a-uuid", "0", "ä" * 300, "%00", "{id}"])
 def test_malformed_ids_are_404_json(client: TestClient, kind: str, bad_id: str) -> None:
     response = client.get(f"/hsds/{kind}/{bad_id}")
@@ -676,3 +696,366 @@ def test_new_hsds_routes_are_in_the_openapi_schema(client: TestClient) -> None:
     assert {"search", "page", "per_page", "region", "organization_id"} <= parameters
     assert "application/zip" in paths["/hsds/datapackage.zip"]["get"]["responses"]["200"]["content"]
     assert "404" in paths["/hsds/service_at_locations/{service_at_location_id}"]["get"]["responses"]
+
+
+# --- Parameters of the HSDS 3.0 API reference -------------------------------------------
+
+
+def service_ids(client: TestClient, path: str, **params: object) -> set[str]:
+    """The service ids of every page of a list (`/services` or `/service_at_locations`)."""
+    return {
+        item.get("service_id") or item["id"]
+        for page in all_pages(client, path, 100, **params)
+        for item in page["contents"]
+    }
+
+
+def services_with(document: Json, keep: Any) -> set[str]:
+    """The export's services having an attribute for which `keep(attribute)` holds."""
+    return {
+        service["id"]
+        for service in document["services"]
+        if any(keep(attribute) for attribute in service["attributes"])
+    }
+
+
+def some_terms(document: Json) -> list[str]:
+    """For each Polku taxonomy, a term that some services have and some do not (or any)."""
+    counts: dict[str, dict[str, int]] = {}
+    for service in document["services"]:
+        for attribute in service["attributes"]:
+            term = attribute["taxonomy_term"]
+            by_term = counts.setdefault(term["taxonomy_id"], {})
+            by_term[term["id"]] = by_term.get(term["id"], 0) + 1
+    chosen = []
+    for by_term in counts.values():
+        partial = [term for term, count in by_term.items() if count < len(document["services"])]
+        chosen.append((partial or list(by_term))[0])
+    return chosen
+
+
+@pytest.mark.parametrize("path", ["/hsds/services", "/hsds/service_at_locations"])
+def test_taxonomy_term_id_finds_the_services_with_that_term(
+    client: TestClient, document: Json, path: str
+) -> None:
+    terms = some_terms(document)
+    assert len(terms) == 7
+    narrowed = 0
+    for term_id in terms:
+        expected = services_with(document, lambda a, t=term_id: a["taxonomy_term_id"] == t)
+        assert service_ids(client, path, taxonomy_term_id=term_id) == expected, term_id
+        narrowed += 0 < len(expected) < 83
+    assert narrowed >= 5  # most chosen terms really narrow the list
+
+
+@pytest.mark.parametrize("path", ["/hsds/services", "/hsds/service_at_locations"])
+def test_taxonomy_id_finds_the_services_with_any_term_of_it(
+    client: TestClient, document: Json, path: str
+) -> None:
+    for taxonomy in document["taxonomies"]:
+        expected = services_with(
+            document, lambda a, t=taxonomy["id"]: a["taxonomy_term"]["taxonomy_id"] == t
+        )
+        assert service_ids(client, path, taxonomy_id=taxonomy["id"]) == expected, taxonomy["uri"]
+    municipalities = next(t for t in document["taxonomies"] if t["uri"].endswith("municipalities"))
+    assert 0 < len(service_ids(client, path, taxonomy_id=municipalities["id"])) < 83
+
+
+def test_filters_are_cumulative(client: TestClient, document: Json) -> None:
+    """The specification's own example: taxonomy_id and organization_id together."""
+    services_taxonomy = next(t for t in document["taxonomies"] if t["uri"].endswith(":services"))
+    for term_id in some_terms(document):
+        with_term = services_with(document, lambda a, t=term_id: a["taxonomy_term_id"] == t)
+        owners = {s["organization_id"] for s in document["services"] if s["id"] in with_term}
+        for organization in sorted(owners)[:3]:
+            expected = {
+                s["id"] for s in document["services"]
+                if s["id"] in with_term and s["organization_id"] == organization
+            }  # fmt: skip
+            params = {"taxonomy_term_id": term_id, "organization_id": organization}
+            assert service_ids(client, "/hsds/services", **params) == expected
+    organization = document["organizations"][0]["id"]
+    params = {"taxonomy_id": services_taxonomy["id"], "organization_id": organization}
+    expected = {
+        s["id"] for s in document["services"]
+        if s["organization_id"] == organization
+        and any(a["taxonomy_term"]["taxonomy_id"] == services_taxonomy["id"]
+                for a in s["attributes"])
+    }  # fmt: skip
+    assert service_ids(client, "/hsds/services", **params) == expected
+
+
+def test_taxonomy_term_id_combines_with_search(client: TestClient, document: Json) -> None:
+    searched = service_ids(client, "/hsds/services", search="työ")
+    for term_id in some_terms(document):
+        with_term = services_with(document, lambda a, t=term_id: a["taxonomy_term_id"] == t)
+        both = service_ids(client, "/hsds/services", search="työ", taxonomy_term_id=term_id)
+        assert both == searched & with_term
+
+
+@pytest.mark.parametrize("param", ["taxonomy_term_id", "taxonomy_id"])
+@pytest.mark.parametrize("value", [str(uuid.UUID(int=7)), "not-a-uuid"])
+def test_unknown_taxonomy_ids_give_an_empty_list(
+    client: TestClient, param: str, value: str
+) -> None:
+    page = client.get("/hsds/services", params={param: value}).json()
+    assert (page["total_items"], page["size"], page["contents"]) == (0, 0, [])
+
+
+def test_modified_after_compares_with_last_modified(client: TestClient) -> None:
+    # The served export, not the `document` fixture: that one changes two entries in an
+    # uncommitted transaction, which stamps them with a newer `updated_at`.
+    document = client.get("/hsds/export.json").json()
+    moments = sorted(dt.datetime.fromisoformat(s["last_modified"]) for s in document["services"])
+    newest, oldest = moments[-1], moments[0]
+    assert newest.tzinfo is not None
+    everything = service_ids(client, "/hsds/services", modified_after=oldest.isoformat())
+    assert len(everything) == 83
+    on_or_after = {
+        s["id"] for s in document["services"]
+        if dt.datetime.fromisoformat(s["last_modified"]) >= newest
+    }  # fmt: skip
+    assert service_ids(client, "/hsds/services", modified_after=newest.isoformat()) == on_or_after
+    later = (newest + dt.timedelta(microseconds=1)).isoformat()
+    assert service_ids(client, "/hsds/services", modified_after=later) == set()
+    naive = (newest + dt.timedelta(hours=1)).replace(tzinfo=None).isoformat()  # read as UTC
+    assert service_ids(client, "/hsds/service_at_locations", modified_after=naive) == set()
+    bad = client.get("/hsds/services", params={"modified_after": "yesterday"})
+    assert bad.status_code == 422
+
+
+def test_minimal_gives_ids_and_last_modified_only(client: TestClient) -> None:
+    document = client.get("/hsds/export.json").json()  # as served (see above)
+    page = client.get("/hsds/services", params={"minimal": "true", "per_page": 100}).json()
+    assert page["total_items"] == page["size"] == 83
+    assert all(set(item) == {"id", "last_modified"} for item in page["contents"])
+    expected = {s["id"]: s["last_modified"] for s in document["services"]}
+    assert {item["id"]: item["last_modified"] for item in page["contents"]} == expected
+    both = client.get("/hsds/services", params={"minimal": "true", "full": "true"})
+    assert both.status_code == 400
+    assert "minimal" in both.json()["detail"]
+
+
+def test_full_lists_nest_everything_like_the_single_objects(client: TestClient) -> None:
+    services = client.get("/hsds/services", params={"full": "true", "per_page": 5}).json()
+    for service in services["contents"]:
+        assert service == client.get(f"/hsds/services/{service['id']}").json()
+    sals = client.get("/hsds/service_at_locations", params={"full": "true", "per_page": 5}).json()
+    for sal in sals["contents"]:
+        assert sal == client.get(f"/hsds/service_at_locations/{sal['id']}").json()
+    summary = client.get("/hsds/services", params={"full": "false", "per_page": 5}).json()
+    assert not any(isinstance(v, list) for s in summary["contents"] for v in s.values())
+
+
+def test_organizations_carry_their_services(client: TestClient, document: Json) -> None:
+    plain = client.get("/hsds/organizations", params={"per_page": 100}).json()
+    assert all("services" not in organization for organization in plain["contents"])
+    full = client.get("/hsds/organizations", params={"full": "true", "per_page": 100}).json()
+    detailed = client.get(
+        "/hsds/organizations", params={"full_service": "true", "per_page": 100}
+    ).json()
+    for summary, nested in zip(full["contents"], detailed["contents"], strict=True):
+        expected = {s["id"] for s in document["services"] if s["organization_id"] == summary["id"]}
+        assert {s["id"] for s in summary["services"]} == expected
+        assert [s["id"] for s in nested["services"]] == [s["id"] for s in summary["services"]]
+        assert all(
+            not any(isinstance(value, list) for value in service.values())
+            for service in summary["services"]
+        )
+        assert all("attributes" in service for service in nested["services"])
+    one = client.get(f"/hsds/organizations/{full['contents'][0]['id']}").json()
+    assert one == full["contents"][0]
+
+
+def test_organizations_have_a_description_from_known_fields(
+    document: Json, db_session: Session
+) -> None:
+    for organization in document["organizations"]:
+        description = organization["description"]
+        assert description.startswith(f"{organization['name']}: palveluntuottajaorganisaatio")
+        if organization.get("legal_status"):
+            assert f"Organisaatiomuoto lähteen mukaan: {organization['legal_status']}." in (
+                description
+            )
+    sotek = next(o for o in document["organizations"] if o["name"] == "Sotek-säätiö")
+    municipalities = sorted(
+        {
+            name
+            for name in db_session.exec(
+                select(Municipality.name_fi)
+                .join(Provider, col(Provider.municipality_code) == col(Municipality.code))
+                .join(Organization, col(Organization.id) == col(Provider.organization_id))
+                .where(Organization.name == "Sotek-säätiö")
+            )
+        }
+    )
+    assert municipalities
+    assert f"Yksiköiden kunnat: {', '.join(municipalities)}." in sotek["description"]
+
+
+def test_service_urls_are_absolute_or_left_out(document: Json, db_session: Session) -> None:
+    stored = {
+        hsds_id("service", external): website
+        for external, website in db_session.exec(select(Provider.external_id, Provider.website))
+    }
+    with_website = [service for service in document["services"] if stored[service["id"]]]
+    assert all("url" in service for service in with_website)  # none needed leaving out
+    bare = [s for s in with_website if not str(stored[s["id"]]).startswith("http")]
+    assert [service["url"] for service in bare] == ["https://www.tyollisyysmikkeli.fi"]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("https://kunta.fi/palvelut?a=1", "https://kunta.fi/palvelut?a=1"),
+        ("http://www.example.fi", "http://www.example.fi"),
+        ("www.tyollisyysmikkeli.fi", "https://www.tyollisyysmikkeli.fi"),
+        ("tyollisyysmikkeli.fi/työpajat", "https://tyollisyysmikkeli.fi/ty%C3%B6pajat"),
+        ("https://www.äänekoski.fi/a b", None),
+        ("https://www.äänekoski.fi/palvelut", "https://www.xn--nekoski-4waa.fi/palvelut"),
+        ("HTTPS://kunta.fi/100%", "https://kunta.fi/100%25"),
+        ("https://kunta.fi/a%C3%B6", "https://kunta.fi/a%C3%B6"),
+        (" www.kunta.fi ", "https://www.kunta.fi"),
+        ("info@kunta.fi", None),
+        ("www.a.fi, www.b.fi", None),
+        ("katso kunnan sivut", None),
+        ("ftp://kunta.fi", None),
+        ("https://", None),
+        ("kunta", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_absolute_url_adds_https_only_to_a_bare_host(
+    value: str | None, expected: str | None
+) -> None:
+    assert absolute_url(value) == expected
+
+
+@pytest.mark.parametrize("path", ["/hsds/services", "/hsds/service_at_locations",
+                                  "/hsds/organizations", "/hsds/taxonomies",
+                                  "/hsds/taxonomy_terms"])  # fmt: skip
+def test_format_json_is_the_default_and_others_are_refused(client: TestClient, path: str) -> None:
+    default = client.get(path, params={"per_page": 3}).json()
+    assert client.get(path, params={"per_page": 3, "format": "json"}).json() == default
+    for other in ("xml", "NDJSON"):
+        response = client.get(path, params={"format": other})
+        assert response.status_code == 400, other
+        assert other in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [("/hsds/services", {}), ("/hsds/services", {"minimal": "true"}),
+     ("/hsds/services", {"search": "työ", "full": "true"}),
+     ("/hsds/service_at_locations", {"region": "10"}), ("/hsds/organizations", {}),
+     ("/hsds/organizations", {"full_service": "true"}), ("/hsds/taxonomies", {}),
+     ("/hsds/taxonomy_terms", {}), ("/hsds/taxonomy_terms", {"search": "hyvinvointialue"})],
+)  # fmt: skip
+def test_ndjson_streams_every_item_of_the_list(
+    client: TestClient, path: str, params: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """All results without pagination, one object per line, the same as the pages hold."""
+    monkeypatch.setattr("app.interop.hsds.api.NDJSON_PAGE", 3)  # several steps even here
+    paged = [item for page in all_pages(client, path, 100, **params) for item in page["contents"]]
+    response = client.get(path, params={**params, "format": "ndjson", "per_page": 2, "page": 3})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/x-ndjson"
+    lines = response.text.splitlines()
+    assert [json.loads(line) for line in lines] == paged
+    assert len(lines) == len(paged) > 3
+
+
+def test_ndjson_of_an_unknown_organization_is_empty(client: TestClient) -> None:
+    params = {"format": "ndjson", "organization_id": str(uuid.UUID(int=1))}
+    response = client.get("/hsds/services", params=params)
+    assert (response.status_code, response.text) == (200, "")
+
+
+@pytest.mark.parametrize("param", ["postcode", "proximity"])
+def test_postcode_and_proximity_are_refused_not_ignored(client: TestClient, param: str) -> None:
+    response = client.get("/hsds/service_at_locations", params={param: "00100"})
+    assert response.status_code == 400
+    assert param in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("path", "param"),
+    [("/hsds/services", "minimal"), ("/hsds/services", "full"),
+     ("/hsds/service_at_locations", "full"), ("/hsds/organizations", "full"),
+     ("/hsds/organizations", "full_service"), ("/hsds/taxonomy_terms", "top_only")],
+)  # fmt: skip
+@pytest.mark.parametrize("value", ["null", "maybe", ""])
+def test_booleans_are_validated(client: TestClient, path: str, param: str, value: str) -> None:
+    response = client.get(path, params={param: value})
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/json")
+
+
+def test_organization_by_id_validates_full_service(client: TestClient, document: Json) -> None:
+    organization = document["organizations"][0]["id"]
+    response = client.get(f"/hsds/organizations/{organization}", params={"full_service": "null"})
+    assert response.status_code == 422
+
+
+def test_taxonomies_search(client: TestClient) -> None:
+    found = client.get("/hsds/taxonomies", params={"search": "municipality codes"}).json()
+    assert [t["uri"] for t in found["contents"]] == ["urn:polku:taxonomy:municipalities"]
+    assert client.get("/hsds/taxonomies", params={"search": "zzzz"}).json()["total_items"] == 0
+    assert client.get("/hsds/taxonomies", params={"search": ""}).json()["total_items"] == 7
+
+
+def test_taxonomy_terms_search_taxonomy_and_parent(client: TestClient) -> None:
+    regions = next(
+        t for t in client.get("/hsds/taxonomies").json()["contents"] if t["uri"].endswith("regions")
+    )
+    in_regions = client.get(
+        "/hsds/taxonomy_terms", params={"taxonomy_id": regions["id"], "per_page": 100}
+    ).json()
+    assert in_regions["total_items"] == 23  # 21 wellbeing regions, Helsinki, Åland
+    assert {term["taxonomy_id"] for term in in_regions["contents"]} == {regions["id"]}
+    found = client.get(
+        "/hsds/taxonomy_terms", params={"search": "kymenlaakso", "taxonomy_id": regions["id"]}
+    ).json()
+    assert [term["name"] for term in found["contents"]] == ["Kymenlaakson hyvinvointialue"]
+    everything = client.get("/hsds/taxonomy_terms", params={"per_page": 1}).json()["total_items"]
+    top = client.get("/hsds/taxonomy_terms", params={"top_only": "true", "per_page": 1}).json()
+    assert top["total_items"] == everything  # Polku's terms have no parents
+    term_id = in_regions["contents"][0]["id"]
+    children = client.get("/hsds/taxonomy_terms", params={"parent_id": term_id}).json()
+    assert children["total_items"] == 0
+    unknown = client.get("/hsds/taxonomy_terms", params={"taxonomy_id": str(uuid.uuid4())})
+    assert unknown.json()["total_items"] == 0
+
+
+def test_taxonomies_and_terms_by_id(client: TestClient) -> None:
+    for taxonomy in client.get("/hsds/taxonomies").json()["contents"]:
+        assert client.get(f"/hsds/taxonomies/{taxonomy['id']}").json() == taxonomy
+    listed = client.get("/hsds/taxonomy_terms", params={"per_page": 3}).json()["contents"]
+    for term in listed:
+        one = client.get(f"/hsds/taxonomy_terms/{term['id']}").json()
+        assert {key: value for key, value in one.items() if key != "taxonomy_detail"} == term
+        assert one["taxonomy_detail"]["id"] == term["taxonomy_id"]
+        assert one["taxonomy_detail"]["uri"] == term["taxonomy"]
+
+
+def test_profile_url_resolves_to_the_profile(client: TestClient, site_settings: Settings) -> None:
+    profile = client.get("/hsds/").json()["profile"]
+    assert profile.startswith(f"{site_settings.base_url}/")
+    response = client.get(profile.removeprefix(site_settings.base_url))
+    assert response.status_code == 200
+    document = response.json()
+    assert document["url"] == profile
+    assert document["hsds_version"] == "3.0"
+    taxonomies = client.get("/hsds/taxonomies").json()["contents"]
+    assert [t["uri"] for t in document["taxonomies"]] == [t["uri"] for t in taxonomies]
+    assert {t["attribute_link_type"] for t in document["taxonomies"]} >= {"region", "provenance"}
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE"])
+@pytest.mark.parametrize("path", ["/hsds/services", "/hsds/", "/palvelut"])
+def test_wrong_method_is_405_with_allow(client: TestClient, method: str, path: str) -> None:
+    """RFC 9110: a 405 names the methods the resource has (also on an HTML error page)."""
+    response = client.request(method, path)
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from app.interop.hsds import api as hsds_api
@@ -26,13 +28,23 @@ router = APIRouter(prefix="/hsds", tags=["hsds"])
 MAX_PER_PAGE = 100
 
 
+UNSUPPORTED = "A parameter value Polku does not offer (the message says which), e.g. format=xml"
+NDJSON = "application/x-ndjson"
+NDJSON_ANSWER: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "A page; with `format=ndjson` every item, one JSON object per line",
+        "content": {NDJSON: {"schema": {"type": "string"}}},
+    }
+}
 NOT_FOUND = error_responses(
     {404: "No such id (also for an id that is no UUID)", 503: DATABASE_UNAVAILABLE}
 )
-UNAVAILABLE = error_responses(
-    {503: "The database, or with `search` the search index, is temporarily unavailable"}
-)
+UNAVAILABLE = NDJSON_ANSWER | error_responses(
+    {400: UNSUPPORTED,
+     503: "The database, or with `search` the search index, is temporarily unavailable"}
+)  # fmt: skip
 DATABASE = error_responses({503: DATABASE_UNAVAILABLE})
+DATABASE_LIST = NDJSON_ANSWER | error_responses({400: UNSUPPORTED, 503: DATABASE_UNAVAILABLE})
 
 PageNumber = Annotated[int, Query(ge=1, le=10_000, description="Page number, from 1")]
 PerPage = Annotated[int, Query(ge=1, le=MAX_PER_PAGE, description="Items per page")]
@@ -42,6 +54,58 @@ Region = Annotated[
 OrganizationId = Annotated[
     str | None, Query(max_length=100, description="Only services of this HSDS organization")
 ]
+TaxonomyTermId = Annotated[
+    str | None,
+    Query(max_length=100, description="Only services with an attribute of this taxonomy term"),
+]
+TaxonomyId = Annotated[
+    str | None,
+    Query(max_length=100, description="Only items with a term of this taxonomy"),
+]
+ModifiedAfter = Annotated[
+    dt.datetime | None,
+    Query(description="Only services modified on or after this time (RFC 3339; UTC if no zone)"),
+]
+Full = Annotated[bool, Query(description="Fully nested objects instead of one-to-one fields")]
+Format = Annotated[
+    str | None,
+    Query(
+        max_length=20,
+        description="`json` (the default): a page; `ndjson`: every item, one per line, no pages",
+    ),
+]
+NotOffered = Annotated[
+    str | None,
+    Query(
+        max_length=100,
+        description="Not offered: Polku publishes no service areas or coordinates (400 if given)",
+    ),
+]
+
+
+def _wants_ndjson(value: str | None) -> bool:
+    """`json` pages (the default) or an `ndjson` stream; any other format is refused."""
+    if value in (None, "", "json"):
+        return False
+    if value == "ndjson":
+        return True
+    raise HTTPException(status_code=400, detail=f"Unknown format {value!r}: json or ndjson")
+
+
+def _stream(page_of: Any) -> StreamingResponse:
+    """Every item of a list as newline-delimited JSON (`page_of(page, per_page)` -> page)."""
+    return StreamingResponse(hsds_api.ndjson_lines(page_of), media_type=NDJSON)
+
+
+def _refuse(**values: str | None) -> None:
+    """Spec parameters Polku cannot honour: a 400 naming them, never a silent full list."""
+    given = [name for name, value in values.items() if value]
+    if given:
+        raise HTTPException(
+            status_code=400,
+            detail=f"Not offered: {', '.join(given)} (Polku publishes no service areas or "
+            "coordinates)",
+        )
 
 
 async def get_hsds_cache(request: Request) -> hsds_api.HsdsCache:
@@ -73,7 +137,7 @@ class ApiDetails(BaseModel):
     """What this API is (HSDS `/`)."""
 
     version: str = Field(description="HSDS version of this API")
-    profile: str = Field(description="URI of the HSDS profile: Polku's Finnish extension")
+    profile: str = Field(description="URL of Polku's HSDS profile (its Finnish extension)")
     openapi_url: str
 
 
@@ -83,7 +147,7 @@ class HsdsPage(BaseModel):
     total_items: int
     total_pages: int
     page_number: int
-    size: int = Field(description="Page size asked for")
+    size: int = Field(description="Number of items on this page")
     first_page: bool
     last_page: bool
     empty: bool
@@ -93,26 +157,45 @@ class HsdsPage(BaseModel):
 def _service_filter(
     session: SessionDep,
     cache: HsdsCacheDep,
+    catalogue: CatalogueDep,
     text_search: TextSearchDep,
     region: Region = None,
     organization_id: OrganizationId = None,
+    taxonomy_term_id: TaxonomyTermId = None,
+    taxonomy_id: TaxonomyId = None,
+    modified_after: ModifiedAfter = None,
 ) -> hsds_api.ServiceFilter | None:
-    """The list filters; None when the organization is unknown (so nothing can match)."""
-    organization_pk = None
-    if organization_id is not None:
+    """The list filters, all applying together; None when an id is unknown (nothing matches).
+
+    An empty value filters nothing, like an empty `search`.
+    """
+    organization_pk = term = taxonomy = None
+    if organization_id:
         organization_pk = hsds_api.organization_pk(
             session=session, cache=cache, hsds_id=organization_id
         )
         if organization_pk is None:
             return None
-    return hsds_api.ServiceFilter(text_search, region, organization_pk)
+    if taxonomy_term_id:
+        term = hsds_api.term_ref(session=session, catalogue=catalogue, term_id=taxonomy_term_id)
+        if term is None:
+            return None
+    if taxonomy_id:
+        taxonomy = hsds_api.taxonomy_key(taxonomy_id)
+        if taxonomy is None:
+            return None
+    if modified_after is not None and modified_after.tzinfo is None:
+        modified_after = modified_after.replace(tzinfo=dt.UTC)
+    return hsds_api.ServiceFilter(
+        text_search, region, organization_pk, term, taxonomy, modified_after
+    )
 
 
 ServiceFilterDep = Annotated[hsds_api.ServiceFilter | None, Depends(_service_filter)]
 
 
 def _empty_page(page: int, per_page: int) -> dict[str, Any]:
-    return hsds_api.hsds_page([], total_items=0, page_number=page, size=per_page)
+    return hsds_api.hsds_page([], total_items=0, page_number=page, per_page=per_page)
 
 
 def _download(
@@ -141,23 +224,43 @@ def read_api_details(settings: SettingsDep) -> ApiDetails:
     """HSDS version and profile of this API."""
     return ApiDetails(
         version=hsds.HSDS_VERSION,
-        profile="urn:polku:hsds-profile:fi",
+        profile=f"{settings.base_url}{hsds.PROFILE_PATH}",
         openapi_url=f"{settings.base_url}/openapi.json",
     )
+
+
+@router.get("/profile", response_model=dict[str, Any])
+def read_profile(settings: SettingsDep) -> dict[str, Any]:
+    """Polku's HSDS profile: its Finnish taxonomies, attributes and conventions."""
+    return hsds.profile_document(settings.base_url)
 
 
 @router.get("/services", response_model=HsdsPage, responses=UNAVAILABLE)
 def read_services(
     session: SessionDep, settings: SettingsDep, catalogue: CatalogueDep, cache: HsdsCacheDep,
     filters: ServiceFilterDep, page: PageNumber = 1, per_page: PerPage = 50,
-) -> dict[str, Any]:  # fmt: skip
-    """Services (one per provider), fully nested; by name, or by relevance when searching."""
-    if filters is None:
-        return _empty_page(page, per_page)
-    return hsds_api.service_page(
-        session=session, cache=cache, catalogue=catalogue, base_url=settings.base_url,
-        filters=filters, page=page, per_page=per_page,
-    )  # fmt: skip
+    minimal: Annotated[
+        bool, Query(description="Only each service's id and last_modified")
+    ] = False,
+    full: Full = False, format: Format = None,
+) -> dict[str, Any] | Response:  # fmt: skip
+    """Services (one per provider): one-to-one fields with the organization, fully nested with
+    `full`, or only id and last_modified with `minimal`; by name, or by relevance when
+    searching."""
+    ndjson = _wants_ndjson(format)
+    if minimal and full:
+        raise HTTPException(status_code=400, detail="minimal and full exclude each other")
+    shape: hsds_api.ServiceShape = "minimal" if minimal else "full" if full else "summary"
+
+    def page_of(number: int, size: int) -> dict[str, Any]:
+        if filters is None:
+            return _empty_page(number, size)
+        return hsds_api.service_page(
+            session=session, cache=cache, catalogue=catalogue, base_url=settings.base_url,
+            filters=filters, page=number, per_page=size, shape=shape,
+        )  # fmt: skip
+
+    return _stream(page_of) if ndjson else page_of(page, per_page)
 
 
 @router.get("/services/{service_id}", response_model=dict[str, Any], responses=NOT_FOUND)
@@ -179,14 +282,23 @@ def read_service(
 def read_service_at_locations(
     session: SessionDep, settings: SettingsDep, catalogue: CatalogueDep, cache: HsdsCacheDep,
     filters: ServiceFilterDep, page: PageNumber = 1, per_page: PerPage = 50,
-) -> dict[str, Any]:  # fmt: skip
-    """service_at_locations with one-to-one fields, their service and location nested."""
-    if filters is None:
-        return _empty_page(page, per_page)
-    return hsds_api.service_at_location_page(
-        session=session, cache=cache, catalogue=catalogue, base_url=settings.base_url,
-        filters=filters, page=page, per_page=per_page,
-    )  # fmt: skip
+    full: Full = False, format: Format = None, postcode: NotOffered = None,
+    proximity: NotOffered = None,
+) -> dict[str, Any] | Response:  # fmt: skip
+    """service_at_locations with one-to-one fields, their service and location nested; fully
+    nested with `full`."""
+    ndjson = _wants_ndjson(format)
+    _refuse(postcode=postcode, proximity=proximity)
+
+    def page_of(number: int, size: int) -> dict[str, Any]:
+        if filters is None:
+            return _empty_page(number, size)
+        return hsds_api.service_at_location_page(
+            session=session, cache=cache, catalogue=catalogue, base_url=settings.base_url,
+            filters=filters, page=number, per_page=size, full=full,
+        )  # fmt: skip
+
+    return _stream(page_of) if ndjson else page_of(page, per_page)
 
 
 @router.get(
@@ -210,45 +322,116 @@ def read_service_at_location(
     return found
 
 
+FullService = Annotated[
+    bool, Query(description="Nest each service fully (its attributes, locations …)")
+]
+
+
 @router.get("/organizations", response_model=HsdsPage, responses=UNAVAILABLE)
 def read_organizations(
-    session: SessionDep, catalogue: CatalogueDep, cache: HsdsCacheDep,
+    session: SessionDep, settings: SettingsDep, catalogue: CatalogueDep, cache: HsdsCacheDep,
     text_search: TextSearchDep, page: PageNumber = 1, per_page: PerPage = 50,
-) -> dict[str, Any]:  # fmt: skip
+    full: Annotated[
+        bool, Query(description="Each organization with its services (one-to-one fields)")
+    ] = False,
+    full_service: FullService = False, format: Format = None,
+) -> dict[str, Any] | Response:  # fmt: skip
     """Organizations by name; when searching, those running a matching provider, best first."""
-    return hsds_api.organization_page(
-        session=session, cache=cache, catalogue=catalogue, text_search=text_search,
-        page=page, per_page=per_page,
-    )  # fmt: skip
+    ndjson = _wants_ndjson(format)
+    shape: hsds_api.OrganizationShape = (
+        "full_services" if full_service else "services" if full else "summary"
+    )
+
+    def page_of(number: int, size: int) -> dict[str, Any]:
+        return hsds_api.organization_page(
+            session=session, cache=cache, catalogue=catalogue, base_url=settings.base_url,
+            text_search=text_search, page=number, per_page=size, shape=shape,
+        )  # fmt: skip
+
+    return _stream(page_of) if ndjson else page_of(page, per_page)
 
 
 @router.get("/organizations/{organization_id}", response_model=dict[str, Any], responses=NOT_FOUND)
 def read_organization(
-    organization_id: str, session: SessionDep, cache: HsdsCacheDep
-) -> dict[str, Any]:
-    """One HSDS organization."""
+    organization_id: str, session: SessionDep, settings: SettingsDep, catalogue: CatalogueDep,
+    cache: HsdsCacheDep, full_service: FullService = False,
+) -> dict[str, Any]:  # fmt: skip
+    """One HSDS organization with its services (one-to-one fields, or fully nested)."""
     organization = hsds_api.get_organization(
-        session=session, cache=cache, organization_id=organization_id
-    )
+        session=session, cache=cache, catalogue=catalogue, base_url=settings.base_url,
+        organization_id=organization_id, full_service=full_service,
+    )  # fmt: skip
     if organization is None:
         raise HTTPException(status_code=404, detail=f"No organization {organization_id}")
     return organization
 
 
-@router.get("/taxonomies", response_model=HsdsPage)
-def read_taxonomies(page: PageNumber = 1, per_page: PerPage = 50) -> dict[str, Any]:
+TaxonomySearch = Annotated[
+    str, Query(max_length=200, description="Words that must all be in the name or description")
+]
+
+
+@router.get(
+    "/taxonomies", response_model=HsdsPage,
+    responses=NDJSON_ANSWER | error_responses({400: UNSUPPORTED}),
+)  # fmt: skip
+def read_taxonomies(
+    search: TaxonomySearch = "", page: PageNumber = 1, per_page: PerPage = 50,
+    format: Format = None,
+) -> dict[str, Any] | Response:  # fmt: skip
     """Polku's taxonomies (services, activity types, regions …)."""
-    return hsds_api.taxonomy_page(page=page, per_page=per_page)
+    ndjson = _wants_ndjson(format)
+
+    def page_of(number: int, size: int) -> dict[str, Any]:
+        return hsds_api.taxonomy_page(search=search, page=number, per_page=size)
+
+    return _stream(page_of) if ndjson else page_of(page, per_page)
 
 
-@router.get("/taxonomy_terms", response_model=HsdsPage, responses=DATABASE)
+@router.get("/taxonomies/{taxonomy_id}", response_model=dict[str, Any], responses=NOT_FOUND)
+def read_taxonomy(taxonomy_id: str) -> dict[str, Any]:
+    """One of Polku's taxonomies."""
+    taxonomy = hsds_api.get_taxonomy(taxonomy_id)
+    if taxonomy is None:
+        raise HTTPException(status_code=404, detail=f"No taxonomy {taxonomy_id}")
+    return taxonomy
+
+
+@router.get("/taxonomy_terms", response_model=HsdsPage, responses=DATABASE_LIST)
 def read_taxonomy_terms(
-    session: SessionDep, catalogue: CatalogueDep, page: PageNumber = 1, per_page: PerPage = 50
-) -> dict[str, Any]:
+    session: SessionDep, catalogue: CatalogueDep, search: TaxonomySearch = "",
+    taxonomy_id: TaxonomyId = None,
+    parent_id: Annotated[
+        str | None, Query(max_length=100, description="Only terms under this term (Polku's "
+                          "terms have no parents: always empty)")
+    ] = None,
+    top_only: Annotated[
+        bool, Query(description="Only terms without a parent (all of Polku's)")
+    ] = False,
+    page: PageNumber = 1, per_page: PerPage = 50, format: Format = None,
+) -> dict[str, Any] | Response:  # fmt: skip
     """The terms of Polku's taxonomies."""
-    return hsds_api.taxonomy_term_page(
-        session=session, catalogue=catalogue, page=page, per_page=per_page
-    )
+    ndjson = _wants_ndjson(format)
+
+    def page_of(number: int, size: int) -> dict[str, Any]:
+        return hsds_api.taxonomy_term_page(
+            session=session, catalogue=catalogue, search=search,
+            taxonomy_id=taxonomy_id or None, parent_id=parent_id or None, top_only=top_only,
+            page=number, per_page=size,
+        )  # fmt: skip
+
+    return _stream(page_of) if ndjson else page_of(page, per_page)
+
+
+@router.get("/taxonomy_terms/{term_id}", response_model=dict[str, Any], responses=NOT_FOUND)
+def read_taxonomy_term(
+    term_id: str, session: SessionDep, catalogue: CatalogueDep
+) -> dict[str, Any]:
+    """One taxonomy term, its taxonomy in `taxonomy_detail`."""
+    term = hsds_api.get_taxonomy_term(session=session, catalogue=catalogue, term_id=term_id)
+    if term is None:
+        raise HTTPException(status_code=404, detail=f"No taxonomy_term {term_id}")
+    return term
 
 
 @router.get(

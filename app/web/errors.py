@@ -67,10 +67,15 @@ def wants_json(request: Request) -> bool:
 async def http_error_page(request: Request, exc: Exception) -> Response:
     """404 and other HTTP errors: JSON for the API, a page in the reader's language elsewhere."""
     assert isinstance(exc, StarletteHTTPException)  # noqa: S101 – registered for this type only
+    # the exception's headers (405's Allow, 401's WWW-Authenticate) belong to the answer
     if wants_json(request):
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+        return JSONResponse(
+            {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+        )
     template = "errors/404.html" if exc.status_code == 404 else "errors/error.html"
-    return render(request, template, {"status_code": exc.status_code}, exc.status_code)
+    response = render(request, template, {"status_code": exc.status_code}, exc.status_code)
+    response.headers.update(exc.headers or {})
+    return response
 
 
 async def validation_error(request: Request, exc: Exception) -> Response:

@@ -21,6 +21,7 @@ from app.catalogue.providers import ProviderDetail, provider_details, provider_p
 from app.catalogue.resources import CatalogueResources
 from app.guide.content import SERVICE_CODES
 from app.interop.hsds.tables import datapackage_files
+from app.interop.hsds.values import absolute_url, organization_description, rfc3339
 from app.models import Municipality, Organization, Provider, ProviderBase, Region
 
 HSDS_VERSION = "3.0"
@@ -104,6 +105,11 @@ CODE_TAXONOMIES = {
 }
 
 
+def taxonomy_key(uri: str) -> str:
+    """The key of a Polku taxonomy from its URI (`urn:polku:taxonomy:regions` -> `regions`)."""
+    return uri.removeprefix(TAXONOMY_URN)
+
+
 def hsds_uuid(*parts: str) -> uuid.UUID:
     """A deterministic HSDS id: the same entry gets the same id in every export."""
     return uuid.uuid5(POLKU_NAMESPACE, "/".join(parts))
@@ -120,9 +126,12 @@ def _clean(values: Json) -> Json:
 
 
 class PolkuTerms:
-    """The taxonomy terms of every Polku taxonomy, labelled in Finnish (English descriptions)."""
+    """The taxonomy terms of every Polku taxonomy, labelled in Finnish (English descriptions),
+    and the organisation descriptions made from the catalogue (see `organization_object`)."""
 
     def __init__(self, *, session: Session, catalogue: CatalogueResources) -> None:
+        self._session = session
+        self._organization_places: dict[int, tuple[list[str], list[str]]] = {}
         vocabularies = catalogue.vocabularies
         entries: list[tuple[str, str, str, str]] = [
             ("services", code, catalogue.service_title(code, "fi"),
@@ -145,14 +154,55 @@ class PolkuTerms:
             (key, code): _term(key, code, name, text) for key, code, name, text in entries
         }
         self.language_labels = vocabularies.languages
+        self._by_id: dict[str, Json] | None = None
 
     def term(self, key: str, code: str) -> Json:
         """A term with its taxonomy nested; a code missing from the vocabulary still gets one."""
         return self._terms.get((key, code)) or _term(key, code, code, code)
 
+    def by_id(self, term_id: str) -> Json | None:
+        """The term with this HSDS id, its taxonomy nested, or None."""
+        if self._by_id is None:
+            self._by_id = {term["id"]: term for term in self._terms.values()}
+        return self._by_id.get(term_id)
+
     def all(self) -> list[Json]:
         """Every term, without the nested taxonomy (the taxonomy_terms table)."""
-        return [_without(term, "taxonomy") for term in self._terms.values()]
+        return [_without(term, "taxonomy_detail") for term in self._terms.values()]
+
+    def load_places(self, organization_pks: list[int]) -> None:
+        """Read the places of these organisations' units in one query (before describing)."""
+        wanted = [
+            pk for pk in dict.fromkeys(organization_pks) if pk not in self._organization_places
+        ]
+        for start in range(0, len(wanted), 10_000):
+            chunk = wanted[start : start + 10_000]
+            rows = self._session.exec(
+                select(Provider.organization_id, Municipality.name_fi, Region.name_fi)
+                .join(Region, col(Region.code) == col(Provider.region_code))
+                .outerjoin(Municipality, col(Municipality.code) == col(Provider.municipality_code))
+                .where(col(Provider.organization_id).in_(chunk))
+            ).all()
+            places: dict[int, tuple[set[str], set[str]]] = {pk: (set(), set()) for pk in chunk}
+            for organization_pk, municipality, region in rows:
+                municipalities, regions = places[organization_pk]
+                if municipality:
+                    municipalities.add(municipality)
+                else:
+                    regions.add(region)
+            for pk, (municipalities, regions) in places.items():
+                self._organization_places[pk] = (sorted(municipalities), sorted(regions))
+
+    def organization_description(self, organization: Organization) -> str:
+        """A factual sentence from the catalogue's fields (HSDS requires a description)."""
+        assert organization.id is not None  # noqa: S101 – loaded from the database
+        if organization.id not in self._organization_places:
+            self.load_places([organization.id])
+        municipalities, regions = self._organization_places[organization.id]
+        return organization_description(
+            name=organization.name, organisation_type=organization.organisation_type,
+            municipalities=municipalities, regions=regions,
+        )  # fmt: skip
 
 
 def _term(key: str, code: str, name: str, description: str) -> Json:
@@ -162,10 +212,11 @@ def _term(key: str, code: str, name: str, description: str) -> Json:
         "code": code,
         "name": name,
         "description": description,
+        "taxonomy": taxonomy.uri,
+        "language": "fi",
         "taxonomy_id": taxonomy.id,
         "term_uri": f"{taxonomy.uri}:{code}",
-        "language": "fi",
-        "taxonomy": taxonomy_object(taxonomy),
+        "taxonomy_detail": taxonomy_object(taxonomy),
     }
 
 
@@ -188,14 +239,14 @@ def organization_id(organization: Organization) -> str:
     return hsds_id("organization", organization.name)
 
 
-def organization_object(organization: Organization) -> Json:
-    """An HSDS organization (HSDS requires a description; Polku has none, so it is empty)."""
+def organization_object(organization: Organization, *, terms: PolkuTerms) -> Json:
+    """An HSDS organization; its required description is made from the catalogue's fields."""
     return _clean(
         {
             "id": organization_id(organization),
             "name": organization.name,
-            "description": "",
-            "website": organization.website,
+            "description": terms.organization_description(organization),
+            "website": absolute_url(organization.website),
             "legal_status": organization.organisation_type,
         }
     )
@@ -225,11 +276,12 @@ def service_object(detail: ProviderDetail, *, terms: PolkuTerms, base_url: str) 
             "organization_id": organization_id(detail.organization),
             "name": provider.name,
             "description": provider.description,
-            "url": provider.website,
+            "url": absolute_url(provider.website),
             "email": provider.email,
             "status": "inactive" if provider.status == "closed" else "active",
             "eligibility_description": provider.target_groups_text,
             "assured_date": provider.assured_date.isoformat() if provider.assured_date else None,
+            "last_modified": rfc3339(provider.updated_at),
             "languages": [
                 {
                     "id": hsds_id("language", key, code),
@@ -321,8 +373,8 @@ def location_object(detail: ProviderDetail) -> Json:
             "location_type": "physical",
             "organization_id": organization_id(detail.organization),
             "name": provider.name,
-            "addresss": [address] if has_address else [],
-            "accessibilitys": [accessibility] if provider.accessibility else [],
+            "addresses": [address] if has_address else [],
+            "accessibility": [accessibility] if provider.accessibility else [],
         }
     )
 
@@ -330,11 +382,30 @@ def location_object(detail: ProviderDetail) -> Json:
 def service_with_organization(detail: ProviderDetail, *, terms: PolkuTerms, base_url: str) -> Json:
     """A service with everything nested, its organization included (the API's `/services/{id}`)."""
     service = service_object(detail, terms=terms, base_url=base_url)
-    return {**service, "organization": organization_object(detail.organization)}
+    return {**service, "organization": organization_object(detail.organization, terms=terms)}
 
 
 def _one_to_one(values: Json) -> Json:
     return {key: value for key, value in values.items() if not isinstance(value, list | dict)}
+
+
+def service_summary(detail: ProviderDetail, *, terms: PolkuTerms, base_url: str) -> Json:
+    """A service as HSDS lists them: one-to-one fields, with its organization (also without
+    lists) nested."""
+    service = service_object(detail, terms=terms, base_url=base_url)
+    return {
+        **_one_to_one(service),
+        "organization": organization_object(detail.organization, terms=terms),
+    }
+
+
+def service_minimal(detail: ProviderDetail) -> Json:
+    """A service as the API's `minimal` lists it: its id and when it last changed."""
+    provider = detail.provider
+    return {
+        "id": hsds_id("service", provider.external_id),
+        "last_modified": rfc3339(provider.updated_at),
+    }
 
 
 def service_at_location_summary(
@@ -349,7 +420,7 @@ def service_at_location_summary(
         "location": _one_to_one(sal["location"]),
         "service": {
             **_one_to_one(service),
-            "organization": organization_object(detail.organization),
+            "organization": organization_object(detail.organization, terms=terms),
         },
     }
 
@@ -362,6 +433,21 @@ def service_at_location_full(detail: ProviderDetail, *, terms: PolkuTerms, base_
     service = service_with_organization(detail, terms=terms, base_url=base_url)
     sal = service["service_at_locations"][0]
     return {**sal, "service": _without(service, "service_at_locations")}
+
+
+def organization_with_services(
+    organization: Organization, details: list[ProviderDetail], *, terms: PolkuTerms,
+    base_url: str, full_service: bool,
+) -> Json:  # fmt: skip
+    """An organization with its services: their one-to-one fields, or (`full_service`) fully
+    nested. The services leave out the organization: that is this object."""
+    services = [
+        service_object(detail, terms=terms, base_url=base_url)
+        if full_service
+        else _one_to_one(service_object(detail, terms=terms, base_url=base_url))
+        for detail in details
+    ]
+    return {**organization_object(organization, terms=terms), "services": services}
 
 
 # --- The whole catalogue ---------------------------------------------------------------
@@ -392,9 +478,10 @@ def export_hsds_json(
     details = _all_details(session)
     services = [service_object(detail, terms=terms, base_url=base_url) for detail in details]
     organizations = {organization_id(d.organization): d.organization for d in details}
+    terms.load_places([d.provider.organization_id for d in details])
     service_at_locations = [sal for service in services for sal in service["service_at_locations"]]
     return {
-        "organizations": [organization_object(org) for org in organizations.values()],
+        "organizations": [organization_object(org, terms=terms) for org in organizations.values()],
         "services": services,
         "service_at_locations": service_at_locations,
         "locations": [sal["location"] for sal in service_at_locations],
@@ -438,3 +525,48 @@ def write_hsds_datapackage(
     out_path.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
         (out_path / name).write_text(text, encoding="utf-8")
+
+
+# --- Polku's HSDS profile ------------------------------------------------------------------
+
+PROFILE_PATH = "/hsds/profile"
+PROFILE_CONVENTIONS = (
+    "Every provider unit is one service with one service_at_location and one physical location.",
+    "Polku's Finnish codes travel as attributes (link_entity service) whose taxonomy terms "
+    "belong to the taxonomies below; each taxonomy is identified by its URN, the same on "
+    "every Polku site, and each term by term_uri <taxonomy uri>:<code>.",
+    "Term names are Finnish (language fi), descriptions English; service texts are Finnish.",
+    "organization.description is a sentence made from the catalogue's own fields (name, the "
+    "type as the source states it, the municipalities or regions of its units), because "
+    "HSDS requires one and the sources give none.",
+    "service.url and organization.website are absolute URLs: a bare host name gets https:// "
+    "in front; a value that cannot be made an http(s) URL without guessing is left out.",
+    "service.last_modified is when the entry last changed in Polku (UTC).",
+    "Opening hours are free text in schedule.description, as the source gives them.",
+    "Unknown address lines are empty strings (HSDS requires them); country is FI.",
+    "Ids are UUID 5 over a fixed namespace: an entry keeps its id across exports and sites.",
+)
+
+
+def profile_document(base_url: str) -> Json:
+    """Polku's HSDS profile: what it adds to HSDS 3.0 and how its values are written."""
+    return {
+        "name": "Polku HSDS profile (Finland)",
+        "url": f"{base_url}{PROFILE_PATH}",
+        "hsds_version": HSDS_VERSION,
+        "description": (
+            "Employment-promoting social services in Finland (Polku provider catalogue), "
+            "published as Open Referral HSDS 3.0 with Finnish classifications as taxonomies."
+        ),
+        "openapi_url": f"{base_url}/openapi.json",
+        "conventions": list(PROFILE_CONVENTIONS),
+        "taxonomies": [
+            {
+                **taxonomy_object(taxonomy),
+                "attribute_link_type": taxonomy.link_type,
+                "terms_url": f"{base_url}/hsds/taxonomy_terms?taxonomy_id={taxonomy.id}",
+            }
+            for taxonomy in TAXONOMIES.values()
+        ],
+        "provenance_terms": dict(PROVENANCE_TERMS),
+    }

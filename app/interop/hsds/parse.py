@@ -251,7 +251,14 @@ class _RecordBuilder:
                 continue
             term = self.by_id["taxonomy_term"].get(str(attribute.get("taxonomy_term_id")))
             taxonomy = self.by_id["taxonomy"].get(str(term.get("taxonomy_id"))) if term else None
-            uri = _text(taxonomy.get("uri")) if taxonomy else None
+            # the taxonomy's uri, or HSDS 3.0's text `taxonomy` of the term when it has no object
+            uri = (
+                _text(taxonomy.get("uri"))
+                if taxonomy
+                else _text(term.get("taxonomy"))
+                if term
+                else None
+            )
             code = _text(term.get("code")) if term else None
             if uri is None or not uri.startswith(TAXONOMY_URN) or code is None:
                 continue  # another publisher's taxonomy: nothing Polku can map without guessing

@@ -14,17 +14,17 @@ from typing import Any
 Json = dict[str, Any]
 Tables = dict[str, list[Json]]  # HSDS table name (`service`, `address` …) -> flat rows
 
-# The tables Polku writes: file name as HSDS names it (sic `addresss.csv`) and the scalar
-# fields of each table in the order of the HSDS 3.0 schema.
+# The tables Polku writes: file name and columns exactly as the HSDS 3.0 `datapackage.json`
+# names them, in its order.
 TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "organization": ("organizations.csv", (
-        "id", "name", "alternate_name", "description", "email", "website", "year_incorporated",
-        "legal_status", "logo", "uri", "parent_organization_id")),
+        "id", "name", "alternate_name", "description", "email", "website", "tax_status",
+        "tax_id", "year_incorporated", "legal_status", "logo", "uri", "parent_organization_id")),
     "service": ("services.csv", (
         "id", "organization_id", "program_id", "name", "alternate_name", "description", "url",
         "email", "status", "interpretation_services", "application_process", "fees_description",
-        "accreditations", "eligibility_description", "minimum_age", "maximum_age",
-        "assured_date", "assurer_email", "alert")),
+        "wait_time", "fees", "accreditations", "eligibility_description", "minimum_age",
+        "maximum_age", "assured_date", "assurer_email", "licenses", "alert", "last_modified")),
     "attribute": ("attributes.csv", (
         "id", "link_id", "taxonomy_term_id", "link_type", "link_entity", "value")),
     "service_at_location": ("service_at_location.csv", (
@@ -36,26 +36,32 @@ TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "phone": ("phones.csv", (
         "id", "location_id", "service_id", "organization_id", "contact_id",
         "service_at_location_id", "number", "extension", "type", "description")),
-    "address": ("addresss.csv", (
+    "address": ("addresses.csv", (
         "id", "location_id", "attention", "address_1", "address_2", "city", "region",
         "state_province", "postal_code", "country", "address_type")),
     "language": ("languages.csv", (
         "id", "service_id", "location_id", "phone_id", "name", "code", "note")),
     "accessibility": ("accessibility.csv", ("id", "location_id", "description", "details", "url")),
     "taxonomy_term": ("taxonomy_terms.csv", (
-        "id", "code", "name", "description", "parent_id", "language", "taxonomy_id", "term_uri")),
-    "taxonomy": ("taxonomies.csv", ("id", "name", "description", "uri")),
+        "id", "code", "name", "description", "parent_id", "taxonomy", "language", "taxonomy_id",
+        "term_uri")),
+    "taxonomy": ("taxonomies.csv", ("id", "name", "description", "uri", "version")),
     "schedule": ("schedules.csv", (
         "id", "service_id", "location_id", "service_at_location_id", "valid_from", "valid_to",
         "dtstart", "timezone", "until", "count", "wkst", "freq", "interval", "byday",
         "byweekno", "bymonthday", "byyearday", "description", "opens_at", "closes_at",
         "schedule_link", "attending_type", "notes")),
 }  # fmt: skip
+# Column types other than string, as the HSDS 3.0 datapackage.json gives them.
 FIELD_TYPES = {
     "year_incorporated": "number", "minimum_age": "number", "maximum_age": "number",
     "latitude": "number", "longitude": "number", "extension": "number", "assured_date": "date",
+    "last_modified": "datetime", "valid_from": "date", "valid_to": "date", "dtstart": "date",
+    "until": "date", "timezone": "number", "count": "number", "interval": "number",
+    "opens_at": "time", "closes_at": "time",
 }  # fmt: skip
-# Top-level list names a JSON document may use for each table (HSDS's plural, its file stem).
+# Top-level list names a JSON document may use for each table (HSDS's plural, its file stem);
+# `addresss` and `accessibilitys` are the names of pre-release HSDS 3.0 drafts, still read.
 TABLE_KEYS = {
     "organization": ("organizations",), "service": ("services",),
     "attribute": ("attributes",), "service_at_location": ("service_at_locations",),
@@ -72,7 +78,9 @@ CHILD_ARRAYS = {
     "service_at_location": {"phones": ("phone", "service_at_location_id"),
                             "schedules": ("schedule", "service_at_location_id"),
                             "attributes": ("attribute", "link_id")},
-    "location": {"addresss": ("address", "location_id"),
+    "location": {"addresses": ("address", "location_id"),
+                 "accessibility": ("accessibility", "location_id"),
+                 "addresss": ("address", "location_id"),
                  "accessibilitys": ("accessibility", "location_id"),
                  "phones": ("phone", "location_id"), "languages": ("language", "location_id"),
                  "attributes": ("attribute", "link_id")},
@@ -87,8 +95,10 @@ CHILD_OBJECTS = {
     "service": {"organization": ("organization", "organization_id")},
     "service_at_location": {"location": ("location", "location_id")},
     "attribute": {"taxonomy_term": ("taxonomy_term", "taxonomy_term_id")},
-    "taxonomy_term": {"taxonomy": ("taxonomy", "taxonomy_id")},
-}
+    # HSDS 3.0 nests the taxonomy as `taxonomy_detail` (`taxonomy` is text); drafts used `taxonomy`
+    "taxonomy_term": {"taxonomy_detail": ("taxonomy", "taxonomy_id"),
+                      "taxonomy": ("taxonomy", "taxonomy_id")},
+}  # fmt: skip
 WHERE = "_where"  # a flat row's position in the input, for error messages
 
 
@@ -110,7 +120,7 @@ class TableFlattener:
         }
         row[WHERE] = where
         for name, (child_table, parent_field) in CHILD_OBJECTS.get(table, {}).items():
-            if name in item:
+            if name in item and not (isinstance(item[name], str) and name in TABLES[table][1]):
                 child_id = self.add(child_table, item[name], f"{where}.{name}")
                 row.setdefault(parent_field, child_id)
         for name, (child_table, link_field) in CHILD_ARRAYS.get(table, {}).items():
