@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Delete, Insert, Update, event, text
 from sqlalchemy.orm import ORMExecuteState
@@ -312,12 +312,26 @@ def _note_bulk_statements(state: ORMExecuteState) -> None:
     if table_name not in _JOURNALLED_TABLES:
         return
     id_key = "id" if table_name == Provider.__tablename__ else "provider_id"
-    named = [
+    _changed(state.session).update(_named_ids(state, id_key) or [None])
+
+
+def _named_ids(state: ORMExecuteState, id_key: str) -> list[int]:
+    """The provider ids a bulk statement names: in its executemany rows, or bound in it."""
+    rows: Any = state.parameters
+    if isinstance(rows, dict):
+        rows = [rows]
+    named = [int(row[id_key]) for row in rows or () if isinstance(row.get(id_key), int)]
+    if named:
+        return named
+    try:
+        bound = cast(Insert | Update | Delete, state.statement).compile().params
+    except Exception:  # an ORM bulk statement compiles only inside its execution
+        return []
+    return [
         value
-        for key, value in statement.compile().params.items()
+        for key, value in bound.items()
         if key.rstrip("_0123456789m") == id_key and isinstance(value, int)
     ]
-    _changed(state.session).update(named or [None])
 
 
 @event.listens_for(OrmSession, "before_commit")

@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import insert
 from sqlmodel import Session, col, delete, select
 
 from app.accounts import create_user
@@ -129,6 +130,17 @@ def test_a_bulk_delete_of_codes_names_its_provider(session: Session) -> None:
     provider = _provider(session)
     before = journal.catalogue_revision(session=session)
     session.exec(delete(ProviderActivity).where(col(ProviderActivity.provider_id) == provider.id))
+    session.commit()
+    changes = journal.changes_after(session=session, revision=before)
+    assert [change.provider_id for change in changes] == [provider.id]
+
+
+def test_an_orm_bulk_insert_names_its_providers(session: Session) -> None:
+    provider = _provider(session)
+    before = journal.catalogue_revision(session=session)
+    session.execute(  # executemany rows: how imports and benchmarks write codes in bulk
+        insert(ProviderActivity), [{"provider_id": provider.id, "code": "journal-test"}]
+    )
     session.commit()
     changes = journal.changes_after(session=session, revision=before)
     assert [change.provider_id for change in changes] == [provider.id]
