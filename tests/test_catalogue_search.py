@@ -18,7 +18,7 @@ from whoosh.searching import Searcher
 from app.config import Settings
 from app.models import Provider, ProviderService
 from app.search.facet_table import FacetTable, Pool
-from app.search.finnish import voikko_available, word_forms
+from app.search.finnish import compound_parts, voikko_available, word_forms
 from app.search.service import (
     MatchPoolCache,
     ProviderQuery,
@@ -95,6 +95,93 @@ def test_lay_synonyms_find_the_same_providers(searcher: Searcher, synonyms: Syno
     assert set(names(search(searcher, synonyms, "paja"))) == set(
         names(search(searcher, synonyms, "työpaja"))
     )
+
+
+def ids(results: SearchResults) -> set[int]:
+    return {hit.id for hit in results.hits}
+
+
+@pytest.mark.parametrize(
+    ("word", "parts"),
+    [
+        ("siivoustöitä", ("siivous", "työ")),
+        ("työtoimintaa", ("työ", "toiminta")),  # the linking n stays: not "toimita"
+        ("kierrätystoiminnassa", ("kierrätys", "toiminta")),
+    ],
+)
+def test_compound_query_words_split_into_whole_parts(word: str, parts: tuple[str, ...]) -> None:
+    assert compound_parts(word) == parts
+
+
+def test_names_are_not_split_into_parts() -> None:
+    assert compound_parts("Jyväskylässä") == ()
+
+
+@pytest.mark.parametrize(
+    ("compound", "modifier"),
+    [("siivoustöitä", "siivous"), ("kahvilatyötä", "kahvila"), ("keittiötöitä", "keittiö")],
+)
+def test_compound_with_a_generic_head_finds_what_its_modifier_finds(
+    searcher: Searcher, synonyms: Synonyms, compound: str, modifier: str
+) -> None:
+    """The review's table (§3.B): these found 0, 0 and 1 while the modifier found 2, 5, 6."""
+    by_modifier = ids(search(searcher, synonyms, modifier))
+    assert by_modifier
+    assert by_modifier <= ids(search(searcher, synonyms, compound))
+
+
+def test_generic_head_alone_does_not_widen_a_compound(
+    searcher: Searcher, synonyms: Synonyms
+) -> None:
+    cleaning = search(searcher, synonyms, "siivoustöitä")
+    assert cleaning.total == search(searcher, synonyms, "siivous").total
+    assert cleaning.total < search(searcher, synonyms, "työ").total / 4
+
+
+def test_whole_lemma_matches_rank_above_matches_of_parts(
+    searcher: Searcher, synonyms: Synonyms
+) -> None:
+    # Only Eskoo's text has "keittiötyö" itself; the others list a kitchen.
+    found = names(search(searcher, synonyms, "keittiötöitä"))
+    assert len(found) > 1
+    assert found[0].startswith("Tuki- ja osaamiskeskus Eskoo")
+
+
+def test_carpentry_finds_woodwork(searcher: Searcher, synonyms: Synonyms) -> None:
+    woodwork = ids(search(searcher, synonyms, "puutyö"))
+    assert woodwork
+    assert woodwork <= ids(search(searcher, synonyms, "puusepäntöitä"))
+
+
+@pytest.mark.parametrize(
+    ("everyday", "catalogue_word"), [("ruoanlaitto", "keittiö"), ("nikkarointi", "puutyö")]
+)
+def test_everyday_words_find_through_reviewed_synonyms(
+    searcher: Searcher, synonyms: Synonyms, everyday: str, catalogue_word: str
+) -> None:
+    # the catalogue word also finds its compound parts ("puu" in "puutarha"): the lay
+    # word finds the catalogue word's own matches, which always include its best one
+    expected = search(searcher, synonyms, catalogue_word)
+    found = ids(search(searcher, synonyms, everyday))
+    assert expected.hits
+    assert expected.hits[0].id in found
+    assert found <= ids(expected)
+
+
+def test_words_typed_without_accents_find_the_accented_words(
+    searcher: Searcher, synonyms: Synonyms
+) -> None:
+    accented = search(searcher, synonyms, "työtoiminta")
+    assert accented.total > 0
+    assert ids(search(searcher, synonyms, "tyotoiminta")) == ids(accented)
+
+
+def test_accent_fallback_does_not_touch_words_the_index_has(
+    searcher: Searcher, synonyms: Synonyms
+) -> None:
+    # "Pakila" has no accents and is in the index: nothing else is searched for it
+    plain = search(searcher, synonyms, "Pakila")
+    assert plain.total > 0 and all("Pakila" in hit.name for hit in plain.hits)
 
 
 def test_prefix_of_a_place_finds_it_while_typing(searcher: Searcher, synonyms: Synonyms) -> None:
@@ -251,7 +338,7 @@ def test_concurrent_requests_for_a_new_text_search_it_once(
     original = MatchPoolCache._search
 
     def slow_search(*args: Any, **kwargs: Any) -> Pool:
-        searched.append(args[2])
+        searched.append(args[2].text)  # the understood query: its words
         time.sleep(0.2)  # long enough for every thread to arrive while the first searches
         return original(*args, **kwargs)
 

@@ -1,0 +1,132 @@
+"""Place words in a query: "Jyväskylässä", "Keski-Suomen", "Vasa" name a place to filter by.
+
+The names come from the index's place documents (one per region and municipality), so the
+words understood always match the index being searched. Each name is known by its lemma
+(Voikko: "Jyväskylässä" → jyväskylä, "Keski-Suomen" → keski-suomi), its Finnish, Swedish
+and (regions) English forms, and its form without ä, ö, å ("Jyvaskyla"). A region is named
+in the data as "Keski-Suomen hyvinvointialue"; its short name ("Keski-Suomi", "Mellersta
+Finland", "Central Finland") is what people type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from whoosh.searching import Searcher
+
+from app.search.finnish import analyse_query_word, fold_accents
+from app.search.hits import PlaceEntry
+
+PlaceKind = Literal["municipality", "region"]
+MAX_PLACE_WORDS = 3  # "Vantaa och Kervo", "Mellersta Finland": names of up to three words
+# What the data's region names end in, per language; the rest is the region's short name.
+REGION_NAME_ENDINGS = (" hyvinvointialue", " välfärdsområde", " wellbeing services county")
+
+
+@dataclass(frozen=True)
+class Place:
+    """A municipality or region a query names; `region` is the region it lies in."""
+
+    kind: PlaceKind
+    code: str
+    region: str
+
+
+@dataclass(frozen=True)
+class UnderstoodQuery:
+    """A query's place words taken out as places; the other words search the text."""
+
+    places: tuple[Place, ...]
+    words: tuple[str, ...]
+    place_words: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        """The words that search the text, as one string."""
+        return " ".join(self.words)
+
+
+def short_names(entry: PlaceEntry) -> list[str]:
+    """The names people type for a place: a region without "hyvinvointialue" and the like."""
+    names = list(entry.names)
+    if entry.kind == "region":
+        for name in entry.names:
+            for ending in REGION_NAME_ENDINGS:
+                if name.endswith(ending):
+                    short = name.removesuffix(ending)
+                    names.append(short)
+                    if ending == " välfärdsområde" and short.endswith("s"):
+                        names.append(short[:-1])  # Swedish genitive: "Mellersta Finlands"
+    return names
+
+
+def _keys(name: str) -> set[str]:
+    lowered = name.lower()
+    keys = {lowered}
+    if " " not in lowered:
+        keys.update(analyse_query_word(lowered))  # "keski-suomen" → keski-suomi
+    return keys | {fold_accents(key) for key in keys}
+
+
+class PlaceLexicon:
+    """Every place name of one index generation, by the forms a query word may take."""
+
+    def __init__(self, entries: Iterable[PlaceEntry]) -> None:
+        self._places: dict[str, Place] = {}
+        # Regions first, so that a municipality's name wins where both have it.
+        for entry in sorted(entries, key=lambda entry: entry.kind != "region"):
+            kind: PlaceKind = "region" if entry.kind == "region" else "municipality"
+            place = Place(kind, entry.code, entry.region)
+            for name in short_names(entry):
+                for key in _keys(name):
+                    self._places[key] = place
+
+    @classmethod
+    def from_searcher(cls, searcher: Searcher) -> PlaceLexicon:
+        """The place names in the index's place documents."""
+        entries = (
+            PlaceEntry.from_stored(fields)
+            for _docnum, fields in searcher.reader().iter_docs()
+            if fields.get("kind") in ("region", "municipality")
+        )
+        return cls(entry for entry in entries if entry is not None)
+
+    def place_of(self, phrase: str) -> Place | None:
+        """The place one word or phrase names (any case form), if any."""
+        lowered = phrase.lower()
+        candidates = [lowered, fold_accents(lowered)]
+        if " " not in lowered:
+            candidates += analyse_query_word(lowered)
+        if lowered.endswith("s"):
+            candidates.append(lowered[:-1])  # Swedish genitive: "Vasas", "Åbos"
+        for candidate in candidates:
+            if candidate in self._places:
+                return self._places[candidate]
+        return None
+
+    def understand(self, words: list[str]) -> UnderstoodQuery:
+        """Take the place words (longest names first) out of the query's words."""
+        places: list[Place] = []
+        rest: list[str] = []
+        place_words: list[str] = []
+        index = 0
+        while index < len(words):
+            for length in range(min(MAX_PLACE_WORDS, len(words) - index), 0, -1):
+                span = words[index : index + length]
+                place = None
+                if length > 1:  # "Keski Suomi", "Keski-Suomi" (split into words by the query)
+                    place = self.place_of("-".join(span)) or self.place_of(" ".join(span))
+                else:
+                    place = self.place_of(span[0])
+                if place is not None:
+                    if place not in places:
+                        places.append(place)
+                    place_words.extend(span)
+                    index += length
+                    break
+            else:
+                rest.append(words[index])
+                index += 1
+        return UnderstoodQuery(tuple(places), tuple(rest), tuple(place_words))
