@@ -353,3 +353,74 @@ def test_concurrent_requests_for_a_new_text_search_it_once(
     assert searched == ["kuntouttava"]
     assert all(result is pools[0] for result in pools)
     assert pools[0].docnums
+
+
+@pytest.mark.parametrize(
+    "forms",
+    [
+        ("Jyväskylä", "Jyväskylässä", "jyväskylään", "Jyvaskyla"),
+        ("Keski-Suomi", "Keski-Suomen", "keski suomessa", "Mellersta Finland", "Central Finland"),
+        ("Turku", "Turussa", "Åbo", "Abo"),
+    ],
+)
+def test_place_words_in_any_form_or_language_filter_the_same_place(
+    searcher: Searcher, synonyms: Synonyms, forms: tuple[str, ...]
+) -> None:
+    first = search(searcher, synonyms, forms[0])
+    assert first.total > 0 and len(first.places) == 1
+    for form in forms[1:]:
+        results = search(searcher, synonyms, form)
+        assert results.places == first.places, form
+        assert ids(results) == ids(first), form
+
+
+def test_region_word_filters_the_region(searcher: Searcher, synonyms: Synonyms) -> None:
+    results = search(searcher, synonyms, "Keski-Suomi")
+    assert results.places[0].kind == "region" and results.places[0].code == "15"
+    assert results.total == len(search(searcher, synonyms, region=["15"]).hits)
+
+
+def test_place_and_words_together_search_the_words_in_the_place(
+    searcher: Searcher, synonyms: Synonyms
+) -> None:
+    results = search(searcher, synonyms, "kierrätykseen Jyväskylässä")
+    assert results.understood is not None and results.understood.words == ("kierrätykseen",)
+    assert results.total >= 1
+    assert ids(results) <= ids(search(searcher, synonyms, "kierrätykseen"))
+    assert ids(results) <= ids(search(searcher, synonyms, "Jyväskylässä"))
+
+
+def test_place_with_no_match_gets_advice_not_a_dead_end(
+    searcher: Searcher, synonyms: Synonyms
+) -> None:
+    results = search(searcher, synonyms, "puutöitä Jyväskylässä")
+    assert results.total == 0 and results.advice is not None
+    advice = results.advice
+    assert not advice.place_is_empty
+    assert advice.elsewhere is not None and advice.elsewhere.scope == "country"
+    assert {h.id for h in advice.elsewhere.hits} <= ids(search(searcher, synonyms, "puutöitä"))
+    assert advice.elsewhere.total == search(searcher, synonyms, "puutöitä").total
+    assert advice.in_place is not None
+    assert advice.in_place.total == search(searcher, synonyms, "Jyväskylässä").total
+
+
+def test_nearest_matches_come_from_the_places_region_first(
+    searcher: Searcher, synonyms: Synonyms
+) -> None:
+    advice = search(searcher, synonyms, "kierrätys Joutsa").advice
+    assert advice is not None and advice.elsewhere is not None
+    assert (advice.elsewhere.scope, advice.elsewhere.code) == ("region", "15")
+    assert all(hit.region_code == "15" for hit in advice.elsewhere.hits)
+
+
+def test_place_with_no_providers_says_so(searcher: Searcher, synonyms: Synonyms) -> None:
+    for text in ("Vaasa", "Vasa", "kierrätys Vasa"):
+        results = search(searcher, synonyms, text)
+        assert results.total == 0 and results.advice is not None, text
+        assert results.advice.place_is_empty and results.advice.region_is_empty
+
+
+def test_words_that_are_not_places_stay_text(searcher: Searcher, synonyms: Synonyms) -> None:
+    for text in ("kierrätys", "Pakilan työkeskus", "nuoret", "Suomi"):
+        results = search(searcher, synonyms, text)
+        assert results.places == (), text

@@ -36,16 +36,37 @@ class Place:
 
 @dataclass(frozen=True)
 class UnderstoodQuery:
-    """A query's place words taken out as places; the other words search the text."""
+    """A query's words, each with the place it names (None for a word that searches text)."""
 
-    places: tuple[Place, ...]
-    words: tuple[str, ...]
-    place_words: tuple[str, ...]
+    parts: tuple[tuple[str, Place | None], ...] = ()
+
+    @property
+    def places(self) -> tuple[Place, ...]:
+        """The places named, in query order, each once."""
+        return tuple(dict.fromkeys(place for _word, place in self.parts if place))
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        """The words that search the text."""
+        return tuple(word for word, place in self.parts if place is None)
+
+    @property
+    def place_words(self) -> tuple[str, ...]:
+        """The words that name places."""
+        return tuple(word for word, place in self.parts if place is not None)
 
     @property
     def text(self) -> str:
         """The words that search the text, as one string."""
         return " ".join(self.words)
+
+    def text_without(self, place: Place) -> str:
+        """The query as typed less the words naming `place` (to remove that filter)."""
+        return " ".join(word for word, named in self.parts if named != place)
+
+    def place_text(self) -> str:
+        """Only the words naming places (the places' providers without the other words)."""
+        return " ".join(self.place_words)
 
 
 def short_names(entry: PlaceEntry) -> list[str]:
@@ -108,25 +129,21 @@ class PlaceLexicon:
 
     def understand(self, words: list[str]) -> UnderstoodQuery:
         """Take the place words (longest names first) out of the query's words."""
-        places: list[Place] = []
-        rest: list[str] = []
-        place_words: list[str] = []
+        parts: list[tuple[str, Place | None]] = []
         index = 0
         while index < len(words):
             for length in range(min(MAX_PLACE_WORDS, len(words) - index), 0, -1):
                 span = words[index : index + length]
                 place = None
-                if length > 1:  # "Keski Suomi", "Keski-Suomi" (split into words by the query)
+                if length > 1:  # "Keski-Suomi" (split into words by the query), "Mellersta Finland"
                     place = self.place_of("-".join(span)) or self.place_of(" ".join(span))
                 else:
                     place = self.place_of(span[0])
                 if place is not None:
-                    if place not in places:
-                        places.append(place)
-                    place_words.extend(span)
+                    parts.extend((word, place) for word in span)
                     index += length
                     break
             else:
-                rest.append(words[index])
+                parts.append((words[index], None))
                 index += 1
-        return UnderstoodQuery(tuple(places), tuple(rest), tuple(place_words))
+        return UnderstoodQuery(tuple(parts))

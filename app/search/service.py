@@ -367,8 +367,9 @@ def place_advice(
             elsewhere = Nearby(
                 "country", None, len(everywhere), _hits(searcher, everywhere[:NEARBY_SHOWN])
             )
-        place_only = " ".join(understood.place_words)
-        others, _ = _ordered_matches(searcher, table, cache, request, synonyms, text=place_only)
+        others, _ = _ordered_matches(
+            searcher, table, cache, request, synonyms, text=understood.place_text()
+        )
         if others:
             in_place = Nearby("place", None, len(others), _hits(searcher, others[:NEARBY_SHOWN]))
     return PlaceAdvice(
