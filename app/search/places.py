@@ -114,11 +114,12 @@ class PlaceLexicon:
         )
         return cls(entry for entry in entries if entry is not None)
 
-    def place_of(self, phrase: str) -> Place | None:
-        """The place one word or phrase names (any case form), if any."""
+    def place_of(self, phrase: str, *, analyse: bool = True) -> Place | None:
+        """The place one word or phrase names (any case form), if any; `analyse=False`
+        looks up the phrase as written, without asking Voikko for its lemma."""
         lowered = phrase.lower()
         candidates = [lowered, fold_accents(lowered)]
-        if " " not in lowered:
+        if analyse and " " not in lowered:
             candidates += analyse_query_word(lowered)
         if lowered.endswith("s"):
             candidates.append(lowered[:-1])  # Swedish genitive: "Vasas", "Åbos"
@@ -136,7 +137,10 @@ class PlaceLexicon:
                 span = words[index : index + length]
                 place = None
                 if length > 1:  # "Keski-Suomi" (split into words by the query), "Mellersta Finland"
-                    place = self.place_of("-".join(span)) or self.place_of(" ".join(span))
+                    # Voikko reads only two-word hyphen joins ("keski-suomen"): longer spans
+                    # are looked up as written, so a query costs few analyses beyond its words.
+                    place = self.place_of("-".join(span), analyse=length == 2)
+                    place = place or self.place_of(" ".join(span), analyse=False)
                 else:
                     place = self.place_of(span[0])
                 if place is not None:
