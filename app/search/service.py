@@ -353,15 +353,20 @@ def place_advice(
         everywhere, _ = _ordered_matches(
             searcher, table, cache, request, synonyms, text=understood.text
         )
+        # the region comes first only for municipalities of one region: a region place has
+        # no nearer region, and places in several regions have no one nearest
+        in_region = set(region_all)
         near_region = (
-            [d for d in everywhere if d in set(region_all)]
-            if any(place.kind == "municipality" for place in understood.places)
+            [d for d in everywhere if d in in_region]
+            if len(regions) == 1 and understood.places[0].kind == "municipality"
             else []
         )
         if near_region:
-            code = regions[0].code if len(regions) == 1 else None
             elsewhere = Nearby(
-                "region", code, len(near_region), _hits(searcher, near_region[:NEARBY_SHOWN])
+                "region",
+                regions[0].code,
+                len(near_region),
+                _hits(searcher, near_region[:NEARBY_SHOWN]),
             )
         elif everywhere:
             elsewhere = Nearby(
