@@ -109,8 +109,8 @@ class PlaceLexicon:
         """The place names in the index's place documents."""
         entries = (
             PlaceEntry.from_stored(fields)
-            for _docnum, fields in searcher.reader().iter_docs()
-            if fields.get("kind") in ("region", "municipality")
+            for kind in ("region", "municipality")
+            for fields in searcher.documents(kind=kind)
         )
         return cls(entry for entry in entries if entry is not None)
 
