@@ -139,6 +139,29 @@ def fold_accents(text: str) -> str:
     return text.translate(_FOLDED)
 
 
+# Case endings as typed without ä/ö (-ssä → -ssa), longest first: Voikko cannot read
+# "jyvaskylassa", so a word it does not know is also tried without one of these.
+UNACCENTED_CASE_ENDINGS = (
+    "seen", "ssa", "sta", "lla", "lta", "lle", "aan", "ksi", "ineen",
+    "an", "na", "ta", "en", "n", "a",
+)  # fmt: skip
+MIN_STEM = 3
+
+
+def unaccented_stems(word: str) -> tuple[str, ...]:
+    """The word and the word less a case ending, for a word typed without ä, ö, å:
+    "tyotoimintaan" → tyotoimintaan, tyotoiminta, tyotoimint, …; empty if it has them."""
+    if fold_accents(word) != word:
+        return ()
+    stems = [word]
+    for ending in UNACCENTED_CASE_ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= MIN_STEM:
+            stem = word[: -len(ending)]
+            if stem not in stems:
+                stems.append(stem)
+    return tuple(stems)
+
+
 def analyse_query_word(word: str) -> tuple[str, ...]:
     """The forms a query word is searched by (same analysis as the index)."""
     lowered = word.lower()

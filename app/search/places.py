@@ -16,7 +16,7 @@ from typing import Literal
 
 from whoosh.searching import Searcher
 
-from app.search.finnish import analyse_query_word, fold_accents
+from app.search.finnish import analyse_query_word, fold_accents, unaccented_stems
 from app.search.hits import PlaceEntry
 
 PlaceKind = Literal["municipality", "region"]
@@ -123,6 +123,9 @@ class PlaceLexicon:
             candidates += analyse_query_word(lowered)
         if lowered.endswith("s"):
             candidates.append(lowered[:-1])  # Swedish genitive: "Vasas", "Åbos"
+        unknown = analyse and " " not in lowered and analyse_query_word(lowered) == (lowered,)
+        if unknown and not any(candidate in self._places for candidate in candidates):
+            candidates += unaccented_stems(lowered)  # "Jyvaskylassa": Voikko cannot read it
         for candidate in candidates:
             if candidate in self._places:
                 return self._places[candidate]

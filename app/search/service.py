@@ -18,7 +18,12 @@ from whoosh.searching import Searcher
 from app.catalogue.vocabularies import CATALOGUE_CONTENT_DIR
 from app.search.documents import FACET_FIELDS
 from app.search.facet_table import FacetTable, Pool
-from app.search.finnish import analyse_query_word, compound_parts, fold_accents
+from app.search.finnish import (
+    analyse_query_word,
+    compound_parts,
+    fold_accents,
+    unaccented_stems,
+)
 from app.search.hits import SearchHit
 from app.search.places import Place, PlaceLexicon, UnderstoodQuery
 from app.search.store import IndexReader
@@ -185,7 +190,11 @@ def word_query(
         ]
         alternatives.append(q.And(part_queries, boost=PART_BOOST))
     if fold_accents(lowered) == lowered and not any(("text", form) in reader for form in forms):
-        accented = vocabulary.folded.get(lowered, ())
+        # the word as typed, else less a case ending ("tyotoimintaan" → työtoiminta)
+        accented = next(
+            (found for stem in unaccented_stems(lowered) if (found := vocabulary.folded.get(stem))),
+            (),
+        )
         if accented:
             accented_forms = synonyms.expand(accented)
             alternatives.append(
