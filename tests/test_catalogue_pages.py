@@ -71,6 +71,84 @@ def test_search_form_has_htmx_attributes_that_repeat_its_action(client: TestClie
     assert form["hx-push-url"] == "true"
 
 
+def test_live_search_listens_on_the_form_not_on_swapped_elements(client: TestClient) -> None:
+    """A trigger bound to an element inside #search-results dies with the first swap."""
+    page = soup(client.get("/palveluntuottajat").text)
+    form = page.select_one("form#provider-search")
+    assert form is not None
+    triggers = [part.strip() for part in str(form["hx-trigger"]).split(",")]
+    assert "change" in triggers  # changes bubble up from every facet and the sort
+    results = page.select_one("#search-results")
+    assert results is not None
+    for trigger in triggers:
+        if " from:" in trigger:
+            selector = trigger.split(" from:")[1].split()[0]
+            assert not results.select(selector), f"{selector} is replaced by the swap"
+
+
+def test_place_word_becomes_a_removable_filter_chip(client: TestClient) -> None:
+    page = soup(client.get("/palveluntuottajat", params={"q": "kierrätykseen Jyväskylässä"}).text)
+    chips = page.select(".chips a")
+    assert [chip.get_text(" ", strip=True) for chip in chips] == [
+        "Paikka: Jyväskylä ✕ (poista tämä rajaus)"
+    ]
+    assert "q=kierr%C3%A4tykseen" in str(chips[0]["href"])
+    assert "Jyv" not in str(chips[0]["href"])
+    places = [p.get_text(strip=True) for p in page.select(".result__place")]
+    assert places == ["Jyväskylä"]
+
+
+def test_swedish_place_name_chip_in_swedish(client: TestClient) -> None:
+    page = soup(client.get("/sv/tjansteproducenter", params={"q": "Åbo"}).text)
+    chips = [a.get_text(" ", strip=True) for a in page.select(".chips a")]
+    assert chips and chips[0].startswith("Ort: Åbo")
+    assert page.select(".result__title a")
+
+
+def test_place_without_a_match_says_so_and_offers_what_is_near(client: TestClient) -> None:
+    page = soup(client.get("/palveluntuottajat", params={"q": "puutöitä Jyväskylässä"}).text)
+    advice = page.select_one(".place-advice")
+    assert advice is not None
+    text = advice.get_text(" ", strip=True)
+    assert "Jyväskylä: ei hakua ”puutöitä” vastaavia palveluntuottajia." in text
+    assert "Kokeile vähemmillä sanoilla" not in page.get_text()
+    headings = [h.get_text(strip=True) for h in advice.select("h2")]
+    # no woodwork anywhere in Keski-Suomi: the nearest are elsewhere in Finland
+    assert headings[0].startswith("Hakua ”puutöitä” vastaavat muualla Suomessa")
+    assert headings[1].startswith("Muut palveluntuottajat: Jyväskylä")
+    lists = advice.select("ul.nearby")
+    assert "Pakilan työkeskus" in lists[0].get_text()
+    assert all(
+        "Jyväskylä" in li.get_text() or "Äänekoski" in li.get_text() for li in lists[1].select("li")
+    )
+
+
+def test_place_without_a_match_offers_its_region_first(client: TestClient) -> None:
+    page = soup(client.get("/en/providers", params={"q": "kierrätys Joutsa"}).text)
+    advice = page.select_one(".place-advice")
+    assert advice is not None
+    heading = advice.select_one("h2")
+    assert heading is not None
+    assert heading.get_text(strip=True).startswith("Nearest matches for “kierrätys”, elsewhere in")
+    link = advice.select_one("p a[href*='region=15']")
+    assert link is not None
+
+
+def test_region_with_no_providers_says_the_catalogue_has_none_there_yet(
+    client: TestClient,
+) -> None:
+    for params, expected in (
+        ({"q": "Vaasa"}, "Vaasa: luettelossa ei ole vielä palveluntuottajia"),
+        ({"q": "Vasa"}, "Vaasa: luettelossa ei ole vielä palveluntuottajia"),
+    ):
+        page = soup(client.get("/palveluntuottajat", params=params).text)
+        advice = page.select_one(".place-advice")
+        assert advice is not None and expected in advice.get_text(" ", strip=True)
+        assert "Pohjanmaa" in advice.get_text()
+    sv = soup(client.get("/sv/tjansteproducenter", params={"q": "Vasa"}).text)
+    assert "Katalogen har ännu inga tjänsteproducenter i Vasa" in sv.get_text(" ", strip=True)
+
+
 def test_did_you_mean_links_to_the_corrected_search(client: TestClient) -> None:
     page = soup(client.get("/palveluntuottajat", params={"q": "Sotke"}).text)
     link = page.select_one(".suggestion a")
@@ -168,6 +246,23 @@ def test_api_lists_providers_with_facets(client: TestClient) -> None:
         "language",
         "status",
     }
+
+
+def test_api_reports_place_words_as_filters_and_advice(client: TestClient) -> None:
+    plain = client.get("/api/v1/providers", params={"q": "kierrätys"}).json()
+    assert plain["places"] == [] and plain["place_advice"] is None  # old clients see no change
+    body = client.get("/api/v1/providers", params={"q": "kierrätykseen Jyväskylässä"}).json()
+    assert body["places"] == [{"kind": "municipality", "code": "179"}]
+    assert body["total"] >= 1 and body["place_advice"] is None
+    none = client.get("/api/v1/providers", params={"q": "puutöitä Jyväskylässä"}).json()
+    assert none["total"] == 0
+    advice = none["place_advice"]
+    assert advice["place_is_empty"] is False
+    assert advice["elsewhere"]["scope"] == "country" and advice["elsewhere"]["total"] > 0
+    assert advice["elsewhere"]["items"][0]["url"].startswith("https://polku.example/")
+    assert advice["in_place"]["scope"] == "place"
+    empty = client.get("/api/v1/providers", params={"q": "Vasa"}).json()["place_advice"]
+    assert empty["place_is_empty"] is True and empty["region_is_empty"] is True
 
 
 def test_api_provider_detail_and_errors(client: TestClient, db_session: Session) -> None:

@@ -18,7 +18,7 @@ from whoosh.searching import Searcher
 from app.config import Settings
 from app.models import Provider, ProviderService
 from app.search.facet_table import FacetTable, Pool
-from app.search.finnish import voikko_available, word_forms
+from app.search.finnish import compound_parts, voikko_available, word_forms
 from app.search.service import (
     MatchPoolCache,
     ProviderQuery,
@@ -95,6 +95,101 @@ def test_lay_synonyms_find_the_same_providers(searcher: Searcher, synonyms: Syno
     assert set(names(search(searcher, synonyms, "paja"))) == set(
         names(search(searcher, synonyms, "työpaja"))
     )
+
+
+def ids(results: SearchResults) -> set[int]:
+    return {hit.id for hit in results.hits}
+
+
+@pytest.mark.parametrize(
+    ("word", "parts"),
+    [
+        ("siivoustöitä", ("siivous", "työ")),
+        ("työtoimintaa", ("työ", "toiminta")),  # the linking n stays: not "toimita"
+        ("kierrätystoiminnassa", ("kierrätys", "toiminta")),
+    ],
+)
+def test_compound_query_words_split_into_whole_parts(word: str, parts: tuple[str, ...]) -> None:
+    assert compound_parts(word) == parts
+
+
+def test_names_are_not_split_into_parts() -> None:
+    assert compound_parts("Jyväskylässä") == ()
+
+
+@pytest.mark.parametrize(
+    ("compound", "modifier"),
+    [("siivoustöitä", "siivous"), ("kahvilatyötä", "kahvila"), ("keittiötöitä", "keittiö")],
+)
+def test_compound_with_a_generic_head_finds_what_its_modifier_finds(
+    searcher: Searcher, synonyms: Synonyms, compound: str, modifier: str
+) -> None:
+    """The review's table (§3.B): these found 0, 0 and 1 while the modifier found 2, 5, 6."""
+    by_modifier = ids(search(searcher, synonyms, modifier))
+    assert by_modifier
+    assert by_modifier <= ids(search(searcher, synonyms, compound))
+
+
+def test_generic_head_alone_does_not_widen_a_compound(
+    searcher: Searcher, synonyms: Synonyms
+) -> None:
+    cleaning = search(searcher, synonyms, "siivoustöitä")
+    assert cleaning.total == search(searcher, synonyms, "siivous").total
+    assert cleaning.total < search(searcher, synonyms, "työ").total / 4
+
+
+def test_whole_lemma_matches_rank_above_matches_of_parts(
+    searcher: Searcher, synonyms: Synonyms
+) -> None:
+    # Only Eskoo's text has "keittiötyö" itself; the others list a kitchen.
+    found = names(search(searcher, synonyms, "keittiötöitä"))
+    assert len(found) > 1
+    assert found[0].startswith("Tuki- ja osaamiskeskus Eskoo")
+
+
+def test_carpentry_finds_woodwork(searcher: Searcher, synonyms: Synonyms) -> None:
+    woodwork = ids(search(searcher, synonyms, "puutyö"))
+    assert woodwork
+    assert woodwork <= ids(search(searcher, synonyms, "puusepäntöitä"))
+
+
+@pytest.mark.parametrize(
+    ("everyday", "catalogue_word"), [("ruoanlaitto", "keittiö"), ("nikkarointi", "puutyö")]
+)
+def test_everyday_words_find_through_reviewed_synonyms(
+    searcher: Searcher, synonyms: Synonyms, everyday: str, catalogue_word: str
+) -> None:
+    # the catalogue word also finds its compound parts ("puu" in "puutarha"): the lay
+    # word finds the catalogue word's own matches, which always include its best one
+    expected = search(searcher, synonyms, catalogue_word)
+    found = ids(search(searcher, synonyms, everyday))
+    assert expected.hits
+    assert expected.hits[0].id in found
+    assert found <= ids(expected)
+
+
+def test_words_typed_without_accents_find_the_accented_words(
+    searcher: Searcher, synonyms: Synonyms
+) -> None:
+    accented = search(searcher, synonyms, "työtoiminta")
+    assert accented.total > 0
+    assert ids(search(searcher, synonyms, "tyotoiminta")) == ids(accented)
+
+
+def test_inflected_words_typed_without_accents_find_the_accented_words(
+    searcher: Searcher, synonyms: Synonyms
+) -> None:
+    accented = ids(search(searcher, synonyms, "työtoimintaan"))
+    assert accented
+    assert ids(search(searcher, synonyms, "tyotoimintaan")) == accented
+
+
+def test_accent_fallback_does_not_touch_words_the_index_has(
+    searcher: Searcher, synonyms: Synonyms
+) -> None:
+    # "Pakila" has no accents and is in the index: nothing else is searched for it
+    plain = search(searcher, synonyms, "Pakila")
+    assert plain.total > 0 and all("Pakila" in hit.name for hit in plain.hits)
 
 
 def test_prefix_of_a_place_finds_it_while_typing(searcher: Searcher, synonyms: Synonyms) -> None:
@@ -257,7 +352,7 @@ def test_concurrent_requests_for_a_new_text_search_it_once(
     original = MatchPoolCache._search
 
     def slow_search(*args: Any, **kwargs: Any) -> Pool:
-        searched.append(args[2])
+        searched.append(args[2].text)  # the understood query: its words
         time.sleep(0.2)  # long enough for every thread to arrive while the first searches
         return original(*args, **kwargs)
 
@@ -272,3 +367,75 @@ def test_concurrent_requests_for_a_new_text_search_it_once(
     assert searched == ["kuntouttava"]
     assert all(result is pools[0] for result in pools)
     assert pools[0].docnums
+
+
+@pytest.mark.parametrize(
+    "forms",
+    [
+        ("Jyväskylä", "Jyväskylässä", "jyväskylään", "Jyvaskyla", "Jyvaskylassa"),
+        ("Hämeenlinna", "Hameenlinna", "Hameenlinnassa"),
+        ("Keski-Suomi", "Keski-Suomen", "keski suomessa", "Mellersta Finland", "Central Finland"),
+        ("Turku", "Turussa", "Åbo", "Abo"),
+    ],
+)
+def test_place_words_in_any_form_or_language_filter_the_same_place(
+    searcher: Searcher, synonyms: Synonyms, forms: tuple[str, ...]
+) -> None:
+    first = search(searcher, synonyms, forms[0])
+    assert first.total > 0 and len(first.places) == 1
+    for form in forms[1:]:
+        results = search(searcher, synonyms, form)
+        assert results.places == first.places, form
+        assert ids(results) == ids(first), form
+
+
+def test_region_word_filters_the_region(searcher: Searcher, synonyms: Synonyms) -> None:
+    results = search(searcher, synonyms, "Keski-Suomi")
+    assert results.places[0].kind == "region" and results.places[0].code == "15"
+    assert results.total == len(search(searcher, synonyms, region=["15"]).hits)
+
+
+def test_place_and_words_together_search_the_words_in_the_place(
+    searcher: Searcher, synonyms: Synonyms
+) -> None:
+    results = search(searcher, synonyms, "kierrätykseen Jyväskylässä")
+    assert results.understood is not None and results.understood.words == ("kierrätykseen",)
+    assert results.total >= 1
+    assert ids(results) <= ids(search(searcher, synonyms, "kierrätykseen"))
+    assert ids(results) <= ids(search(searcher, synonyms, "Jyväskylässä"))
+
+
+def test_place_with_no_match_gets_advice_not_a_dead_end(
+    searcher: Searcher, synonyms: Synonyms
+) -> None:
+    results = search(searcher, synonyms, "puutöitä Jyväskylässä")
+    assert results.total == 0 and results.advice is not None
+    advice = results.advice
+    assert not advice.place_is_empty
+    assert advice.elsewhere is not None and advice.elsewhere.scope == "country"
+    assert {h.id for h in advice.elsewhere.hits} <= ids(search(searcher, synonyms, "puutöitä"))
+    assert advice.elsewhere.total == search(searcher, synonyms, "puutöitä").total
+    assert advice.in_place is not None
+    assert advice.in_place.total == search(searcher, synonyms, "Jyväskylässä").total
+
+
+def test_nearest_matches_come_from_the_places_region_first(
+    searcher: Searcher, synonyms: Synonyms
+) -> None:
+    advice = search(searcher, synonyms, "kierrätys Joutsa").advice
+    assert advice is not None and advice.elsewhere is not None
+    assert (advice.elsewhere.scope, advice.elsewhere.code) == ("region", "15")
+    assert all(hit.region_code == "15" for hit in advice.elsewhere.hits)
+
+
+def test_place_with_no_providers_says_so(searcher: Searcher, synonyms: Synonyms) -> None:
+    for text in ("Vaasa", "Vasa", "kierrätys Vasa"):
+        results = search(searcher, synonyms, text)
+        assert results.total == 0 and results.advice is not None, text
+        assert results.advice.place_is_empty and results.advice.region_is_empty
+
+
+def test_words_that_are_not_places_stay_text(searcher: Searcher, synonyms: Synonyms) -> None:
+    for text in ("kierrätys", "Pakilan työkeskus", "nuoret", "Suomi"):
+        results = search(searcher, synonyms, text)
+        assert results.places == (), text

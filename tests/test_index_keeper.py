@@ -285,3 +285,26 @@ def test_health_reports_revisions_and_turns_degraded_when_the_index_lags(
         assert f"polku_search_index_revision {float(report['index_revision'])}" in metrics
         keeper_b.catch_up()
         assert client.get("/healthz").json()["status"] == "ok"
+
+
+def test_a_running_node_counts_facets_and_places_from_the_new_generation(
+    node_b: Settings, session: Session, keeper_b: IndexKeeper
+) -> None:
+    """Facet table, pool cache and place names are kept per index generation: a search
+    repeated after the keeper applies a change must not be answered from the old one."""
+    keeper_b.catch_up()
+    provider = _provider(session, "Pakila")
+    assert provider.id is not None
+    params = {"q": "verhoomo Helsingissä"}  # a text and a place word: both cached
+    with ValidatingClient(create_app(node_b)) as client:
+        before = client.get("/api/v1/providers", params=params).json()
+        assert before["total"] == 1 and before["places"][0]["code"] == "091"
+        assert before["facets"]["status"].get("closed") is None
+        maintenance.set_closed(session=session, provider=provider, user=_user(session), closed=True)
+        assert keeper_b.catch_up().action == "incremental"
+        after = client.get("/api/v1/providers", params=params).json()
+        assert after["total"] == 0  # closed providers are listed only when asked for
+        shown = client.get("/api/v1/providers", params={**params, "status": "closed"}).json()
+        assert shown["total"] == 1 and shown["facets"]["status"] == {"closed": 1}
+    maintenance.set_closed(session=session, provider=provider, user=_user(session), closed=False)
+    keeper_b.catch_up()

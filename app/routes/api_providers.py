@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field
 
@@ -9,6 +11,7 @@ from app.catalogue.fields import ProviderFull, ProviderItem
 from app.catalogue.providers import ProviderDetail, get_provider, provider_path
 from app.models import PROVIDER_CODE_TABLES
 from app.search.hits import SearchHit
+from app.search.service import Nearby, SearchResults
 from app.web.deps import (
     DATABASE_UNAVAILABLE,
     SEARCH_UNAVAILABLE,
@@ -23,6 +26,34 @@ from app.web.deps import (
 router = APIRouter(prefix="/api/v1", tags=["providers"])
 
 
+class PlaceFilter(BaseModel):
+    """A place named by words of `q`, applied as a filter (as if its facet were ticked)."""
+
+    kind: Literal["municipality", "region"]
+    code: str = Field(description="Municipality (three digits) or region code")
+
+
+class NearbyProviders(BaseModel):
+    """Providers offered when a named place has no match for the other words."""
+
+    scope: Literal["region", "country", "place"] = Field(
+        description="region: the words' matches elsewhere in the place's region; country: "
+        "elsewhere in Finland; place: the place's providers without the other words"
+    )
+    region: str | None = Field(description="The region's code for scope region")
+    total: int
+    items: list[ProviderItem] = Field(description="The first few, best first")
+
+
+class PlaceAdvice(BaseModel):
+    """What to tell someone whose named place has no match."""
+
+    place_is_empty: bool = Field(description="The catalogue has no provider in the place yet")
+    region_is_empty: bool = Field(description="Nor anywhere in the place's region")
+    elsewhere: NearbyProviders | None
+    in_place: NearbyProviders | None
+
+
 class ProviderPage(BaseModel):
     """One page of search results with facet counts."""
 
@@ -35,6 +66,17 @@ class ProviderPage(BaseModel):
         "target_group, language and status; a facet's own filter is not applied to its counts"
     )
     suggestion: str | None = Field(description="A corrected query when nothing was found")
+    places: list[PlaceFilter] = Field(
+        default_factory=list,
+        description="Places named by words of q (any case form, Finnish or Swedish, with or "
+        "without ä/ö/å), applied as filters; the other words search the text. Added in 2026-12.",
+    )
+    place_advice: PlaceAdvice | None = Field(
+        default=None,
+        description="Only when a place was named and nothing matched: whether the place has "
+        "providers at all, the nearest matches elsewhere and the place's other providers. "
+        "Added in 2026-12.",
+    )
 
 
 def _provider_url(base_url: str, provider_id: int) -> str:
@@ -79,6 +121,31 @@ async def read_providers(
         items=[_item_from_hit(hit, settings.base_url) for hit in results.hits],
         facets=results.facets,
         suggestion=results.suggestion,
+        places=[PlaceFilter(kind=place.kind, code=place.code) for place in results.places],
+        place_advice=_place_advice(results, settings.base_url),
+    )
+
+
+def _nearby(nearby: Nearby | None, base_url: str) -> NearbyProviders | None:
+    if nearby is None:
+        return None
+    return NearbyProviders(
+        scope=nearby.scope,
+        region=nearby.code,
+        total=nearby.total,
+        items=[_item_from_hit(hit, base_url) for hit in nearby.hits],
+    )
+
+
+def _place_advice(results: SearchResults, base_url: str) -> PlaceAdvice | None:
+    advice = results.advice
+    if advice is None:
+        return None
+    return PlaceAdvice(
+        place_is_empty=advice.place_is_empty,
+        region_is_empty=advice.region_is_empty,
+        elsewhere=_nearby(advice.elsewhere, base_url),
+        in_place=_nearby(advice.in_place, base_url),
     )
 
 

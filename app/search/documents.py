@@ -43,7 +43,7 @@ FACET_FIELDS = (
 
 # Raise when the documents change shape or meaning without a change of field names, so that
 # every node rebuilds its index in full instead of mixing old and new documents.
-DOCUMENT_FORMAT = 1
+DOCUMENT_FORMAT = 2  # 2: place names stored; compound parts keep linking letters
 
 
 def schema_version() -> str:
@@ -75,6 +75,8 @@ def build_schema() -> Schema:
         language=KEYWORD(commas=True, stored=True),
         status=ID(stored=True),
         summary=STORED(),
+        # a place document's names in every language, for place words in queries
+        place_names=STORED(),
     )
 
 
@@ -185,6 +187,7 @@ def place_documents(*, session: Session) -> Iterator[dict[str, Any]]:
             "region": region.code,
             "text": names,
             "plain": names,
+            "place_names": [region.name_fi, region.name_sv, region.name_en],
         }
     for municipality in session.exec(select(Municipality)):
         names = f"{municipality.name_fi} {municipality.name_sv}"
@@ -195,6 +198,7 @@ def place_documents(*, session: Session) -> Iterator[dict[str, Any]]:
             "region": municipality.region_code,
             "text": names,
             "plain": names,
+            "place_names": [municipality.name_fi, municipality.name_sv],
         }
 
 

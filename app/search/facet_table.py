@@ -19,6 +19,7 @@ from whoosh.searching import Searcher
 
 from app.catalogue.policy import AVAILABILITY_SHOWN_FOR
 from app.search.documents import FACET_FIELDS
+from app.search.places import Place
 
 Record = tuple[tuple[str, ...], ...]  # one tuple of values per facet, in FACET_FIELDS order
 STATUS_INDEX = FACET_FIELDS.index("status")
@@ -96,6 +97,21 @@ class FacetTable:
         by_name = sorted(records, key=name_keys.__getitem__)
         by_municipality = sorted(records, key=municipality_keys.__getitem__)
         return cls(records, by_name, by_municipality, free_places_since)
+
+    def in_places(self, places: Iterable[Place]) -> set[int]:
+        """Documents in any of the places: a municipality's own, and those of its region
+        that name no municipality (they serve the whole region); a region's all."""
+        region_index = FACET_FIELDS.index("region")
+        municipality_index = FACET_FIELDS.index("municipality")
+        found: set[int] = set()
+        for place in places:
+            in_region = self._docs_with.get((region_index, place.region), set())
+            if place.kind == "region":
+                found |= in_region
+                continue
+            found |= self._docs_with.get((municipality_index, place.code), set())
+            found |= {d for d in in_region if not self.records[d][municipality_index]}
+        return found
 
     def with_free_places(self, docnums: list[int], today: dt.date) -> list[int]:
         """Documents whose free places were given within the last 60 days."""

@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 
 MIN_COMPOUND_PART = 3  # shorter parts ("ys", "ja") are suffixes, not words
 PROPER_NOUN_CLASSES = {"paikannimi", "etunimi", "sukunimi", "nimi"}
-_WORD_BASE = re.compile(r"\+([^+(]*)\(([^)]*)\)")
+_WORD_BASE = re.compile(r"\+([^+(]*)(?:\(([^)]*)\))?")
 _voikko_lock = threading.Lock()  # libvoikko handles are not thread-safe
 
 
@@ -51,8 +51,10 @@ def _compound_parts(word_bases: str) -> list[str]:
     parts: list[str] = []
     surfaces: list[str] = []
     for surface, base in _WORD_BASE.findall(word_bases):
-        if base.startswith("+") and surfaces:
-            surfaces[-1] += surface  # a suffix such as +ys joins the part before it
+        if (base.startswith("+") or not base) and surfaces:
+            # a suffix such as +ys, or a bare linking piece such as the n of "toiminta",
+            # joins the part before it
+            surfaces[-1] += surface
             parts[-1] = surfaces[-1]
         else:
             surfaces.append(surface)
@@ -103,6 +105,61 @@ def finnish_analyzer() -> Analyzer:
     if voikko_available():
         return tokenizer | VoikkoFilter()
     return tokenizer | StemFilter(lang="fi")
+
+
+@lru_cache(maxsize=50_000)
+def compound_parts(word: str) -> tuple[str, ...]:
+    """The parts of a compound query word, lower case, without its whole lemma.
+
+    "siivoustöitä" → siivous, työ. Names are not split ("Jyväskylä" is not "jyväs" + "kylä").
+    Empty for a word that is not a compound or when Voikko is missing.
+    """
+    voikko = _voikko()
+    if voikko is None:
+        return ()
+    lowered = word.lower()
+    with _voikko_lock:
+        analyses = voikko.analyze(lowered)
+    if any(a.get("CLASS") in PROPER_NOUN_CLASSES for a in analyses):
+        return ()
+    lemmas = {str(a.get("BASEFORM", lowered)).lower() for a in analyses}
+    parts: list[str] = []
+    for analysis in analyses:
+        split = _compound_parts(str(analysis.get("WORDBASES", "")))
+        if len(split) > 1:
+            parts.extend(part for part in split if part not in parts and part not in lemmas)
+    return tuple(parts)
+
+
+_FOLDED = str.maketrans({"ä": "a", "ö": "o", "å": "a", "Ä": "A", "Ö": "O", "Å": "A"})
+
+
+def fold_accents(text: str) -> str:
+    """The text with ä, ö and å written as a, o and a, as typed on a foreign keyboard."""
+    return text.translate(_FOLDED)
+
+
+# Case endings as typed without ä/ö (-ssä → -ssa), longest first: Voikko cannot read
+# "jyvaskylassa", so a word it does not know is also tried without one of these.
+UNACCENTED_CASE_ENDINGS = (
+    "seen", "ssa", "sta", "lla", "lta", "lle", "aan", "ksi", "ineen",
+    "an", "na", "ta", "en", "n", "a",
+)  # fmt: skip
+MIN_STEM = 3
+
+
+def unaccented_stems(word: str) -> tuple[str, ...]:
+    """The word and the word less a case ending, for a word typed without ä, ö, å:
+    "tyotoimintaan" → tyotoimintaan, tyotoiminta, tyotoimint, …; empty if it has them."""
+    if fold_accents(word) != word:
+        return ()
+    stems = [word]
+    for ending in UNACCENTED_CASE_ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= MIN_STEM:
+            stem = word[: -len(ending)]
+            if stem not in stems:
+                stems.append(stem)
+    return tuple(stems)
 
 
 def analyse_query_word(word: str) -> tuple[str, ...]:

@@ -73,3 +73,21 @@ SUMMARY_FIELDS = tuple(
 SUMMARY_PROVIDER_FIELDS = tuple(
     name for name in SUMMARY_FIELDS if name in ProviderBase.model_fields
 )
+
+
+@dataclass(frozen=True)
+class PlaceEntry:
+    """A region or municipality document: the names a query may call it by."""
+
+    kind: str
+    code: str
+    region: str
+    names: tuple[str, ...]
+
+    @classmethod
+    def from_stored(cls, fields: Mapping[str, Any]) -> PlaceEntry | None:
+        """The entry from a place document's stored fields (None for other documents)."""
+        if fields.get("kind") not in ("region", "municipality"):
+            return None
+        names = tuple(str(name) for name in fields.get("place_names") or () if name)
+        return cls(str(fields["kind"]), str(fields["code"]), str(fields["region"]), names)

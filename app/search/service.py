@@ -6,6 +6,7 @@ import datetime as dt
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -17,8 +18,14 @@ from whoosh.searching import Searcher
 from app.catalogue.vocabularies import CATALOGUE_CONTENT_DIR
 from app.search.documents import FACET_FIELDS
 from app.search.facet_table import FacetTable, Pool
-from app.search.finnish import analyse_query_word
+from app.search.finnish import (
+    analyse_query_word,
+    compound_parts,
+    fold_accents,
+    unaccented_stems,
+)
 from app.search.hits import SearchHit
+from app.search.places import Place, PlaceLexicon, UnderstoodQuery
 from app.search.store import IndexReader
 
 SYNONYMS_FILE = CATALOGUE_CONTENT_DIR / "synonyms.yaml"
@@ -27,6 +34,13 @@ MAX_PER_PAGE = 100
 MIN_PREFIX = 3
 MIN_CORRECTED_WORD = 4  # shorter words have too many neighbours to guess from
 _WORD = re.compile(r"\w+", re.UNICODE)
+# Ranking weights of a query word's alternatives: the word's own lemma (and synonyms) first,
+# then a compound's meaningful parts ("siivoustöitä" → siivous), then forms found only by
+# reading a word typed without ä, ö, å as if it had them ("tyotoiminta" → työtoiminta).
+EXACT_BOOST = 4.0
+PART_BOOST = 1.0
+FOLDED_BOOST = 0.5
+NEARBY_SHOWN = 5  # hits shown for "nearest matches elsewhere" and "other places here"
 
 SortOrder = Literal["relevance", "name", "municipality"]
 
@@ -63,11 +77,39 @@ class SearchResults:
     hits: list[SearchHit]
     facets: dict[str, dict[str, int]]
     suggestion: str | None = None
+    understood: UnderstoodQuery | None = None  # the place words taken from the text
+    advice: PlaceAdvice | None = None  # when a place has nothing for the words
+
+    @property
+    def places(self) -> tuple[Place, ...]:
+        """The places the text named, applied as filters."""
+        return self.understood.places if self.understood else ()
 
     @property
     def page_count(self) -> int:
         """Number of pages (at least one)."""
         return max(1, -(-self.total // self.per_page))
+
+
+@dataclass(frozen=True)
+class Nearby:
+    """Providers near a place that has none for the words: in its region, the country, or
+    (scope "place") the place's providers without the words."""
+
+    scope: Literal["region", "country", "place"]
+    code: str | None  # the region for scope "region", else None
+    total: int
+    hits: list[SearchHit]
+
+
+@dataclass(frozen=True)
+class PlaceAdvice:
+    """What to say when the named place has no match: is it empty, and what is near."""
+
+    place_is_empty: bool  # the catalogue has no provider in the place at all
+    region_is_empty: bool  # nor in the place's region
+    elsewhere: Nearby | None  # the words' matches nearest the place
+    in_place: Nearby | None  # the place's other providers
 
 
 class Synonyms:
@@ -76,6 +118,7 @@ class Synonyms:
     def __init__(self, path: Path = SYNONYMS_FILE) -> None:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         self._group_of: dict[str, tuple[str, ...]] = {}
+        self.generic_heads = frozenset(str(word).lower() for word in raw.get("generic_heads", ()))
         for group in raw["groups"]:
             words = tuple(str(word).lower() for word in group)
             for word in words:
@@ -97,17 +140,74 @@ def query_words(text: str) -> list[str]:
     return _WORD.findall(text)[:MAX_QUERY_WORDS]
 
 
-def text_query(text: str, synonyms: Synonyms) -> q.Query:
-    """All words must match, each by any of its forms, synonyms or as a name prefix."""
-    clauses: list[q.Query] = []
-    for word in query_words(text):
-        forms = synonyms.expand(analyse_query_word(word))
-        alternatives: list[q.Query] = [q.Term("text", form) for form in forms]
-        lowered = word.lower()
-        alternatives.append(q.Term("plain", lowered))
-        if len(lowered) >= MIN_PREFIX:
-            alternatives.append(q.Prefix("plain", lowered))
-        clauses.append(q.Or(alternatives))
+@dataclass(frozen=True)
+class QueryVocabulary:
+    """What one index generation knows for reading queries: place names, and its Finnish
+    words by their spelling without ä, ö, å."""
+
+    places: PlaceLexicon
+    folded: dict[str, tuple[str, ...]]  # "tyotoiminta" → ("työtoiminta",)
+
+    @classmethod
+    def from_searcher(cls, searcher: Searcher) -> QueryVocabulary:
+        """Read the place documents and the text field's terms once per generation."""
+        folded: dict[str, list[str]] = {}
+        for term in searcher.reader().lexicon("text"):
+            word = term.decode("utf-8") if isinstance(term, bytes) else str(term)
+            plain = fold_accents(word)
+            if plain != word:
+                folded.setdefault(plain, []).append(word)
+        return cls(
+            PlaceLexicon.from_searcher(searcher),
+            {plain: tuple(words) for plain, words in folded.items()},
+        )
+
+
+def word_query(
+    word: str, synonyms: Synonyms, searcher: Searcher, vocabulary: QueryVocabulary
+) -> q.Query:
+    """One query word: its lemmas and synonyms, a name prefix, a compound's meaningful
+    parts (ranked lower), and, for a word typed without ä, ö, å that the index does not
+    have, the index's words that differ from it only by those letters (ranked lowest)."""
+    reader = searcher.reader()
+    lowered = word.lower()
+    forms = synonyms.expand(analyse_query_word(word))
+    exact: list[q.Query] = [q.Term("text", form) for form in forms]
+    exact.append(q.Term("plain", lowered))
+    if len(lowered) >= MIN_PREFIX:
+        exact.append(q.Prefix("plain", lowered))
+    alternatives: list[q.Query] = [q.Or(exact, boost=EXACT_BOOST)]
+    # A part absent from the index cannot match: leaving it out keeps the others useful
+    # ("puusepäntöitä": seppä is nowhere, puu is).
+    parts = [
+        part
+        for part in compound_parts(lowered)
+        if part not in synonyms.generic_heads and ("text", part) in reader
+    ]
+    if parts:
+        part_queries = [
+            q.Or([q.Term("text", form) for form in synonyms.expand((part,))]) for part in parts
+        ]
+        alternatives.append(q.And(part_queries, boost=PART_BOOST))
+    if fold_accents(lowered) == lowered and not any(("text", form) in reader for form in forms):
+        # the word as typed, else less a case ending ("tyotoimintaan" → työtoiminta)
+        accented = next(
+            (found for stem in unaccented_stems(lowered) if (found := vocabulary.folded.get(stem))),
+            (),
+        )
+        if accented:
+            accented_forms = synonyms.expand(accented)
+            alternatives.append(
+                q.Or([q.Term("text", form) for form in accented_forms], boost=FOLDED_BOOST)
+            )
+    return q.Or(alternatives)
+
+
+def text_query(
+    words: Sequence[str], synonyms: Synonyms, searcher: Searcher, vocabulary: QueryVocabulary
+) -> q.Query:
+    """All words must match, each by any of its forms (see `word_query`)."""
+    clauses = [word_query(word, synonyms, searcher, vocabulary) for word in words]
     return q.And(clauses) if clauses else q.Every()
 
 
@@ -129,6 +229,18 @@ class MatchPoolCache:
         # One lock per text being searched: requests that arrive for the same new text
         # wait for the first one's result instead of all running the Whoosh query at once.
         self._computing: dict[tuple[str, bool], threading.Lock] = {}
+        self._vocabulary: QueryVocabulary | None = None
+
+    def vocabulary(self, searcher: Searcher) -> QueryVocabulary:
+        """The generation's place names and folded words, read on first use."""
+        with self._lock:
+            if self._vocabulary is None:
+                self._vocabulary = QueryVocabulary.from_searcher(searcher)
+            return self._vocabulary
+
+    def understand(self, searcher: Searcher, text: str) -> UnderstoodQuery:
+        """The text's place words as places, and the words left to search the text with."""
+        return self.vocabulary(searcher).places.understand(query_words(text))
 
     @classmethod
     def for_generation(cls, _searcher: Searcher) -> MatchPoolCache:
@@ -160,7 +272,11 @@ class MatchPoolCache:
             with self._lock:
                 if key in self._items:  # another request searched it meanwhile
                     return self._items[key]
-            pool = self._search(searcher, table, text, synonyms, show_closed=show_closed)
+            understood = self.understand(searcher, text)
+            vocabulary = self.vocabulary(searcher)
+            pool = self._search(
+                searcher, table, understood, synonyms, vocabulary, show_closed=show_closed
+            )
             self._keep(key, pool)
         with self._lock:
             self._computing.pop(key, None)
@@ -168,14 +284,30 @@ class MatchPoolCache:
 
     @staticmethod
     def _search(
-        searcher: Searcher, table: FacetTable, text: str, synonyms: Synonyms, *,
-        show_closed: bool,
+        searcher: Searcher, table: FacetTable, understood: UnderstoodQuery, synonyms: Synonyms,
+        vocabulary: QueryVocabulary, *, show_closed: bool,
     ) -> Pool:  # fmt: skip
-        if query_words(text):
-            results = searcher.search(text_query(text, synonyms), limit=None)
-            ranked = (docnum for _score, docnum in results.top_n)
-            return table.pool(table.visible(ranked, show_closed=show_closed))
-        return table.pool(table.visible(table.records, show_closed=show_closed))
+        ranked: Iterable[int]
+        if understood.words:
+            query = text_query(understood.words, synonyms, searcher, vocabulary)
+            ranked = [docnum for _score, docnum in searcher.search(query, limit=None).top_n]
+        else:
+            ranked = table.records
+        if understood.places:
+            # The place's providers, and those whose texts name it (a foundation elsewhere
+            # that says it works in Jyväskylä): a place word used to find both.
+            inside = table.in_places(understood.places)
+            mention_query = text_query(understood.place_words, synonyms, searcher, vocabulary)
+            mentions = [d for _s, d in searcher.search(mention_query, limit=None).top_n]
+            if understood.words:
+                allowed = inside.union(mentions)
+                ranked = filter(allowed.__contains__, ranked)
+            else:  # a place alone: its own providers by name, then those naming it
+                ranked = [
+                    *filter(inside.__contains__, table.by_name),
+                    *(d for d in mentions if d not in inside),
+                ]
+        return table.pool(table.visible(ranked, show_closed=show_closed))
 
     def _keep(self, key: tuple[str, bool], pool: Pool) -> None:
         with self._lock:
@@ -190,37 +322,96 @@ class MatchPoolCache:
 
 def _ordered_matches(
     searcher: Searcher, table: FacetTable, cache: MatchPoolCache, request: ProviderQuery,
-    synonyms: Synonyms,
+    synonyms: Synonyms, text: str | None = None,
 ) -> tuple[list[int], dict[str, dict[str, int]]]:  # fmt: skip
     """Matching documents in the requested order, and the facet counts."""
+    text = request.text if text is None else text
     show_closed = "closed" in request.status
-    pool = cache.pool(searcher, table, request.text, synonyms, show_closed=show_closed)
+    pool = cache.pool(searcher, table, text, synonyms, show_closed=show_closed)
     if request.has_free_places:
         pool = table.pool(table.with_free_places(pool.docnums, dt.date.today()))
     matched, facets = table.filter_and_count(pool, request.filters())
-    if query_words(request.text) and request.sort == "relevance":
-        return matched, facets  # already best first
+    if request.sort == "relevance" and (query_words(text)):
+        return matched, facets  # already best first (a place alone: by name)
     return table.sorted_by(matched, request.sort), facets
+
+
+def _hits(searcher: Searcher, docnums: list[int]) -> list[SearchHit]:
+    return [
+        SearchHit.from_stored(fields)
+        for docnum in docnums
+        if (fields := searcher.stored_fields(docnum))
+    ]
+
+
+def place_advice(
+    searcher: Searcher, table: FacetTable, cache: MatchPoolCache, request: ProviderQuery,
+    synonyms: Synonyms, understood: UnderstoodQuery,
+) -> PlaceAdvice:  # fmt: skip
+    """For a place with no match: is it empty, where the words match nearest, and what the
+    place has without the words. Never a bare "try fewer words"."""
+    show_closed = "closed" in request.status
+    in_place_all = table.visible(table.in_places(understood.places), show_closed=show_closed)
+    regions = tuple(
+        Place("region", region, region)
+        for region in dict.fromkeys(place.region for place in understood.places)
+    )
+    region_all = table.visible(table.in_places(regions), show_closed=show_closed)
+    elsewhere = in_place = None
+    if understood.words:
+        everywhere, _ = _ordered_matches(
+            searcher, table, cache, request, synonyms, text=understood.text
+        )
+        # the region comes first only for municipalities of one region: a region place has
+        # no nearer region, and places in several regions have no one nearest
+        in_region = set(region_all)
+        near_region = (
+            [d for d in everywhere if d in in_region]
+            if len(regions) == 1 and understood.places[0].kind == "municipality"
+            else []
+        )
+        if near_region:
+            elsewhere = Nearby(
+                "region",
+                regions[0].code,
+                len(near_region),
+                _hits(searcher, near_region[:NEARBY_SHOWN]),
+            )
+        elif everywhere:
+            elsewhere = Nearby(
+                "country", None, len(everywhere), _hits(searcher, everywhere[:NEARBY_SHOWN])
+            )
+        others, _ = _ordered_matches(
+            searcher, table, cache, request, synonyms, text=understood.place_text()
+        )
+        if others:
+            in_place = Nearby("place", None, len(others), _hits(searcher, others[:NEARBY_SHOWN]))
+    return PlaceAdvice(
+        place_is_empty=not in_place_all,
+        region_is_empty=not region_all,
+        elsewhere=elsewhere,
+        in_place=in_place,
+    )
 
 
 def search_providers(
     searcher: Searcher, table: FacetTable, cache: MatchPoolCache, request: ProviderQuery,
     synonyms: Synonyms,
 ) -> SearchResults:  # fmt: skip
-    """Run one search: hits for the requested page, facet counts and a suggestion."""
+    """Run one search: hits for the requested page, facet counts and a suggestion; when a
+    place named in the text has no match, advice on what is near."""
     per_page = max(1, min(request.per_page, MAX_PER_PAGE))
     page = max(1, request.page)
     matched, facets = _ordered_matches(searcher, table, cache, request, synonyms)
     start = (page - 1) * per_page
-    hits = [
-        SearchHit.from_stored(fields)
-        for docnum in matched[start : start + per_page]
-        if (fields := searcher.stored_fields(docnum))
-    ]
-    suggestion = None
-    if not matched and query_words(request.text):
-        suggestion = suggest_spelling(searcher, request.text)
-    return SearchResults(len(matched), page, per_page, hits, facets, suggestion)
+    hits = _hits(searcher, matched[start : start + per_page])
+    understood = cache.understand(searcher, request.text)
+    suggestion = advice = None
+    if not matched and understood.places:
+        advice = place_advice(searcher, table, cache, request, synonyms, understood)
+    if not matched and understood.words:
+        suggestion = suggest_spelling(searcher, request.text, keep=understood.place_words)
+    return SearchResults(len(matched), page, per_page, hits, facets, suggestion, understood, advice)
 
 
 def matching_provider_ids(
@@ -271,9 +462,11 @@ class ProviderSearch:
 def prepare_search(index_reader: IndexReader) -> None:
     """Open the index and build its facet table now, not during someone's first search.
 
-    At 100 000 providers the facet table takes about 3 s to build.
+    At 100 000 providers the facet table takes about 3 s to build. The generation's query
+    vocabulary (place names, words by their spelling without ä/ö/å) is read here too.
     """
     index_reader.shared(FacetTable.from_searcher)
+    index_reader.shared(MatchPoolCache.for_generation).vocabulary(index_reader.searcher())
 
 
 def typo_distance(typed: str, word: str) -> int:
@@ -290,14 +483,18 @@ def typo_distance(typed: str, word: str) -> int:
     return rows[-1][-1]
 
 
-def suggest_spelling(searcher: Searcher, text: str) -> str | None:
-    """A corrected query from names and places in the index ("did you mean"), if any."""
+def suggest_spelling(searcher: Searcher, text: str, keep: Iterable[str] = ()) -> str | None:
+    """A corrected query from names and places in the index ("did you mean"), if any;
+    words in `keep` (place words already understood) are left as they are."""
     corrected, changed = [], False
+    kept = set(keep)
     for word in query_words(text):
         lowered = word.lower()
         replacement = lowered
         guessable = (
-            len(lowered) >= MIN_CORRECTED_WORD and ("plain", lowered) not in searcher.reader()
+            word not in kept
+            and len(lowered) >= MIN_CORRECTED_WORD
+            and ("plain", lowered) not in searcher.reader()
         )
         if guessable:
             suggestions = searcher.corrector("plain").suggest(lowered, limit=5, maxdist=2)
