@@ -31,12 +31,6 @@ class RegionPublic(BaseModel):
     name_sv: str
     name_en: str
     website: str | None = Field(description="Official website, confirmed from a public page")
-    website_evidence_url: str | None
-    social_services_contact: str | None = Field(
-        description="Where working-age adults ask about social services, as a public page "
-        "stated it (English note; check before relying on it). Null when unknown."
-    )
-    contact_evidence_url: str | None
     municipalities: list[MunicipalityPublic]
     url: str = Field(description="The region on the Polku regions page")
 
@@ -57,9 +51,6 @@ def read_regions(session: SessionDep, settings: SettingsDep) -> list[RegionPubli
             name_sv=region.name_sv,
             name_en=region.name_en,
             website=region.website,
-            website_evidence_url=region.website_evidence_url,
-            social_services_contact=region.social_services_contact,
-            contact_evidence_url=region.contact_evidence_url,
             municipalities=[
                 MunicipalityPublic(code=m.code, name_fi=m.name_fi, name_sv=m.name_sv)
                 for m in grouped.get(region.code, [])

@@ -47,7 +47,6 @@ class RegionOut(BaseModel):
     code: str
     name: str
     website: str | None
-    social_services_contact: str | None = Field(description="Note in English; check first")
     url: str = Field(description="The region's page on Polku")
 
 
@@ -129,7 +128,6 @@ def read_pathway(
                 code=region.code,
                 name=name,
                 website=region.website,
-                social_services_contact=region.social_services_contact,
                 url=f"{settings.base_url}/alueet/{region.code}",
             )
     return PathwayOut(
