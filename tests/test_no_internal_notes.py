@@ -20,7 +20,11 @@ from app.geography import DATA_DIR
 # Bundled file -> its columns that are notes for maintainers, never for the public.
 INTERNAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "region_websites.csv": ("social_services_contact", "notes"),
+    "region_contacts.csv": ("applies_to", "verify_note"),
+    "region_service_pages.csv": ("notes",),
 }
+# Shorter notes ("working-age adults") are words the pages use themselves.
+SHORTEST_NOTE = 25
 RESULT_ANSWERS = (
     "age=30-64&situation=unemployed-long&jobseeker=yes&limits=some&disability=no"
     "&goal=job&support=mental-health"
@@ -32,7 +36,11 @@ def _internal_notes() -> list[str]:
     for name, columns in INTERNAL_COLUMNS.items():
         with (DATA_DIR / name).open(encoding="utf-8", newline="") as handle:
             for row in csv.DictReader(handle):
-                notes.update(row[column].strip() for column in columns if row[column].strip())
+                notes.update(
+                    row[column].strip()
+                    for column in columns
+                    if len(row[column].strip()) >= SHORTEST_NOTE
+                )
     return sorted(notes)
 
 

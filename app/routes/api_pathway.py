@@ -8,7 +8,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, StringConstraints
 
-from app import geography
+from app import contacts, geography
+from app.contacts import ContactChannelPublic
 from app.pathway.content import Pathway
 from app.pathway.questions import Answers
 from app.pathway.rules import evaluate
@@ -47,6 +48,7 @@ class RegionOut(BaseModel):
     code: str
     name: str
     website: str | None
+    contacts: list[ContactChannelPublic]
     url: str = Field(description="The region's page on Polku")
 
 
@@ -128,6 +130,9 @@ def read_pathway(
                 code=region.code,
                 name=name,
                 website=region.website,
+                contacts=contacts.public_channels(
+                    contacts.where_to_ask_in(session=session, region=region)
+                ),
                 url=f"{settings.base_url}/alueet/{region.code}",
             )
     return PathwayOut(

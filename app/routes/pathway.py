@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import RedirectResponse, Response
 
-from app import geography, i18n
+from app import contacts, geography, i18n
 from app.pathway.content import Pathway
 from app.pathway.questions import AnswerError, Answers, Question
 from app.pathway.rules import evaluate, notes_for
@@ -218,6 +218,9 @@ def read_pathway_result(request: Request, session: SessionDep) -> Response:
             "query": answers_query(answers),
             "municipality": municipality,
             "region": region,
+            "where": contacts.where_to_ask_in(session=session, region=region)
+            if region is not None and region.is_organiser
+            else None,
             "guide": guide,
         },
     )
