@@ -19,12 +19,25 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, Field
 from sqlmodel import Session, SQLModel, col, select
 
-from app.models import Region, RegionContact, RegionServicePage
+from app.models import (
+    EmploymentArea,
+    EmploymentAreaMember,
+    Municipality,
+    Region,
+    RegionContact,
+    RegionServicePage,
+)
 
 DATA_DIR = Path(__file__).resolve().parent / "content" / "data"
 EMERGENCY_KIND = "emergency"  # urgent matters only: never the first suggestion
 HISTORICAL_MARK = "HISTORICAL"  # region_service_pages.csv: a predecessor's page, never linked
 SERVICE_PAGE_TOPICS = ("ktt", "social-rehab", "disability-work", "advice")
+# Työmarkkinatori's page for people who are or are becoming unemployed: it says to register
+# as a jobseeker in the Oma asiointi e-service. Checked in the stored copy of the page
+# (December 2026); it is in Finnish.
+JOBSEEKER_REGISTRATION_URL = (
+    "https://tyomarkkinatori.fi/henkiloasiakkaat/tilanteet/olen-tyoton-tai-jaamassa-tyottomaksi"
+)
 
 
 def _rows(path: Path) -> Iterator[dict[str, str]]:
@@ -231,6 +244,130 @@ def where_to_ask(*, session: Session, regions: Sequence[Region]) -> dict[str, Wh
 def where_to_ask_in(*, session: Session, region: Region) -> WhereToAsk:
     """The public contact facts of one region."""
     return where_to_ask(session=session, regions=[region])[region.code]
+
+
+# --- Employment areas -----------------------------------------------------------------------
+
+
+def load_employment_areas(*, session: Session, data_dir: Path = DATA_DIR) -> tuple[int, int]:
+    """Load the employment areas and their members; return (areas, member municipalities).
+
+    A member code that is not a municipality is an error in the data file: loading stops.
+    """
+    known = set(session.exec(select(Municipality.code)).all())
+    existing = {area.name_fi: area for area in session.exec(select(EmploymentArea))}
+    seen: set[str] = set()
+    members: list[tuple[EmploymentArea, list[str]]] = []
+    for row in _rows(data_dir / "employment_areas.csv"):
+        name = row["area_name_fi"].strip()
+        values = {
+            "name_sv": _text(row["area_name_sv"]),
+            "lead_municipality_code": _text(row["lead_municipality_code"]),
+            "website": _text(row["website"]),
+            "phone": _text(row["phone"]),
+            "source_url": _text(row["source_url"]),
+            "source_date": _text(row["source_date"]),
+            "notes": _text(row["notes"]),
+        }
+        area = existing.get(name)
+        if area is None:
+            area = EmploymentArea(name_fi=name)
+            session.add(area)
+        for key, value in values.items():
+            setattr(area, key, value)
+        codes = [code.strip() for code in row["member_municipality_codes"].split(";")]
+        codes = [code for code in codes if code]
+        unknown = sorted(set(codes) - known)
+        if unknown:
+            raise ValueError(f"employment area {name}: unknown municipality codes {unknown}")
+        seen.add(name)
+        members.append((area, codes))
+    for member in session.exec(select(EmploymentAreaMember)):
+        session.delete(member)  # membership follows the file as a whole
+    session.flush()
+    for name, area in existing.items():
+        if name not in seen:
+            session.delete(area)
+    session.flush()
+    count = 0
+    for area, codes in members:
+        if area.id is None:
+            raise RuntimeError("an employment area has no id after flushing")
+        for code in codes:
+            session.add(EmploymentAreaMember(area_id=area.id, municipality_code=code))
+            count += 1
+    session.commit()
+    return len(members), count
+
+
+@dataclass(frozen=True)
+class EmploymentAreaInfo:
+    """What the public may see of an employment area (no maintainers' notes)."""
+
+    name_fi: str
+    name_sv: str | None
+    website: str | None
+    website_host: str | None
+    phone: str | None
+    tel: str | None
+    source_url: str | None
+    source_date: str | None
+    source_date_text: str | None
+
+
+def _area_info(area: EmploymentArea) -> EmploymentAreaInfo:
+    return EmploymentAreaInfo(
+        name_fi=area.name_fi,
+        name_sv=area.name_sv,
+        website=area.website,
+        website_host=_host(area.website) if area.website else None,
+        phone=area.phone,
+        tel=phone_href(area.phone) if area.phone else None,
+        source_url=area.source_url,
+        source_date=area.source_date,
+        source_date_text=display_date(area.source_date),
+    )
+
+
+def employment_areas_of(
+    *, session: Session, municipality_codes: Sequence[str]
+) -> dict[str, EmploymentAreaInfo]:
+    """The employment area of each given municipality that a source names as a member.
+
+    A municipality in no row is simply absent: the area is never guessed.
+    """
+    statement = (
+        select(EmploymentAreaMember.municipality_code, EmploymentArea)
+        .join(EmploymentArea, col(EmploymentArea.id) == EmploymentAreaMember.area_id)
+        .where(col(EmploymentAreaMember.municipality_code).in_(list(municipality_codes)))
+    )
+    return {code: _area_info(area) for code, area in session.exec(statement)}
+
+
+@dataclass(frozen=True)
+class AreaGroup:
+    """An employment area and the municipalities of one region that belong to it."""
+
+    area: EmploymentAreaInfo | None  # None: municipalities found in no area
+    municipalities: list[Municipality]
+
+
+def employment_areas_by_region(
+    *, session: Session, municipalities: Sequence[Municipality]
+) -> list[AreaGroup]:
+    """The region's municipalities grouped by employment area, unknown ones last."""
+    areas = employment_areas_of(
+        session=session, municipality_codes=[m.code for m in municipalities]
+    )
+    groups: dict[str | None, AreaGroup] = {}
+    for municipality in municipalities:
+        area = areas.get(municipality.code)
+        key = area.name_fi if area else None
+        group = groups.setdefault(key, AreaGroup(area=area, municipalities=[]))
+        group.municipalities.append(municipality)
+    known = [group for key, group in groups.items() if key is not None]
+    unknown = [group for key, group in groups.items() if key is None]
+    return known + unknown
 
 
 # --- The same facts for the JSON API ------------------------------------------------------

@@ -83,6 +83,27 @@ class RegionServicePage(SQLModel, table=True):
     notes: str | None = Field(default=None, description="Maintainers' note in English")
 
 
+class EmploymentArea(SQLModel, table=True):
+    """An employment area (työllisyysalue): runs public employment services since 1.1.2025."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name_fi: str = Field(unique=True)
+    name_sv: str | None = None
+    lead_municipality_code: str | None = Field(default=None, max_length=3)
+    website: str | None = None
+    phone: str | None = None
+    source_url: str | None = None
+    source_date: str | None = Field(default=None, description="YYYY, YYYY-MM or YYYY-MM-DD")
+    notes: str | None = Field(default=None, description="Maintainers' note in English")
+
+
+class EmploymentAreaMember(SQLModel, table=True):
+    """A municipality that a source names as a member of an employment area."""
+
+    area_id: int = Field(foreign_key="employmentarea.id", primary_key=True)
+    municipality_code: str = Field(foreign_key="municipality.code", primary_key=True, index=True)
+
+
 # --- Provider catalogue, shaped after Open Referral HSDS 3.0 -------------------------------
 # organization → provider (HSDS service_at_location with its location and contacts)
 # → codes of services, activity types, target groups and languages in link tables.

@@ -22,6 +22,7 @@ INTERNAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "region_websites.csv": ("social_services_contact", "notes"),
     "region_contacts.csv": ("applies_to", "verify_note"),
     "region_service_pages.csv": ("notes",),
+    "employment_areas.csv": ("notes",),
 }
 # Shorter notes ("working-age adults") are words the pages use themselves.
 SHORTEST_NOTE = 25

@@ -53,13 +53,17 @@ def read_region(
     details = provider_details(
         session=session, provider_ids=region_provider_ids(session=session, region_code=code)
     )
+    municipalities = geography.municipalities_by_region(session=session).get(code, [])
     return render(
         request,
         "pages/region.html",
         {
             "region": region,
             "where": contacts.where_to_ask_in(session=session, region=region),
-            "municipalities": geography.municipalities_by_region(session=session).get(code, []),
+            "municipalities": municipalities,
+            "area_groups": contacts.employment_areas_by_region(
+                session=session, municipalities=municipalities
+            ),
             "providers_by_service": providers_by_service(details),
             "provider_count": len(details),
             "catalogue": catalogue,

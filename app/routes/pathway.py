@@ -221,6 +221,11 @@ def read_pathway_result(request: Request, session: SessionDep) -> Response:
             "where": contacts.where_to_ask_in(session=session, region=region)
             if region is not None and region.is_organiser
             else None,
+            "employment_area_found": contacts.employment_areas_of(
+                session=session, municipality_codes=[municipality.code]
+            ).get(municipality.code)
+            if municipality is not None
+            else None,
             "guide": guide,
         },
     )
