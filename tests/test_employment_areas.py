@@ -23,7 +23,7 @@ RESULT_ANSWERS = (
 )
 ASK_YOUR_MUNICIPALITY = {
     "fi": "kysy kuntasi työllisyyspalveluista",
-    "fi-selko": "Kysy neuvoa oman kuntasi työllisyyspalveluista",
+    "fi-selko": "Kysy neuvoa omasta kunnastasi",
     "sv": "fråga din kommuns arbetskraftstjänster",
     "en": "ask your municipality's employment services",
 }
