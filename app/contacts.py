@@ -246,6 +246,25 @@ def where_to_ask_in(*, session: Session, region: Region) -> WhereToAsk:
     return where_to_ask(session=session, regions=[region])[region.code]
 
 
+# --- Whom to ask first about a service --------------------------------------------------------
+
+REGION_FIRST = "region"  # the wellbeing region's social services (the default)
+EMPLOYMENT_AREA_FIRST = "employment-area"
+ELSEWHERE_FIRST = "elsewhere"  # neither (Kela, a pension provider): the service page says whom
+
+
+def first_contacts(data_dir: Path = DATA_DIR) -> dict[str, str]:
+    """Service code -> whom to ask first, for services not started at the region's social
+    services (first_contact.csv; every other service: `REGION_FIRST`)."""
+    allowed = {REGION_FIRST, EMPLOYMENT_AREA_FIRST, ELSEWHERE_FIRST}
+    found: dict[str, str] = {}
+    for row in _rows(data_dir / "first_contact.csv"):
+        if row["ask_first"] not in allowed:
+            raise ValueError(f"first_contact.csv: unknown ask_first {row['ask_first']!r}")
+        found[row["service_code"]] = row["ask_first"]
+    return found
+
+
 # --- Employment areas -----------------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import RedirectResponse, Response
 
 from app import contacts, geography, i18n
+from app.catalogue.providers import service_counts
 from app.pathway.content import Pathway
 from app.pathway.questions import AnswerError, Answers, Question
 from app.pathway.rules import evaluate, notes_for
@@ -226,6 +227,10 @@ def read_pathway_result(request: Request, session: SessionDep) -> Response:
             ).get(municipality.code)
             if municipality is not None
             else None,
+            "provider_counts": service_counts(session=session, region_code=region.code)
+            if region is not None and region.is_organiser
+            else {},
+            "first_contact": contacts.first_contacts(),
             "guide": guide,
         },
     )
