@@ -12,6 +12,7 @@ import csv
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -253,6 +254,7 @@ EMPLOYMENT_AREA_FIRST = "employment-area"
 ELSEWHERE_FIRST = "elsewhere"  # neither (Kela, a pension provider): the service page says whom
 
 
+@cache
 def first_contacts(data_dir: Path = DATA_DIR) -> dict[str, str]:
     """Service code -> whom to ask first, for services not started at the region's social
     services (first_contact.csv; every other service: `REGION_FIRST`)."""
@@ -430,3 +432,26 @@ def public_channels(where: WhereToAsk) -> list[ContactChannelPublic]:
         )
         for channel in [*where.channels, *where.emergency]
     ]
+
+
+class EmploymentAreaPublic(BaseModel):
+    """A municipality's employment area as a source names it (never guessed)."""
+
+    name_fi: str
+    name_sv: str | None
+    website: str | None
+    phone: str | None
+    source_url: str | None
+    source_date: str | None = Field(description="YYYY, YYYY-MM or YYYY-MM-DD; check before use")
+
+
+def public_area(area: EmploymentAreaInfo) -> EmploymentAreaPublic:
+    """The employment area for the API."""
+    return EmploymentAreaPublic(
+        name_fi=area.name_fi,
+        name_sv=area.name_sv,
+        website=area.website,
+        phone=area.phone,
+        source_url=area.source_url,
+        source_date=area.source_date,
+    )

@@ -126,3 +126,13 @@ def test_every_named_area_on_a_region_page_matches_the_source(client: TestClient
                 assert "työllisyyspalveluista" in item, municipality
             else:
                 assert f"<strong>{area}</strong>" in item, municipality
+
+
+def test_the_pathway_api_names_the_area_or_leaves_it_null(client: TestClient) -> None:
+    kouvola = client.get(f"/api/v1/pathway?{RESULT_ANSWERS}&municipality=286").json()
+    assert kouvola["region"]["employment_area"]["name_fi"] == (
+        "Kouvolan kaupunki (työvoimaviranomainen)"
+    )
+    assert "notes" not in kouvola["region"]["employment_area"]
+    kajaani = client.get(f"/api/v1/pathway?{RESULT_ANSWERS}&municipality=205").json()
+    assert kajaani["region"]["employment_area"] is None

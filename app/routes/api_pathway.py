@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, StringConstraints
 
 from app import contacts, geography
-from app.contacts import ContactChannelPublic
+from app.contacts import ContactChannelPublic, EmploymentAreaPublic
 from app.pathway.content import Pathway
 from app.pathway.questions import Answers
 from app.pathway.rules import evaluate
@@ -49,6 +49,10 @@ class RegionOut(BaseModel):
     name: str
     website: str | None
     contacts: list[ContactChannelPublic]
+    employment_area: EmploymentAreaPublic | None = Field(
+        description="The municipality's employment area where a source names it; null: ask "
+        "the municipality's employment services"
+    )
     url: str = Field(description="The region's page on Polku")
 
 
@@ -124,6 +128,9 @@ def read_pathway(
             m for m in geography.list_municipalities(session=session) if m.code == municipality
         )
         region = geography.get_region(session=session, code=found.region_code)
+        area = contacts.employment_areas_of(session=session, municipality_codes=[municipality]).get(
+            municipality
+        )
         if region is not None and region.is_organiser:
             name = {"sv": region.name_sv, "en": region.name_en}.get(lang, region.name_fi)
             region_out = RegionOut(
@@ -133,6 +140,7 @@ def read_pathway(
                 contacts=contacts.public_channels(
                     contacts.where_to_ask_in(session=session, region=region)
                 ),
+                employment_area=contacts.public_area(area) if area else None,
                 url=f"{settings.base_url}/alueet/{region.code}",
             )
     return PathwayOut(
