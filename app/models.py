@@ -39,6 +39,71 @@ class Municipality(SQLModel, table=True):
     region_code: str = Field(foreign_key="region.code", index=True)
 
 
+# --- Where to ask: region contacts, organisers' own pages, employment areas -----------------
+# Loaded from the bundled CSV files by `init` (app/contacts.py) and kept in the database so
+# that a maintainer can correct them without a deploy. The columns `applies_to`,
+# `verify_note` and `notes` are maintainers' notes in English: never shown to the public.
+
+
+class RegionContact(SQLModel, table=True):
+    """A way to reach a region's social services, as a public page stated it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    region_code: str = Field(foreign_key="region.code", index=True, max_length=2)
+    position: int = Field(description="Order within the region (the source file's order)")
+    channel_kind: str = Field(
+        description="advice-line, switchboard, named-service, chat, own-municipality or "
+        "emergency (urgent matters only, never the first suggestion)"
+    )
+    channel_name_fi: str
+    phone: str | None = None
+    hours_fi: str | None = None
+    web_url: str | None = Field(default=None, description="Chat or web contact page")
+    applies_to: str | None = Field(default=None, description="Maintainers' note in English")
+    source_url: str | None = None
+    source_date: str | None = Field(default=None, description="YYYY, YYYY-MM or YYYY-MM-DD")
+    verify_note: str | None = Field(default=None, description="Maintainers' note in English")
+
+
+class RegionServicePage(SQLModel, table=True):
+    """An organiser's own public page about a topic (a service or its advice line)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    region_code: str = Field(foreign_key="region.code", index=True, max_length=2)
+    position: int = Field(description="Order within the region (the source file's order)")
+    topic: str = Field(description="ktt, social-rehab, disability-work or advice")
+    url: str
+    page_title: str | None = None
+    phone: str | None = None
+    hours_fi: str | None = None
+    source_date: str | None = None
+    is_historical: bool = Field(
+        default=False, description="A predecessor's page from before 2023: never linked"
+    )
+    notes: str | None = Field(default=None, description="Maintainers' note in English")
+
+
+class EmploymentArea(SQLModel, table=True):
+    """An employment area (työllisyysalue): runs public employment services since 1.1.2025."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name_fi: str = Field(unique=True)
+    name_sv: str | None = None
+    lead_municipality_code: str | None = Field(default=None, max_length=3)
+    website: str | None = None
+    phone: str | None = None
+    source_url: str | None = None
+    source_date: str | None = Field(default=None, description="YYYY, YYYY-MM or YYYY-MM-DD")
+    notes: str | None = Field(default=None, description="Maintainers' note in English")
+
+
+class EmploymentAreaMember(SQLModel, table=True):
+    """A municipality that a source names as a member of an employment area."""
+
+    area_id: int = Field(foreign_key="employmentarea.id", primary_key=True)
+    municipality_code: str = Field(foreign_key="municipality.code", primary_key=True, index=True)
+
+
 # --- Provider catalogue, shaped after Open Referral HSDS 3.0 -------------------------------
 # organization → provider (HSDS service_at_location with its location and contacts)
 # → codes of services, activity types, target groups and languages in link tables.

@@ -15,6 +15,7 @@ from sqlmodel import Session
 from app.catalogue.journal import catalogue_revision
 from app.catalogue.resources import load_catalogue_resources
 from app.config import Settings
+from app.contacts import load_employment_areas, load_region_contacts
 from app.db import make_engine, migrate
 from app.geography import load_geography
 from app.guide.content import load_guide
@@ -42,6 +43,10 @@ def initialise_site(settings: Settings, report: Report = _quiet) -> None:
         with Session(engine) as session:
             regions, municipalities = load_geography(session=session)
             report(f"Loaded {regions} regions and {municipalities} municipalities")
+            contacts, pages = load_region_contacts(session=session)
+            report(f"Loaded {contacts} region contacts and {pages} organisers' service pages")
+            areas, members = load_employment_areas(session=session)
+            report(f"Loaded {areas} employment areas with {members} member municipalities")
             providers = load_bundled_providers(session=session, mappings=resources.mappings)
             report(f"Loaded {providers} providers from the bundled data")
     finally:

@@ -16,10 +16,10 @@ def test_regions_api_lists_22_organisers_with_municipalities(client: TestClient)
     assert helsinki["url"] == "https://polku.example/alueet#alue-90"
 
 
-def test_regions_api_keeps_unknown_contacts_null(client: TestClient) -> None:
+def test_regions_api_never_gives_the_research_notes(client: TestClient) -> None:
     regions = {region["code"]: region for region in client.get("/api/v1/regions").json()}
-    assert regions["05"]["social_services_contact"] is None
-    assert "019 5600 111" in regions["01"]["social_services_contact"]
+    for field in ("social_services_contact", "contact_evidence_url", "website_evidence_url"):
+        assert field not in regions["01"]
 
 
 def test_regions_api_is_in_the_openapi_schema(client: TestClient) -> None:

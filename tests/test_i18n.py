@@ -98,7 +98,9 @@ def test_easy_finnish_overrides_only_existing_ui_strings() -> None:
 
 
 def test_easy_finnish_ui_strings_pass_the_selko_lint() -> None:
-    report = lint_strings("fi-selko/messages.po", _selko_messages().values())
+    # A placeholder such as %(region)s is a name on the page, not a parenthesis readers see.
+    texts = [re.sub(r"%\((\w+)\)s", r"\1", text) for text in _selko_messages().values()]
+    report = lint_strings("fi-selko/messages.po", texts)
     assert report.problems == []
 
 

@@ -56,12 +56,12 @@ def test_regions_page_lists_municipalities_of_each_region(client: TestClient) ->
     assert total == 292
 
 
-def test_regions_page_shows_contact_notes_as_unverified(client: TestClient) -> None:
+def test_regions_page_shows_contacts_with_their_source(client: TestClient) -> None:
     page = soup(client.get("/alueet").text)
     note = page.select_one("#alue-01 .contact-note")
     assert note is not None
-    assert "019 5600 111" in note.get_text()
-    assert note.select_one("[lang=en]") is not None
+    assert note.select_one("a[href='tel:+358195600111']") is not None
+    assert note.select_one("[lang=en]") is None, "no research notes in English"
     assert note.select_one("a[href*='loviisa.fi']") is not None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from app import i18n
 from app.models import (
@@ -128,6 +128,20 @@ def region_provider_ids(*, session: Session, region_code: str) -> list[int]:
         .order_by(col(Provider.name), col(Provider.id))  # the id settles equal names
     )
     return [provider_id for provider_id in session.exec(statement).all() if provider_id is not None]
+
+
+def service_counts(*, session: Session, region_code: str) -> dict[str, int]:
+    """How many providers of one region (not closed) offer each service, by service code.
+
+    The same providers the catalogue lists for `?region=…&service=…`.
+    """
+    statement = (
+        select(ProviderService.code, func.count(col(Provider.id)))
+        .join(Provider, col(Provider.id) == ProviderService.provider_id)
+        .where(Provider.region_code == region_code, Provider.status != "closed")
+        .group_by(col(ProviderService.code))
+    )
+    return {code: count for code, count in session.exec(statement)}
 
 
 def providers_by_service(details: list[ProviderDetail]) -> dict[str, list[ProviderDetail]]:

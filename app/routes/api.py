@@ -8,7 +8,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
-from app import geography, i18n
+from app import contacts, geography, i18n
+from app.contacts import ContactChannelPublic, ServicePagePublic
 from app.guide.content import Guide, GuidePage
 from app.web.deps import DATABASE_UNAVAILABLE, SessionDep, SettingsDep, error_responses
 
@@ -31,12 +32,11 @@ class RegionPublic(BaseModel):
     name_sv: str
     name_en: str
     website: str | None = Field(description="Official website, confirmed from a public page")
-    website_evidence_url: str | None
-    social_services_contact: str | None = Field(
-        description="Where working-age adults ask about social services, as a public page "
-        "stated it (English note; check before relying on it). Null when unknown."
+    contacts: list[ContactChannelPublic] = Field(
+        description="Where working-age adults ask about social services; empty when no "
+        "contact was found (then ask the region's social services through its website)"
     )
-    contact_evidence_url: str | None
+    service_pages: list[ServicePagePublic]
     municipalities: list[MunicipalityPublic]
     url: str = Field(description="The region on the Polku regions page")
 
@@ -50,6 +50,8 @@ def read_regions(session: SessionDep, settings: SettingsDep) -> list[RegionPubli
     """List the 22 organisers (21 wellbeing regions and Helsinki) with their municipalities."""
     grouped = geography.municipalities_by_region(session=session)
     regions_path = i18n.localized_path("/alueet", "fi")
+    organisers = geography.list_organisers(session=session)
+    where = contacts.where_to_ask(session=session, regions=organisers)
     return [
         RegionPublic(
             code=region.code,
@@ -57,16 +59,18 @@ def read_regions(session: SessionDep, settings: SettingsDep) -> list[RegionPubli
             name_sv=region.name_sv,
             name_en=region.name_en,
             website=region.website,
-            website_evidence_url=region.website_evidence_url,
-            social_services_contact=region.social_services_contact,
-            contact_evidence_url=region.contact_evidence_url,
+            contacts=contacts.public_channels(where[region.code]),
+            service_pages=[
+                ServicePagePublic(topic=page.topic, url=page.url, source_date=page.source_date)
+                for page in where[region.code].service_pages
+            ],
             municipalities=[
                 MunicipalityPublic(code=m.code, name_fi=m.name_fi, name_sv=m.name_sv)
                 for m in grouped.get(region.code, [])
             ],
             url=f"{settings.base_url}{regions_path}#alue-{region.code}",
         )
-        for region in geography.list_organisers(session=session)
+        for region in organisers
     ]
 
 

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, StringConstraints
 
-from app import geography
+from app import contacts, geography
+from app.contacts import ContactChannelPublic, EmploymentAreaPublic
 from app.pathway.content import Pathway
 from app.pathway.questions import Answers
 from app.pathway.rules import evaluate
@@ -47,7 +48,11 @@ class RegionOut(BaseModel):
     code: str
     name: str
     website: str | None
-    social_services_contact: str | None = Field(description="Note in English; check first")
+    contacts: list[ContactChannelPublic]
+    employment_area: EmploymentAreaPublic | None = Field(
+        description="The municipality's employment area where a source names it; null: ask "
+        "the municipality's employment services"
+    )
     url: str = Field(description="The region's page on Polku")
 
 
@@ -123,13 +128,19 @@ def read_pathway(
             m for m in geography.list_municipalities(session=session) if m.code == municipality
         )
         region = geography.get_region(session=session, code=found.region_code)
+        area = contacts.employment_areas_of(session=session, municipality_codes=[municipality]).get(
+            municipality
+        )
         if region is not None and region.is_organiser:
             name = {"sv": region.name_sv, "en": region.name_en}.get(lang, region.name_fi)
             region_out = RegionOut(
                 code=region.code,
                 name=name,
                 website=region.website,
-                social_services_contact=region.social_services_contact,
+                contacts=contacts.public_channels(
+                    contacts.where_to_ask_in(session=session, region=region)
+                ),
+                employment_area=contacts.public_area(area) if area else None,
                 url=f"{settings.base_url}/alueet/{region.code}",
             )
     return PathwayOut(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import Response
 
-from app import geography, i18n
+from app import contacts, geography, i18n
 from app.catalogue.providers import provider_details, providers_by_service, region_provider_ids
 from app.guide.site_pages import load_site_page
 from app.web.deps import CatalogueDep, SessionDep
@@ -23,11 +23,13 @@ def read_home(request: Request) -> Response:
 @router.get("/alueet", name="regions")
 def read_regions(request: Request, session: SessionDep) -> Response:
     """All 22 organisers with their municipalities and official website."""
+    regions = geography.list_organisers(session=session)
     return render(
         request,
         "pages/regions.html",
         {
-            "regions": geography.list_organisers(session=session),
+            "regions": regions,
+            "where": contacts.where_to_ask(session=session, regions=regions),
             "municipalities": geography.municipalities_by_region(session=session),
         },
     )
@@ -51,12 +53,17 @@ def read_region(
     details = provider_details(
         session=session, provider_ids=region_provider_ids(session=session, region_code=code)
     )
+    municipalities = geography.municipalities_by_region(session=session).get(code, [])
     return render(
         request,
         "pages/region.html",
         {
             "region": region,
-            "municipalities": geography.municipalities_by_region(session=session).get(code, []),
+            "where": contacts.where_to_ask_in(session=session, region=region),
+            "municipalities": municipalities,
+            "area_groups": contacts.employment_areas_by_region(
+                session=session, municipalities=municipalities
+            ),
             "providers_by_service": providers_by_service(details),
             "provider_count": len(details),
             "catalogue": catalogue,

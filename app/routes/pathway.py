@@ -7,7 +7,8 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import RedirectResponse, Response
 
-from app import geography, i18n
+from app import contacts, geography, i18n
+from app.catalogue.providers import service_counts
 from app.pathway.content import Pathway
 from app.pathway.questions import AnswerError, Answers, Question
 from app.pathway.rules import evaluate, notes_for
@@ -218,6 +219,18 @@ def read_pathway_result(request: Request, session: SessionDep) -> Response:
             "query": answers_query(answers),
             "municipality": municipality,
             "region": region,
+            "where": contacts.where_to_ask_in(session=session, region=region)
+            if region is not None and region.is_organiser
+            else None,
+            "employment_area_found": contacts.employment_areas_of(
+                session=session, municipality_codes=[municipality.code]
+            ).get(municipality.code)
+            if municipality is not None
+            else None,
+            "provider_counts": service_counts(session=session, region_code=region.code)
+            if region is not None and region.is_organiser
+            else {},
+            "first_contact": contacts.first_contacts(),
             "guide": guide,
         },
     )

@@ -6,12 +6,14 @@ import datetime as dt
 import json
 
 from fastapi import APIRouter, HTTPException, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from app import i18n
 from app.catalogue.providers import PROVIDER_PAGES, get_provider, provider_details, provider_path
 from app.interop.csv.export import export_row, provider_json_ld, rows_to_csv
 from app.search.facets import build_facets
+from app.search.widen import widenings
 from app.web.deps import (
     CatalogueDep,
     PlaceNamesDep,
@@ -51,9 +53,15 @@ async def read_providers(
     """
     results = await search_without_blocking(search, query)
     version = i18n.current_version()
+    wider = (
+        await run_in_threadpool(widenings, search.search, query)
+        if results.total == 0 and (query.text or query.filters() or query.has_free_places)
+        else []
+    )
     context = {
         "query": query,
         "results": results,
+        "widenings": wider,
         "facets": build_facets(results, query, catalogue, names, version),
         "place_names": names,
         "catalogue": catalogue,

@@ -20,6 +20,7 @@ from starlette.responses import Response
 from app import i18n
 from app.catalogue.policy import availability_is_current
 from app.config import PROJECT_ROOT
+from app.contacts import JOBSEEKER_REGISTRATION_URL
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 STATIC_DIR = PROJECT_ROOT / "static"
@@ -130,6 +131,7 @@ def create_templates(template_dir: Path = TEMPLATES_DIR) -> Jinja2Templates:
         name_of=name_of,
         current_query=current_query,
         availability_shown=availability_shown,
+        jobseeker_registration_url=JOBSEEKER_REGISTRATION_URL,
     )
     environment.filters["date"] = format_date
     return Jinja2Templates(env=environment)

@@ -12,6 +12,10 @@ from tests.fixtures.browser import axe_violations
 
 pytestmark = pytest.mark.browser
 
+RESULT_ANSWERS = (
+    "age=30-64&situation=unemployed-long&jobseeker=yes&limits=some&disability=no"
+    "&goal=job&support=mental-health"
+)
 PAGES = {
     "home": {"fi": "/", "fi-selko": "/selko", "sv": "/sv", "en": "/en"},
     "regions": {
@@ -91,6 +95,18 @@ PAGES = {
         "fi-selko": "/selko/saavutettavuus/palaute",
         "sv": "/sv/tillganglighet/palaute",
         "en": "/en/accessibility/palaute",
+    },
+    "zero results": {
+        "fi": "/palveluntuottajat?region=17&service=kuntouttava-tyotoiminta",
+        "fi-selko": "/selko/palveluntuottajat?q=puut%C3%B6it%C3%A4+Vaasa",
+        "sv": "/sv/tjansteproducenter?q=verkstad&region=17",
+        "en": "/en/providers?has_free_places=true",
+    },
+    "questionnaire result": {
+        "fi": f"/polku/tulos?{RESULT_ANSWERS}&municipality=286",
+        "fi-selko": f"/selko/polku/tulos?{RESULT_ANSWERS}&municipality=905",
+        "sv": f"/sv/vagen/tulos?{RESULT_ANSWERS}&municipality=205",
+        "en": f"/en/pathway/tulos?{RESULT_ANSWERS}&municipality=049",
     },
     "not found": {
         "fi": "/ei-ole",

@@ -1,0 +1,457 @@
+"""Where to ask: each region's contact channels and the organisers' own service pages.
+
+The facts come from bundled CSV files (app/content/data/region_contacts.csv and
+region_service_pages.csv), loaded into the database by `init` so that a maintainer can
+correct them without a deploy. Their English columns (`applies_to`, `verify_note`,
+`notes`) are maintainers' notes: nothing here hands them to a page or an API answer.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, Field
+from sqlmodel import Session, SQLModel, col, select
+
+from app.models import (
+    EmploymentArea,
+    EmploymentAreaMember,
+    Municipality,
+    Region,
+    RegionContact,
+    RegionServicePage,
+)
+
+DATA_DIR = Path(__file__).resolve().parent / "content" / "data"
+EMERGENCY_KIND = "emergency"  # urgent matters only: never the first suggestion
+HISTORICAL_MARK = "HISTORICAL"  # region_service_pages.csv: a predecessor's page, never linked
+SERVICE_PAGE_TOPICS = ("ktt", "social-rehab", "disability-work", "advice")
+# Työmarkkinatori's page for people who are or are becoming unemployed: it says to register
+# as a jobseeker in the Oma asiointi e-service. Checked in the stored copy of the page
+# (December 2026); it is in Finnish.
+JOBSEEKER_REGISTRATION_URL = (
+    "https://tyomarkkinatori.fi/henkiloasiakkaat/tilanteet/olen-tyoton-tai-jaamassa-tyottomaksi"
+)
+
+
+def _rows(path: Path) -> Iterator[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        yield from csv.DictReader(handle)
+
+
+def _text(value: str | None) -> str | None:
+    stripped = (value or "").strip()
+    return stripped or None
+
+
+def _positioned(rows: Iterator[dict[str, str]]) -> Iterator[tuple[int, dict[str, str]]]:
+    """Each row with its position among the rows of its region (the file's order)."""
+    seen: dict[str, int] = {}
+    for row in rows:
+        position = seen.get(row["region_code"], 0)
+        seen[row["region_code"]] = position + 1
+        yield position, row
+
+
+def _replace_rows(session: Session, model: type[SQLModel], values: list[dict[str, Any]]) -> int:
+    """Insert or update the rows keyed by (region, position); drop rows the file no longer has."""
+    existing = {
+        (row.region_code, row.position): row  # type: ignore[attr-defined]
+        for row in session.exec(select(model))
+    }
+    for value in values:
+        row = existing.pop((value["region_code"], value["position"]), None)
+        if row is None:
+            session.add(model(**value))
+            continue
+        for name, item in value.items():
+            setattr(row, name, item)
+    for row in existing.values():
+        session.delete(row)
+    return len(values)
+
+
+def load_region_contacts(*, session: Session, data_dir: Path = DATA_DIR) -> tuple[int, int]:
+    """Load the contact channels and service pages; return how many of each."""
+    contacts = [
+        {
+            "region_code": row["region_code"],
+            "position": position,
+            "channel_kind": row["channel_kind"],
+            "channel_name_fi": row["channel_name_fi"].strip(),
+            "phone": _text(row["phone"]),
+            "hours_fi": _text(row["hours_fi"]),
+            "web_url": _text(row["chat_or_web_url"]),
+            "applies_to": _text(row["applies_to"]),
+            "source_url": _text(row["source_url"]),
+            "source_date": _text(row["source_date"]),
+            "verify_note": _text(row["verify_note"]),
+        }
+        for position, row in _positioned(_rows(data_dir / "region_contacts.csv"))
+    ]
+    pages = [
+        {
+            "region_code": row["region_code"],
+            "position": position,
+            "topic": row["topic"],
+            "url": row["url"].strip(),
+            "page_title": _text(row["page_title"]),
+            "phone": _text(row["phone"]),
+            "hours_fi": _text(row["hours_fi"]),
+            "source_date": _text(row["source_date"]),
+            "is_historical": (row["notes"] or "").lstrip().startswith(HISTORICAL_MARK),
+            "notes": _text(row["notes"]),
+        }
+        for position, row in _positioned(_rows(data_dir / "region_service_pages.csv"))
+    ]
+    counts = (
+        _replace_rows(session, RegionContact, contacts),
+        _replace_rows(session, RegionServicePage, pages),
+    )
+    session.commit()
+    return counts
+
+
+_SOURCE_DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
+
+
+def display_date(value: str | None) -> str | None:
+    """A source date as Finnish, Swedish and English readers write it: 22.2.2024, 12/2022."""
+    match = _SOURCE_DATE.match(value or "")
+    if match is None:
+        return None
+    year, month, day = match.groups()
+    if day:
+        return f"{int(day)}.{int(month)}.{year}"
+    if month:
+        return f"{int(month)}/{year}"
+    return year
+
+
+def phone_href(phone: str) -> str | None:
+    """A `tel:` address in international form for a Finnish number as printed (019 5600 111)."""
+    digits = re.sub(r"[^\d+]", "", phone)
+    if digits.startswith("+"):
+        return f"tel:{digits}"
+    if digits.startswith("0") and len(digits) >= 6:
+        return f"tel:+358{digits[1:]}"
+    return None
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One public way to reach a region's social services (no maintainers' notes)."""
+
+    kind: str
+    name_fi: str
+    phone: str | None
+    tel: str | None
+    hours_fi: str | None
+    web_url: str | None
+    web_host: str | None
+    source_url: str | None
+    source_date: str | None  # as stored: YYYY, YYYY-MM or YYYY-MM-DD
+    source_date_text: str | None  # for display
+
+
+@dataclass(frozen=True)
+class ServicePage:
+    """A current page of the organiser about one topic (never a predecessor's page)."""
+
+    topic: str
+    url: str
+    host: str
+    source_date: str | None
+    source_date_text: str | None
+
+
+@dataclass(frozen=True)
+class WhereToAsk:
+    """Everything the public may see about where to ask in one region."""
+
+    region: Region
+    channels: list[Channel]  # in the source's order, emergency lines left out
+    emergency: list[Channel]  # urgent matters only: shown as a secondary line
+    service_pages: list[ServicePage]
+
+    @property
+    def has_direct_number(self) -> bool:
+        """True when at least one non-emergency channel has a phone number."""
+        return any(channel.phone for channel in self.channels)
+
+
+def _channel(row: RegionContact) -> Channel:
+    return Channel(
+        kind=row.channel_kind,
+        name_fi=row.channel_name_fi,
+        phone=row.phone,
+        tel=phone_href(row.phone) if row.phone else None,
+        hours_fi=row.hours_fi,
+        web_url=row.web_url,
+        web_host=_host(row.web_url) if row.web_url else None,
+        source_url=row.source_url,
+        source_date=row.source_date,
+        source_date_text=display_date(row.source_date),
+    )
+
+
+def _host(url: str) -> str:
+    """The site part of an address, as readers know it (no www.)."""
+    return (urlsplit(url).hostname or url).removeprefix("www.")
+
+
+def _service_page(row: RegionServicePage) -> ServicePage:
+    return ServicePage(
+        topic=row.topic,
+        url=row.url,
+        host=_host(row.url),
+        source_date=row.source_date,
+        source_date_text=display_date(row.source_date),
+    )
+
+
+def where_to_ask(*, session: Session, regions: Sequence[Region]) -> dict[str, WhereToAsk]:
+    """The public contact facts of the given regions, by region code."""
+    codes = [region.code for region in regions]
+    contacts = session.exec(
+        select(RegionContact)
+        .where(col(RegionContact.region_code).in_(codes))
+        .order_by(col(RegionContact.region_code), col(RegionContact.position))
+    ).all()
+    pages = session.exec(
+        select(RegionServicePage)
+        .where(col(RegionServicePage.region_code).in_(codes), ~col(RegionServicePage.is_historical))
+        .order_by(col(RegionServicePage.region_code), col(RegionServicePage.position))
+    ).all()
+    found: dict[str, WhereToAsk] = {}
+    for region in regions:
+        own = [_channel(row) for row in contacts if row.region_code == region.code]
+        found[region.code] = WhereToAsk(
+            region=region,
+            channels=[channel for channel in own if channel.kind != EMERGENCY_KIND],
+            emergency=[channel for channel in own if channel.kind == EMERGENCY_KIND],
+            service_pages=[_service_page(row) for row in pages if row.region_code == region.code],
+        )
+    return found
+
+
+def where_to_ask_in(*, session: Session, region: Region) -> WhereToAsk:
+    """The public contact facts of one region."""
+    return where_to_ask(session=session, regions=[region])[region.code]
+
+
+# --- Whom to ask first about a service --------------------------------------------------------
+
+REGION_FIRST = "region"  # the wellbeing region's social services (the default)
+EMPLOYMENT_AREA_FIRST = "employment-area"
+ELSEWHERE_FIRST = "elsewhere"  # neither (Kela, a pension provider): the service page says whom
+
+
+@cache
+def first_contacts(data_dir: Path = DATA_DIR) -> dict[str, str]:
+    """Service code -> whom to ask first, for services not started at the region's social
+    services (first_contact.csv; every other service: `REGION_FIRST`)."""
+    allowed = {REGION_FIRST, EMPLOYMENT_AREA_FIRST, ELSEWHERE_FIRST}
+    found: dict[str, str] = {}
+    for row in _rows(data_dir / "first_contact.csv"):
+        if row["ask_first"] not in allowed:
+            raise ValueError(f"first_contact.csv: unknown ask_first {row['ask_first']!r}")
+        found[row["service_code"]] = row["ask_first"]
+    return found
+
+
+# --- Employment areas -----------------------------------------------------------------------
+
+
+def load_employment_areas(*, session: Session, data_dir: Path = DATA_DIR) -> tuple[int, int]:
+    """Load the employment areas and their members; return (areas, member municipalities).
+
+    A member code that is not a municipality is an error in the data file: loading stops.
+    """
+    known = set(session.exec(select(Municipality.code)).all())
+    existing = {area.name_fi: area for area in session.exec(select(EmploymentArea))}
+    seen: set[str] = set()
+    members: list[tuple[EmploymentArea, list[str]]] = []
+    for row in _rows(data_dir / "employment_areas.csv"):
+        name = row["area_name_fi"].strip()
+        values = {
+            "name_sv": _text(row["area_name_sv"]),
+            "lead_municipality_code": _text(row["lead_municipality_code"]),
+            "website": _text(row["website"]),
+            "phone": _text(row["phone"]),
+            "source_url": _text(row["source_url"]),
+            "source_date": _text(row["source_date"]),
+            "notes": _text(row["notes"]),
+        }
+        area = existing.get(name)
+        if area is None:
+            area = EmploymentArea(name_fi=name)
+            session.add(area)
+        for key, value in values.items():
+            setattr(area, key, value)
+        codes = [code.strip() for code in row["member_municipality_codes"].split(";")]
+        codes = [code for code in codes if code]
+        unknown = sorted(set(codes) - known)
+        if unknown:
+            raise ValueError(f"employment area {name}: unknown municipality codes {unknown}")
+        seen.add(name)
+        members.append((area, codes))
+    for member in session.exec(select(EmploymentAreaMember)):
+        session.delete(member)  # membership follows the file as a whole
+    session.flush()
+    for name, area in existing.items():
+        if name not in seen:
+            session.delete(area)
+    session.flush()
+    count = 0
+    for area, codes in members:
+        if area.id is None:
+            raise RuntimeError("an employment area has no id after flushing")
+        for code in codes:
+            session.add(EmploymentAreaMember(area_id=area.id, municipality_code=code))
+            count += 1
+    session.commit()
+    return len(members), count
+
+
+@dataclass(frozen=True)
+class EmploymentAreaInfo:
+    """What the public may see of an employment area (no maintainers' notes)."""
+
+    name_fi: str
+    name_sv: str | None
+    website: str | None
+    website_host: str | None
+    phone: str | None
+    tel: str | None
+    source_url: str | None
+    source_date: str | None
+    source_date_text: str | None
+
+
+def _area_info(area: EmploymentArea) -> EmploymentAreaInfo:
+    return EmploymentAreaInfo(
+        name_fi=area.name_fi,
+        name_sv=area.name_sv,
+        website=area.website,
+        website_host=_host(area.website) if area.website else None,
+        phone=area.phone,
+        tel=phone_href(area.phone) if area.phone else None,
+        source_url=area.source_url,
+        source_date=area.source_date,
+        source_date_text=display_date(area.source_date),
+    )
+
+
+def employment_areas_of(
+    *, session: Session, municipality_codes: Sequence[str]
+) -> dict[str, EmploymentAreaInfo]:
+    """The employment area of each given municipality that a source names as a member.
+
+    A municipality in no row is simply absent: the area is never guessed.
+    """
+    statement = (
+        select(EmploymentAreaMember.municipality_code, EmploymentArea)
+        .join(EmploymentArea, col(EmploymentArea.id) == EmploymentAreaMember.area_id)
+        .where(col(EmploymentAreaMember.municipality_code).in_(list(municipality_codes)))
+    )
+    return {code: _area_info(area) for code, area in session.exec(statement)}
+
+
+@dataclass(frozen=True)
+class AreaGroup:
+    """An employment area and the municipalities of one region that belong to it."""
+
+    area: EmploymentAreaInfo | None  # None: municipalities found in no area
+    municipalities: list[Municipality]
+
+
+def employment_areas_by_region(
+    *, session: Session, municipalities: Sequence[Municipality]
+) -> list[AreaGroup]:
+    """The region's municipalities grouped by employment area, unknown ones last."""
+    areas = employment_areas_of(
+        session=session, municipality_codes=[m.code for m in municipalities]
+    )
+    groups: dict[str | None, AreaGroup] = {}
+    for municipality in municipalities:
+        area = areas.get(municipality.code)
+        key = area.name_fi if area else None
+        group = groups.setdefault(key, AreaGroup(area=area, municipalities=[]))
+        group.municipalities.append(municipality)
+    known = [group for key, group in groups.items() if key is not None]
+    unknown = [group for key, group in groups.items() if key is None]
+    return known + unknown
+
+
+# --- The same facts for the JSON API ------------------------------------------------------
+
+
+class ContactChannelPublic(BaseModel):
+    """A way to reach a region's social services, as a public page stated it."""
+
+    kind: str = Field(
+        description="advice-line, switchboard (a general number only), named-service (named, "
+        "no number known), chat, own-municipality (ask your municipality's adult social work) "
+        "or emergency (urgent matters only, never the first suggestion)"
+    )
+    name_fi: str = Field(description="The channel's name in Finnish, as the source gives it")
+    phone: str | None = Field(description="As the source printed it; null when not known")
+    hours_fi: str | None = Field(description="Opening hours in Finnish, as the source gives them")
+    url: str | None = Field(description="Chat or web contact page")
+    source_url: str | None
+    source_date: str | None = Field(description="YYYY, YYYY-MM or YYYY-MM-DD; check before use")
+
+
+class ServicePagePublic(BaseModel):
+    """The organiser's own current page about a topic (predecessors' pages are left out)."""
+
+    topic: str = Field(description="ktt, social-rehab, disability-work or advice")
+    url: str
+    source_date: str | None
+
+
+def public_channels(where: WhereToAsk) -> list[ContactChannelPublic]:
+    """The region's channels for the API, urgent-only lines last."""
+    return [
+        ContactChannelPublic(
+            kind=channel.kind,
+            name_fi=channel.name_fi,
+            phone=channel.phone,
+            hours_fi=channel.hours_fi,
+            url=channel.web_url,
+            source_url=channel.source_url,
+            source_date=channel.source_date,
+        )
+        for channel in [*where.channels, *where.emergency]
+    ]
+
+
+class EmploymentAreaPublic(BaseModel):
+    """A municipality's employment area as a source names it (never guessed)."""
+
+    name_fi: str
+    name_sv: str | None
+    website: str | None
+    phone: str | None
+    source_url: str | None
+    source_date: str | None = Field(description="YYYY, YYYY-MM or YYYY-MM-DD; check before use")
+
+
+def public_area(area: EmploymentAreaInfo) -> EmploymentAreaPublic:
+    """The employment area for the API."""
+    return EmploymentAreaPublic(
+        name_fi=area.name_fi,
+        name_sv=area.name_sv,
+        website=area.website,
+        phone=area.phone,
+        source_url=area.source_url,
+        source_date=area.source_date,
+    )

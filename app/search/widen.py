@@ -1,0 +1,54 @@
+"""On a search with no results: which constraint emptied the list, and what widening it finds.
+
+Each constraint of the query (the words, each filter, "only free places") is dropped in
+turn and the search counted again; for several words, each word is also tried alone. Only
+widenings that find something are returned, so every one can be offered as a link.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from app.search.service import ProviderQuery, SearchResults, query_words
+
+WideningKind = Literal["without-text", "one-word", "without-filter", "without-free-places"]
+
+
+@dataclass(frozen=True)
+class Widening:
+    """A wider search and how many providers it finds."""
+
+    kind: WideningKind
+    count: int
+    facet: str | None = None  # for "without-filter": the facet left out
+    word: str | None = None  # for "one-word": the word searched alone
+
+
+def _candidates(query: ProviderQuery) -> list[tuple[Widening, ProviderQuery]]:
+    first = replace(query, page=1, per_page=1)
+    found: list[tuple[Widening, ProviderQuery]] = []
+    filters = query.filters()
+    if query.text and (filters or query.has_free_places):
+        found.append((Widening("without-text", 0), replace(first, text="")))
+    words = list(dict.fromkeys(query_words(query.text)))
+    if len(words) > 1:
+        found += [(Widening("one-word", 0, word=word), replace(first, text=word)) for word in words]
+    for facet in filters:
+        wider = replace(first)
+        setattr(wider, facet, [])  # a facet field by name (FACET_FIELDS)
+        found.append((Widening("without-filter", 0, facet=facet), wider))
+    if query.has_free_places:
+        found.append((Widening("without-free-places", 0), replace(first, has_free_places=False)))
+    return found
+
+
+def widenings(
+    search: Callable[[ProviderQuery], SearchResults], query: ProviderQuery
+) -> list[Widening]:
+    """The widenings of an empty search that find at least one provider, with their counts."""
+    counted = [
+        replace(widening, count=search(wider).total) for widening, wider in _candidates(query)
+    ]
+    return [widening for widening in counted if widening.count > 0]

@@ -1,0 +1,160 @@
+"""Region contacts as public text: channels with their source date, urgent lines as a
+secondary line, the organisers' own current pages, and an honest fallback."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, col, func, select
+
+from app import i18n
+from app.config import Settings
+from app.contacts import display_date, load_region_contacts, phone_href
+from app.db import make_engine
+from app.models import RegionContact, RegionServicePage
+
+RESULT_ANSWERS = (
+    "age=30-64&situation=unemployed-long&jobseeker=yes&limits=some&disability=no"
+    "&goal=job&support=mental-health"
+)
+FALLBACK = {
+    "fi": "Emme ole vielä löytäneet suoraa numeroa",
+    "fi-selko": "Emme ole vielä löytäneet suoraa puhelinnumeroa",
+    "sv": "Vi har ännu inte hittat något direkt nummer",
+    "en": "We have not found a direct number yet",
+}
+
+
+def _page(client: TestClient, path: str, version: str) -> str:
+    response = client.get(i18n.localized_path(path, version))
+    assert response.status_code == 200
+    return html.unescape(response.text)
+
+
+def _where_to_ask(text: str) -> str:
+    """The region's contact box only."""
+    match = re.search(r'<div class="contact-note region-contact">(.*?)</div>', text, re.S)
+    assert match is not None
+    return match.group(1)
+
+
+@pytest.mark.parametrize(
+    ("printed", "expected"),
+    [
+        ("019 5600 111", "tel:+358195600111"),
+        ("044 797 0676", "tel:+358447970676"),
+        ("09 419 191", "tel:+3589419191"),
+        ("+358 40 123 4567", "tel:+358401234567"),
+        ("112", None),
+    ],
+)
+def test_phone_numbers_become_international_tel_addresses(
+    printed: str, expected: str | None
+) -> None:
+    assert phone_href(printed) == expected
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [("2022-12", "12/2022"), ("2024-02-22", "22.2.2024"), ("2020", "2020"), (None, None),
+     ("n.d.", None)],
+)  # fmt: skip
+def test_source_dates_are_shown_as_readers_write_them(
+    stored: str | None, shown: str | None
+) -> None:
+    assert display_date(stored) == shown
+
+
+def test_init_loads_the_bundled_contacts_and_loading_again_changes_nothing(
+    site_settings: Settings,
+) -> None:
+    engine = make_engine(site_settings.database_url)
+    try:
+        with Session(engine) as session:
+            before = session.exec(select(func.count()).select_from(RegionContact)).one()
+            assert before == 13
+            assert load_region_contacts(session=session) == (13, 12)
+            assert session.exec(select(func.count()).select_from(RegionContact)).one() == 13
+            historical = session.exec(
+                select(RegionServicePage.region_code).where(col(RegionServicePage.is_historical))
+            ).all()
+            assert sorted(historical) == ["07", "09"]
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("version", i18n.VERSIONS)
+def test_a_region_with_an_advice_line_shows_it_as_a_phone_link_with_its_date(
+    client: TestClient, version: str
+) -> None:
+    box = _where_to_ask(_page(client, "/alueet/01", version))
+    assert '<a href="tel:+358195600111">019 5600 111</a>' in box
+    assert "12/2022" in box
+    assert FALLBACK[version] not in box
+
+
+@pytest.mark.parametrize("version", i18n.VERSIONS)
+def test_a_region_without_any_contact_says_so_and_links_its_website(
+    client: TestClient, version: str
+) -> None:
+    box = _where_to_ask(_page(client, "/alueet/05", version))  # Varsinais-Suomi: no row
+    assert FALLBACK[version] in box
+    assert 'href="https://www.varha.fi"' in box
+    assert "tel:" not in box
+
+
+@pytest.mark.parametrize("version", i18n.VERSIONS)
+def test_an_emergency_line_is_only_a_secondary_line(client: TestClient, version: str) -> None:
+    box = _where_to_ask(_page(client, "/alueet/20", version))  # Kainuu
+    channels = box.split('<ul class="plain contact-channels">')[1].split("</ul>")[0]
+    assert "044 797 0676" not in channels, "the urgent line is never a first suggestion"
+    assert '<p class="meta">' in box
+    secondary = box.split('<p class="meta">')[1]
+    assert '<a href="tel:+358447970676">044 797 0676</a>' in secondary
+    assert FALLBACK[version] in box, "an urgent line is not a number for ordinary matters"
+
+
+def test_only_current_organiser_pages_are_linked(client: TestClient) -> None:
+    assert "hel.fi/helsinki/en/socia-health" in _where_to_ask(_page(client, "/alueet/90", "fi"))
+    for code, historical_host in (("07", "fshky.fi"), ("09", "phhyky.fi")):
+        assert historical_host not in _page(client, f"/alueet/{code}", "fi")
+
+
+def test_the_questionnaire_result_shows_the_region_contact(client: TestClient) -> None:
+    for version in i18n.VERSIONS:
+        path = i18n.localized_path("/polku/tulos", version)
+        text = html.unescape(client.get(f"{path}?{RESULT_ANSWERS}&municipality=205").text)
+        box = _where_to_ask(text)
+        assert "044 797 0676" in box
+        assert FALLBACK[version] in box
+
+
+def test_the_regions_page_shows_every_region_contact(client: TestClient) -> None:
+    text = _page(client, "/alueet", "sv")
+    assert text.count('<div class="contact-note region-contact">') == 22
+    assert "tel:+358195600111" in text
+
+
+def test_the_api_gives_contacts_as_fields_without_notes(client: TestClient) -> None:
+    regions = {region["code"]: region for region in client.get("/api/v1/regions").json()}
+    assert regions["01"]["contacts"][0]["phone"] == "019 5600 111"
+    assert regions["01"]["contacts"][0]["source_date"] == "2022-12"
+    assert regions["05"]["contacts"] == []
+    assert [channel["kind"] for channel in regions["20"]["contacts"]] == [
+        "own-municipality",
+        "emergency",
+    ]
+    assert {page["topic"] for page in regions["90"]["service_pages"]} == {"ktt", "social-rehab"}
+    assert regions["07"]["service_pages"] == []
+    for channel in regions["08"]["contacts"]:
+        assert set(channel) == {
+            "kind", "name_fi", "phone", "hours_fi", "url", "source_url", "source_date"
+        }  # fmt: skip
+
+
+def test_the_pathway_api_gives_the_region_contacts(client: TestClient) -> None:
+    answer = client.get(f"/api/v1/pathway?{RESULT_ANSWERS}&municipality=205").json()
+    assert answer["region"]["contacts"][-1]["phone"] == "044 797 0676"

@@ -1,0 +1,101 @@
+"""A search with no results says what emptied the list and offers wider searches that find
+something, each with its count."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app import i18n
+from app.search.service import ProviderQuery, SearchResults
+from app.search.widen import widenings
+
+WIDEN_LINK = re.compile(r'<div class="widen">.*?</div>', re.S)
+ALL_FILTERS_MESSAGE = {
+    "fi": "Yksikään palveluntuottaja ei täytä kaikkia näitä rajauksia yhtä aikaa.",
+    "fi-selko": "Yksikään palveluntuottaja ei täytä kaikkia näitä rajauksia yhtä aikaa.",
+    "sv": "Ingen tjänsteproducent uppfyller alla dessa filter samtidigt.",
+    "en": "No providers match all of these filters together.",
+}
+
+
+SearchKey = tuple[str, tuple[str, ...], tuple[str, ...], bool]
+
+
+def _fake_search(totals: dict[SearchKey, int]) -> Callable[[ProviderQuery], SearchResults]:
+    def search(query: ProviderQuery) -> SearchResults:
+        key = (query.text, tuple(query.region), tuple(query.service), query.has_free_places)
+        return SearchResults(
+            total=totals.get(key, 0), page=1, per_page=1, hits=[], facets={}, suggestion=None
+        )
+
+    return search
+
+
+def test_each_constraint_is_dropped_in_turn_and_only_finds_are_kept() -> None:
+    query = ProviderQuery(text="puutöitä Vaasa", region=["17"], service=["kuntouttava-tyotoiminta"])
+    search = _fake_search(
+        {
+            ("", ("17",), ("kuntouttava-tyotoiminta",), False): 0,
+            ("puutöitä", ("17",), ("kuntouttava-tyotoiminta",), False): 0,
+            ("Vaasa", ("17",), ("kuntouttava-tyotoiminta",), False): 2,
+            ("puutöitä Vaasa", (), ("kuntouttava-tyotoiminta",), False): 3,
+            ("puutöitä Vaasa", ("17",), (), False): 0,
+        }
+    )
+    found = {(w.kind, w.facet, w.word): w.count for w in widenings(search, query)}
+    assert found == {("one-word", None, "Vaasa"): 2, ("without-filter", "region", None): 3}
+
+
+def test_nothing_to_widen_without_constraints() -> None:
+    assert widenings(_fake_search({}), ProviderQuery()) == []
+
+
+def _json_count(client: TestClient, query: str) -> int:
+    return len(client.get(f"/palveluntuottajat.json?{query}&per_page=100").json())
+
+
+def _offered(text: str) -> list[tuple[str, int]]:
+    block = WIDEN_LINK.search(html.unescape(text))
+    assert block is not None, "wider searches are offered"
+    return [
+        (urlsplit(href).query, int(count))
+        for href, count in re.findall(
+            r'<a href="([^"]+)">.*?</a> <span class="count">\((\d+)', block.group(0)
+        )
+    ]
+
+
+@pytest.mark.parametrize("version", i18n.VERSIONS)
+def test_filters_that_empty_the_list_are_named_with_a_wider_search(
+    client: TestClient, version: str
+) -> None:
+    path = i18n.localized_path("/palveluntuottajat", version)
+    text = client.get(f"{path}?region=17&service=kuntouttava-tyotoiminta").text
+    assert ALL_FILTERS_MESSAGE[version] in html.unescape(text)
+    offered = _offered(text)
+    assert [dict(parse_qsl(query)) for query, _ in offered] == [
+        {"service": "kuntouttava-tyotoiminta"}
+    ], "Pohjanmaa has no providers: only leaving out the region finds some"
+    query, count = offered[0]
+    assert count == _json_count(client, query) > 0
+
+
+def test_several_words_are_offered_one_at_a_time(client: TestClient) -> None:
+    # two words, not a place: a place word (Vaasa) is a filter with advice of its own
+    text = client.get("/en/providers?q=puutöitä+zorbakuppi").text
+    assert "No providers match all of these words." in text
+    offered = _offered(text)
+    assert offered, "the word that finds something alone is offered"
+    for query, count in offered:
+        assert dict(parse_qsl(query)) == {"q": "puutöitä"}
+        assert count == _json_count(client, query) > 0
+
+
+def test_a_search_with_results_offers_no_widening(client: TestClient) -> None:
+    assert '<div class="widen">' not in client.get("/palveluntuottajat?q=puutöitä").text
