@@ -150,13 +150,15 @@ def test_the_template_is_the_documented_header() -> None:
 def test_a_valid_row_becomes_a_record_with_codes_and_its_region(
     session: Session, resources: CatalogueResources, tmp_path: Path
 ) -> None:
-    notes = "Kaksi riviä\ntekstiä"
-    parsed = parse(session, resources, write_csv(tmp_path / "a.csv", {**ROW, "notes": notes}))
+    description = "Kaksi riviä\ntekstiä"
+    row = {**ROW, "description": description, "notes": "Lähde: puhelu 3.12.; tarkista nimi"}
+    parsed = parse(session, resources, write_csv(tmp_path / "a.csv", row))
     assert not parsed.errors and not parsed.warnings
     [found] = parsed.records
     assert found.external_id == "csv:T1" and found.region_code == "15"
     assert found.services == ["kuntouttava-tyotoiminta"] and found.activities == ["puutyot"]
-    assert found.description == notes
+    assert found.description == description, "the public text, line breaks kept"
+    assert "tarkista" not in repr(found), "maintainers' notes are never imported"
     assert found.email is None, "an empty cell stays empty"
 
 

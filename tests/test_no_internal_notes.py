@@ -22,6 +22,7 @@ INTERNAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "region_websites.csv": ("social_services_contact", "notes"),
     "region_contacts.csv": ("applies_to", "verify_note"),
     "region_service_pages.csv": ("notes",),
+    "providers.csv": ("notes",),
     "employment_areas.csv": ("notes",),
 }
 # Shorter notes ("working-age adults") are words the pages use themselves.
@@ -81,6 +82,13 @@ def _public_answers(client: TestClient) -> Iterator[tuple[str, str]]:
             yield path, html.unescape(response.text)
     response = client.get("/api/v1/regions")
     yield "/api/v1/regions", response.text
+    provider_ids = [item["id"] for item in client.get("/palveluntuottajat.json").json()]
+    assert provider_ids
+    for provider_id in provider_ids:  # every provider page, its API answer and the exports
+        for path in (f"/palveluntuottajat/{provider_id}", f"/api/v1/providers/{provider_id}"):
+            yield path, html.unescape(client.get(path).text)
+    for path in ("/palveluntuottajat.csv", "/hsds/export.json", "/palveluntuottajat/tuloste"):
+        yield path, html.unescape(client.get(path).text)
 
 
 def test_the_bundled_data_has_internal_notes_to_look_for() -> None:

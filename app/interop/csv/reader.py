@@ -24,8 +24,10 @@ COLUMNS = (
     "region_code", "region_name_fi", "services", "workshop_types", "target_groups",
     "street_address", "postal_code", "post_office", "phone", "email", "website", "source_url",
     "source_date", "status", "notes", "languages", "accessibility", "opening_hours", "modified",
-    "assured_date",
+    "assured_date", "description",
 )  # fmt: skip
+# `notes` are the maintainers' research notes (sources, doubts): read by people, never
+# imported into anything the public sees. `description` is the public text.
 CODE_COLUMNS = ("services", "workshop_types", "target_groups")
 # Columns named like a provider field are copied as they are (whitespace collapsed),
 # except those checked or mapped below.
@@ -33,7 +35,8 @@ COPIED_COLUMNS = tuple(
     column
     for column in COLUMNS
     if column in ProviderBase.model_fields
-    and column not in ("name", "region_code", "municipality_code", "status", "assured_date")
+    and column
+    not in ("name", "region_code", "municipality_code", "status", "assured_date", "description")
 )
 LANGUAGES = {"fi": "fi", "suomi": "fi", "sv": "sv", "ruotsi": "sv", "en": "en", "englanti": "en"}
 MAX_FILE_BYTES = 20_000_000
@@ -151,7 +154,7 @@ class _RowReader:
             region_code=region,
             municipality_code=municipality,
             **{column: _value(row, column) for column in COPIED_COLUMNS},
-            description=(row.get("notes") or "").strip() or None,
+            description=(row.get("description") or "").strip() or None,  # line breaks kept
             services_text=_value(row, "services"),
             activities_text=_value(row, "workshop_types"),
             target_groups_text=_value(row, "target_groups"),
