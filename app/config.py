@@ -84,6 +84,12 @@ class Settings(BaseSettings):
     index_max_lag_s: float = Field(
         60, gt=0, description="/healthz says `degraded` when the index is behind by longer."
     )
+    max_public_body_bytes: int = Field(
+        65_536, ge=1024, description="Largest request body of a public form (413 beyond)."
+    )
+    max_maintainer_body_bytes: int = Field(
+        1_048_576, ge=1024, description="Largest request body of a maintainer form (413 beyond)."
+    )
     metrics_token: str = Field(
         "",
         description="If set, /metrics requires the header `Authorization: Bearer <token>`.",

@@ -33,7 +33,8 @@ from app.routes import (
 )
 from app.search.service import Synonyms, prepare_search
 from app.search.store import IndexReader
-from app.web.errors import install_error_handlers
+from app.web.deps import error_responses
+from app.web.errors import http_error_page, install_error_handlers
 from app.web.http_cache import ConditionalGetMiddleware
 from app.web.middleware import GZipExceptSecretPages, LocaleMiddleware, SecurityHeadersMiddleware
 from app.web.observability import (
@@ -43,11 +44,13 @@ from app.web.observability import (
     create_registry,
     install_access_log_privacy_filter,
 )
+from app.web.request_limits import RequestLimitsMiddleware
 from app.web.security import SessionSigner
 from app.web.static_files import FingerprintedStaticFiles
 from app.web.templating import STATIC_DIR, create_templates
 
 logger = logging.getLogger(__name__)
+REQUEST_REFUSED = error_responses({400: "A control character (such as NUL) in the path or query"})
 GZIP_MINIMUM_BYTES = 600  # smaller responses gain less than the compression costs
 
 
@@ -101,6 +104,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(metrics.router)
 
     app.add_middleware(RouteTemplateRecorder)  # innermost: sees the route the router chose
+    # inside the locale: refusals are pages in the reader's language
+    app.add_middleware(
+        RequestLimitsMiddleware,
+        error_page=http_error_page,
+        max_public_body_bytes=settings.max_public_body_bytes,
+        max_maintainer_body_bytes=settings.max_maintainer_body_bytes,
+    )
     app.add_middleware(LocaleMiddleware)
     app.add_middleware(ConditionalGetMiddleware)  # inside gzip: hashes the plain body
     app.add_middleware(GZipExceptSecretPages, minimum_size=GZIP_MINIMUM_BYTES)
@@ -114,6 +124,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         hsds, health,
     )  # fmt: skip
     for module in routers:
-        app.include_router(module.router)
+        # the request limits answer any JSON operation 400 for a control character
+        responses = REQUEST_REFUSED if module in (api, api_providers, api_pathway, hsds) else None
+        app.include_router(module.router, responses=responses)
     install_error_handlers(app)
     return app
