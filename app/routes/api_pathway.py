@@ -81,7 +81,7 @@ def read_pathway(
         Query(description="Repeatable"),
     ] = [],  # noqa: B006 – FastAPI copies defaults per request
     municipality: Annotated[
-        str | None, StringConstraints(pattern=r"^\d{3}$"), Query(description="3-digit code")
+        str | None, StringConstraints(pattern=r"^[0-9]{3}$"), Query(description="3-digit code")
     ] = None,
     lang: Annotated[Literal["fi", "sv", "en", "fi-selko"], Query()] = "fi",
 ) -> PathwayOut:
