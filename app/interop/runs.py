@@ -83,6 +83,7 @@ def run_import(
     then rolls everything back. Input with errors is never merged.
     """
     parsed = parse_files(source, paths, session=session, resources=resources)
+    parsed.check_values()
     if parsed.errors:
         return ImportOutcome(parsed, None, applied=False)
     try:
