@@ -104,10 +104,13 @@ def submit_login(
         return _page(request, "admin/login.html", {**context, "error": "expired"}, 400)
     address = request.client.host if request.client else "unknown"
     result = accounts.authenticate(
-        session=session, username=username, password=password, address=address
-    )
-    if result.throttled:
-        return _page(request, "admin/login.html", {**context, "error": "throttled"}, 429)
+        session=session, username=username, password=password, address=address,
+        secret=request.app.state.settings.secret_key,
+    )  # fmt: skip
+    if result.throttled or result.busy:
+        response = _page(request, "admin/login.html", {**context, "error": "throttled"}, 429)
+        response.headers["Retry-After"] = "30"
+        return response
     if result.user is None or result.user.id is None:
         return _page(request, "admin/login.html", {**context, "error": "invalid"}, 401)
     response = _redirect(_safe_next(request, next))
