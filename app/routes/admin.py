@@ -13,12 +13,20 @@ from app.catalogue import maintenance, policy, submissions
 from app.catalogue.providers import ProviderDetail, get_provider
 from app.guide.content import SERVICE_CODES
 from app.models import ImportConflict, Submission, User
-from app.web.auth import UserDep, require_csrf, session_signer, set_session_cookie
+from app.web.auth import (
+    UserDep,
+    csrf_on_state_changes,
+    require_csrf,
+    session_signer,
+    set_session_cookie,
+)
 from app.web.deps import CatalogueDep, SessionDep
 from app.web.security import SESSION_COOKIE, AdminSession
 from app.web.templating import render
 
-router = APIRouter(prefix="/admin", include_in_schema=False)
+router = APIRouter(
+    prefix="/admin", include_in_schema=False, dependencies=[Depends(csrf_on_state_changes)]
+)
 
 FormData = dict[str, list[str]]
 
@@ -119,9 +127,13 @@ def submit_login(
 
 
 @router.post("/logout", name="admin_logout")
-def submit_logout(request: Request, user: UserDep, form: FormDep) -> Response:
-    """Sign out of this browser."""
+def submit_logout(request: Request, user: UserDep, form: FormDep, session: SessionDep) -> Response:
+    """Sign out: the session ends on the server too (CS-07), so a copied cookie is void.
+
+    Sessions keep no server-side state but the account's session version, so raising it
+    ends the account's other sessions as well; a maintainer signs in again there."""
     _require_csrf(request, form)
+    accounts.sign_out_everywhere(session=session, user=user)
     response = _redirect(_local(request, "admin_login"))
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
