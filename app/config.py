@@ -90,6 +90,11 @@ class Settings(BaseSettings):
     max_maintainer_body_bytes: int = Field(
         1_048_576, ge=1024, description="Largest request body of a maintainer form (413 beyond)."
     )
+    metrics_public: bool = Field(
+        False,
+        description="Serve /metrics without a token in production too (behind a proxy that "
+        "keeps it private). Otherwise production serves metrics only with METRICS_TOKEN set.",
+    )
     metrics_token: str = Field(
         "",
         description="If set, /metrics requires the header `Authorization: Bearer <token>`.",
@@ -108,6 +113,14 @@ class Settings(BaseSettings):
         if self.environment == "production" and weak_secret:
             raise ValueError("SECRET_KEY must be set to at least 32 random characters")
         return self
+
+    @property
+    def metrics_served(self) -> bool:
+        """Whether /metrics exists: in production only with a token or when made public
+        (AC-10: the figures say how sign-ins fail and how the site is run)."""
+        if not self.metrics_enabled:
+            return False
+        return self.environment != "production" or bool(self.metrics_token) or self.metrics_public
 
     @property
     def search_index_dir(self) -> Path:

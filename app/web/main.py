@@ -98,7 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.pathway = load_pathway(set(SERVICE_CODES))
     app.state.session_signer = SessionSigner(settings.secret_key)
 
-    if settings.metrics_enabled:
+    if settings.metrics_served:
         app.state.metrics_registry = create_registry(app.state.engine, app.state.index_reader)
         app.state.http_metrics = HttpMetrics(app.state.metrics_registry)
         app.include_router(metrics.router)
