@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     max_maintainer_body_bytes: int = Field(
         1_048_576, ge=1024, description="Largest request body of a maintainer form (413 beyond)."
     )
+    body_timeout_s: float = Field(
+        20, gt=0, description="A request body that stops arriving for this long gets 408."
+    )
     metrics_public: bool = Field(
         False,
         description="Serve /metrics without a token in production too (behind a proxy that "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
@@ -10,6 +11,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.exc import DataError
 from sqlmodel import Session, func, select
+from starlette.responses import Response
+from starlette.types import Message
 
 from app.models import Submission, ThrottleEvent
 from app.web.errors import database_refused_value
@@ -121,3 +124,47 @@ def test_re05_multipart_parts_no_form_expects_are_refused(admin_app: FastAPI) ->
         assert response.status_code == 415
         page = BeautifulSoup(response.text, "html.parser")
         assert "liitteitä" in page.get_text()
+
+
+@pytest.mark.anyio
+async def test_re06_a_stalled_body_times_out_with_408(admin_app: FastAPI) -> None:
+    import anyio
+
+    from app.web.request_limits import RequestLimitsMiddleware
+
+    reached: list[bool] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        reached.append(True)
+
+    async def error_page(request: Any, exc: Exception) -> Response:
+        return Response(status_code=getattr(exc, "status_code", 500))
+
+    limits = RequestLimitsMiddleware(
+        app, error_page=error_page, max_public_body_bytes=65_536,
+        max_maintainer_body_bytes=1_048_576, body_timeout_s=0.2,
+    )  # fmt: skip
+    first = True
+
+    async def receive() -> Message:
+        nonlocal first
+        if first:
+            first = False
+            return {"type": "http.request", "body": b"message=a", "more_body": True}
+        await anyio.sleep(60)  # the client stopped sending
+        return {"type": "http.disconnect"}
+
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http", "method": "POST", "path": "/saavutettavuus/palaute", "query_string": b"",
+        "headers": [(b"content-type", b"application/x-www-form-urlencoded"),
+                    (b"content-length", b"1000")],
+        "app": admin_app,
+    }  # fmt: skip
+    with anyio.fail_after(5):
+        await limits(scope, receive, send)
+    assert sent[0]["status"] == 408 and not reached

@@ -110,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         error_page=http_error_page,
         max_public_body_bytes=settings.max_public_body_bytes,
         max_maintainer_body_bytes=settings.max_maintainer_body_bytes,
+        body_timeout_s=settings.body_timeout_s,
     )
     app.add_middleware(LocaleMiddleware)
     app.add_middleware(ConditionalGetMiddleware)  # inside gzip: hashes the plain body

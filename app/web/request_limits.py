@@ -5,6 +5,7 @@
   kept anywhere: FastAPI would otherwise spool any multipart part, files included, to disk.
 - Multipart (RE-05): no form of Polku takes files, so no route expects multipart bodies;
   they are refused with 415 before they are parsed.
+- Body time (RE-06): a body that stops arriving for BODY_TIMEOUT_S is answered 408.
 - NUL bytes and other control characters (PG-01, IM-03): PostgreSQL cannot store NUL in
   text, and no field of Polku means a control character. A NUL or a C0 control character
   (other than tab, line feed and carriage return) in the path, the query, a cookie or a
@@ -13,6 +14,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from urllib.parse import unquote_to_bytes
@@ -38,7 +40,8 @@ def has_control_bytes(raw: bytes) -> bool:
 
 
 class RequestLimitsMiddleware:
-    """413 for oversize bodies, 415 for multipart, 400 for control characters."""
+    """413 for oversize bodies, 408 for stalled ones, 415 for multipart, 400 for control
+    characters."""
 
     def __init__(
         self,
@@ -47,8 +50,10 @@ class RequestLimitsMiddleware:
         error_page: ErrorPage,
         max_public_body_bytes: int,
         max_maintainer_body_bytes: int,
+        body_timeout_s: float,
     ) -> None:
         self.app = app
+        self.body_timeout_s = body_timeout_s
         self.error_page = error_page
         self.max_public = max_public_body_bytes
         self.max_maintainer = max_maintainer_body_bytes
@@ -90,7 +95,11 @@ class RequestLimitsMiddleware:
         body = bytearray()
         more = True
         while more:
-            message = await receive()
+            try:
+                message = await asyncio.wait_for(receive(), self.body_timeout_s)
+            except TimeoutError:  # a stalled upload holds no worker for long (RE-06)
+                await self._refuse(scope, receive, send, 408)
+                return
             if message["type"] == "http.disconnect":
                 return
             body += message.get("body", b"")
