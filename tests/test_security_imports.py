@@ -4,6 +4,8 @@ IM-06) and how stored addresses are shown."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -65,7 +67,7 @@ def write_csv(path: Path, *rows: dict[str, str], header: list[str] | None = None
 def _import(session: Session, resources: CatalogueResources, path: Path) -> list[str]:
     outcome = run_import(
         session=session, resources=resources, source="csv", paths=[path], apply=True,
-        full=False, today=__import__("datetime").date(2026, 12, 5),
+        full=False, today=dt.date(2026, 12, 5),
     )  # fmt: skip
     return [str(problem) for problem in outcome.parsed.errors]
 
@@ -140,7 +142,7 @@ def test_im02_problem_messages_are_capped(
     path = write_csv(tmp_path / "wide.csv", ROW, header=header)
     outcome = run_import(
         session=session, resources=resources, source="csv", paths=[path], apply=False,
-        full=False, today=__import__("datetime").date(2026, 12, 5),
+        full=False, today=dt.date(2026, 12, 5),
     )  # fmt: skip
     warning = str(outcome.parsed.warnings[0])
     assert warning.startswith("wide.csv: columns ignored: extra_column_0,")
@@ -164,3 +166,29 @@ def test_in10_stored_addresses_other_than_http_are_never_links(
     assert "javascript:alert(1)" in page.get_text()
     hrefs = [str(a.get("href", "")) for a in page.select("a")]
     assert not [href for href in hrefs if href.lower().startswith(("javascript:", "data:"))]
+
+
+def test_fa01_a_dry_run_leaves_the_sqlite_database_writable(
+    session: Session, resources: CatalogueResources, tmp_path: Path
+) -> None:
+    url = session.get_bind().engine.url
+    if url.get_backend_name() != "sqlite":
+        pytest.skip("PostgreSQL has no single write lock")
+    rows = [{**ROW, "record_id": f"S{n}", "name": f"Turvapaja {n}"} for n in range(5)]
+    path = write_csv(tmp_path / "many.csv", *rows)
+    writes: list[int] = []
+
+    def write_meanwhile(number: int, total: int) -> None:
+        # what a public form does while the dry run merges: it must not wait for a lock
+        with sqlite3.connect(str(url.database), timeout=0) as other:
+            other.execute("INSERT INTO throttleevent (key, at) VALUES ('form:x', '2026-12-05')")
+        writes.append(number)
+
+    outcome = run_import(
+        session=session, resources=resources, source="csv", paths=[path], apply=False,
+        full=False, today=dt.date(2026, 12, 5), progress=write_meanwhile,
+    )  # fmt: skip
+    assert outcome.report is not None and len(outcome.report.created) == 5
+    assert writes and _providers(session) == 0, "a dry run writes nothing"
+    with sqlite3.connect(str(url.database)) as other:
+        other.execute("DELETE FROM throttleevent WHERE key = 'form:x'")
