@@ -28,7 +28,7 @@ MAX_FAILURES_PER_ADDRESS = 20
 FIRST_DELAY = dt.timedelta(seconds=30)
 # argon2 takes 64 MiB and ~50 ms per check: at most this many at once per worker process;
 # a sign-in that finds no free slot within HASH_WAIT_S is answered "busy" (429, RE-01).
-MAX_CONCURRENT_HASHES = 2
+MAX_CONCURRENT_HASHES = 1
 HASH_WAIT_S = 2.0
 
 _hasher = PasswordHasher()
@@ -48,17 +48,16 @@ def address_key(kind: str, address: str, *, secret: str, now: dt.datetime) -> st
     return f"{kind}{digest}"
 
 
-def record_event(session: Session, key: str, now: dt.datetime) -> int:
-    """Count one event, committed at once so that concurrent requests see it (CS-13);
-    the row's id."""
-    event = ThrottleEvent(key=key, at=now)
-    session.add(event)
+def record_events(session: Session, keys: list[str], now: dt.datetime) -> list[int]:
+    """Count one event per key, committed at once so that concurrent requests see them
+    (CS-13); the rows' ids."""
+    events = [ThrottleEvent(key=key, at=now) for key in keys]
+    session.add_all(events)
     purge_expired(session, now)
     session.flush()
-    assert event.id is not None  # noqa: S101 – set by the flush
-    event_id = event.id
+    ids = [event.id for event in events if event.id is not None]
     session.commit()
-    return event_id
+    return ids
 
 
 def purge_expired(session: Session, now: dt.datetime) -> None:
@@ -165,8 +164,7 @@ def authenticate(
     ):
         session.commit()  # ends the read: the connection goes back to the pool
         return SignIn(None, throttled=True)
-    account_event = record_event(session, account_key, now)
-    address_event = record_event(session, address_throttle, now)
+    account_event, address_event = record_events(session, [account_key, address_throttle], now)
     # Counted again after the commit: of a parallel burst, only those within the limits
     # go on to the password check.
     if _account_must_wait(session, account_key, now, counted=account_event) or (

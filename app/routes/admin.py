@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from app import accounts, geography, i18n
@@ -92,8 +94,11 @@ def read_login(request: Request, next: str = "") -> Response:
     )  # fmt: skip
 
 
+SIGN_IN_WAIT_S = 2.0  # a sign-in that finds no free slot this long is answered 429
+
+
 @router.post("/login", name="admin_login_submit")
-def submit_login(
+async def submit_login(
     request: Request,
     session: SessionDep,
     username: Annotated[str, Form(max_length=200)] = "",
@@ -111,10 +116,21 @@ def submit_login(
     if not signer.form_token_valid(form_token):
         return _page(request, "admin/login.html", {**context, "error": "expired"}, 400)
     address = request.client.host if request.client else "unknown"
-    result = accounts.authenticate(
-        session=session, username=username, password=password, address=address,
-        secret=request.app.state.settings.secret_key,
-    )  # fmt: skip
+    # Waiting sign-ins wait here, on the event loop, not in threads that public pages need
+    # (RE-02); past the wait they get a quick 429.
+    slots: asyncio.Semaphore = request.app.state.sign_in_slots
+    try:
+        await asyncio.wait_for(slots.acquire(), SIGN_IN_WAIT_S)
+    except TimeoutError:
+        result = accounts.SignIn(None, busy=True)
+    else:
+        try:
+            result = await run_in_threadpool(
+                accounts.authenticate, session=session, username=username, password=password,
+                address=address, secret=request.app.state.settings.secret_key,
+            )  # fmt: skip
+        finally:
+            slots.release()
     if result.throttled or result.busy:
         response = _page(request, "admin/login.html", {**context, "error": "throttled"}, 429)
         response.headers["Retry-After"] = "30"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,6 +13,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp
 
 from app import i18n
+from app.accounts import MAX_CONCURRENT_HASHES
 from app.catalogue.resources import load_catalogue_resources
 from app.config import Settings
 from app.db import make_engine_for
@@ -97,6 +99,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.synonyms = Synonyms()
     app.state.pathway = load_pathway(set(SERVICE_CODES))
     app.state.session_signer = SessionSigner(settings.secret_key)
+    # Sign-ins running at once per worker (the rest wait without a thread, then 429): the
+    # password-hash slots plus as many doing their database work.
+    app.state.sign_in_slots = asyncio.Semaphore(2 * MAX_CONCURRENT_HASHES)
 
     if settings.metrics_served:
         app.state.metrics_registry = create_registry(app.state.engine, app.state.index_reader)
