@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import re
+import time
 
+import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
@@ -81,3 +83,19 @@ def test_pr03_questionnaire_api_answers_are_not_stored(public_client: TestClient
     assert response.headers["cache-control"] == "no-store"
     assert response.headers["referrer-policy"] == "no-referrer"
     assert "etag" not in response.headers
+
+
+def test_cs04_sign_in_form_tokens_expire_in_15_minutes(
+    admin_app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    signer = admin_app.state.session_signer
+    assert signer.sign_in_token_valid(signer.sign_in_token())
+    assert not signer.sign_in_token_valid(signer.form_token()), "a public form's token is not one"
+    sixteen_minutes_ago = int(time.time()) - 16 * 60
+    monkeypatch.setattr(signer._sign_ins, "get_timestamp", lambda: sixteen_minutes_ago)
+    old = signer.sign_in_token()
+    monkeypatch.undo()
+    assert not signer.sign_in_token_valid(old)
+    with TestClient(admin_app, follow_redirects=False) as client:
+        fields = [("username", "kymi"), ("password", "x" * 20), ("form_token", old)]
+        assert post_form(client, "/admin/login", fields).status_code == 400

@@ -89,7 +89,7 @@ def read_login(request: Request, next: str = "") -> Response:
     """The sign-in form."""
     return _page(
         request, "admin/login.html",
-        {"form_token": session_signer(request).form_token(), "next": _safe_next(request, next),
+        {"form_token": session_signer(request).sign_in_token(), "next": _safe_next(request, next),
          "error": None, "username": ""},
     )  # fmt: skip
 
@@ -109,11 +109,11 @@ async def submit_login(
     """Check the credentials; the same message for any mistake (no user enumeration)."""
     signer = session_signer(request)
     context = {
-        "form_token": signer.form_token(),
+        "form_token": signer.sign_in_token(),
         "next": _safe_next(request, next),
         "username": username,
     }
-    if not signer.form_token_valid(form_token):
+    if not signer.sign_in_token_valid(form_token):
         return _page(request, "admin/login.html", {**context, "error": "expired"}, 400)
     address = request.client.host if request.client else "unknown"
     # Waiting sign-ins wait here, on the event loop, not in threads that public pages need
