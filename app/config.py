@@ -84,6 +84,20 @@ class Settings(BaseSettings):
     index_max_lag_s: float = Field(
         60, gt=0, description="/healthz says `degraded` when the index is behind by longer."
     )
+    max_public_body_bytes: int = Field(
+        65_536, ge=1024, description="Largest request body of a public form (413 beyond)."
+    )
+    max_maintainer_body_bytes: int = Field(
+        1_048_576, ge=1024, description="Largest request body of a maintainer form (413 beyond)."
+    )
+    body_timeout_s: float = Field(
+        20, gt=0, description="A request body that stops arriving for this long gets 408."
+    )
+    metrics_public: bool = Field(
+        False,
+        description="Serve /metrics without a token in production too (behind a proxy that "
+        "keeps it private). Otherwise production serves metrics only with METRICS_TOKEN set.",
+    )
     metrics_token: str = Field(
         "",
         description="If set, /metrics requires the header `Authorization: Bearer <token>`.",
@@ -102,6 +116,14 @@ class Settings(BaseSettings):
         if self.environment == "production" and weak_secret:
             raise ValueError("SECRET_KEY must be set to at least 32 random characters")
         return self
+
+    @property
+    def metrics_served(self) -> bool:
+        """Whether /metrics exists: in production only with a token or when made public
+        (AC-10: the figures say how sign-ins fail and how the site is run)."""
+        if not self.metrics_enabled:
+            return False
+        return self.environment != "production" or bool(self.metrics_token) or self.metrics_public
 
     @property
     def search_index_dir(self) -> Path:

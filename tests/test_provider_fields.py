@@ -28,7 +28,8 @@ def legacy_validate_provider_form(
     form: Mapping[str, Sequence[str]], *, vocabularies: Vocabularies, service_codes: set[str],
     municipalities: set[str],
 ) -> tuple[dict[str, object], dict[str, str]]:  # fmt: skip
-    """The hand-written validation `ProviderUpdate` replaced (commit 2a43d12), as the oracle."""
+    """The hand-written validation `ProviderUpdate` replaced (commit 2a43d12), as the oracle,
+    with the security review's rule that numbers and postal codes are ASCII digits (BI-05)."""
     text_fields = {
         "waiting_time": 100, "name": 200, "street_address": 200, "postal_code": 5,
         "post_office": 100, "phone": 40, "email": 200, "website": 500, "accessibility": 2000,
@@ -47,16 +48,17 @@ def legacy_validate_provider_form(
     checks = {
         "email": re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
         "phone": re.compile(r"^\+?[0-9 ()-]{5,40}$"),
-        "postal_code": re.compile(r"^\d{5}$"),
+        "postal_code": re.compile(r"^[0-9]{5}$"),
         "website": re.compile(r"^https?://[^\s]+$"),
     }
     for name, pattern in checks.items():
         if values[name] and name not in errors and not pattern.match(str(values[name])):
             errors[name] = "invalid"
     free_places = (form.get("free_places") or [""])[0].strip()
-    if free_places and (not free_places.isdigit() or int(free_places) > 10_000):
+    whole_number = free_places.isascii() and free_places.isdigit()
+    if free_places and (not whole_number or int(free_places) > 10_000):
         errors["free_places"] = "invalid"
-    values["free_places"] = int(free_places) if free_places.isdigit() else None
+    values["free_places"] = int(free_places) if whole_number else None
     municipality = (form.get("municipality_code") or [""])[0]
     if municipality and municipality not in municipalities:
         errors["municipality_code"] = "invalid"

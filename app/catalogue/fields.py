@@ -75,7 +75,7 @@ class ProviderUpdate(SQLModel):
     FORMATS: ClassVar[dict[str, re.Pattern[str]]] = {
         "email": re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
         "phone": re.compile(r"^\+?[0-9 ()-]{5,40}$"),
-        "postal_code": re.compile(r"^\d{5}$"),
+        "postal_code": re.compile(r"^[0-9]{5}$"),  # ASCII digits only (BI-05)
         "website": re.compile(r"^https?://[^\s]+$"),
     }
 

@@ -72,7 +72,9 @@ def clean_provider_form(form: Mapping[str, Sequence[str]]) -> dict[str, object]:
         if name in CODE_FIELDS:
             values[name] = sorted(dict.fromkeys(sent))
         elif name == "free_places":
-            values[name] = int(first.strip()) if first.strip().isdecimal() else None
+            number = first.strip()
+            # ASCII digits only: str.isdecimal() also takes "١٢" and int() reads it (BI-05)
+            values[name] = int(number) if number.isascii() and number.isdecimal() else None
         elif name in TEXT_FIELDS:
             multiline = name in ProviderUpdate.MULTILINE
             values[name] = (first.strip() if multiline else " ".join(first.split())) or None

@@ -4,11 +4,11 @@ moderation."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
+from app.accounts import FORM_WINDOW, address_key, purge_expired, recent_count
 from app.models import Provider, Submission, ThrottleEvent, User
 
 MAX_MESSAGE = 2000
@@ -26,14 +26,9 @@ class SubmissionOutcome:
     throttled: bool = False
 
 
-def _address_key(address: str) -> str:
-    # Only a hash of the address is kept, and only for an hour, for rate limiting.
-    return "form:" + hashlib.sha256(address.encode()).hexdigest()[:32]
-
-
 def submit(
     *, session: Session, kind: str, message: str, contact: str, honeypot: str, address: str,
-    provider: Provider | None = None, now: dt.datetime | None = None,
+    secret: str, provider: Provider | None = None, now: dt.datetime | None = None,
 ) -> SubmissionOutcome:  # fmt: skip
     """Validate and keep a correction or feedback for the moderators."""
     now = now or dt.datetime.now(dt.UTC)
@@ -49,12 +44,11 @@ def submit(
         return SubmissionOutcome(False, errors)
     if honeypot.strip():
         return SubmissionOutcome(True, {})  # a bot: answer as usual, keep nothing
-    key = _address_key(address)
-    since = now - dt.timedelta(hours=1)
-    sent = session.exec(
-        select(func.count()).where(ThrottleEvent.key == key, ThrottleEvent.at >= since)
-    ).one()
-    if sent >= MAX_PER_ADDRESS_PER_HOUR:
+    # Only a keyed hash of the address is kept, and only for the hour (PR-02).
+    key = address_key("form:", address, secret=secret, now=now)
+    purge_expired(session, now)
+    if recent_count(session, key, now, FORM_WINDOW) >= MAX_PER_ADDRESS_PER_HOUR:
+        session.commit()
         return SubmissionOutcome(False, {}, throttled=True)
     session.add(ThrottleEvent(key=key, at=now))
     item = Submission(

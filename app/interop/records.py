@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field, fields
 
 from app.models import PROVIDER_CODE_TABLES, ProviderBase
@@ -60,6 +61,9 @@ PROVIDER_TEXT_FIELDS = tuple(
 PROVIDER_CODE_FIELDS = tuple(PROVIDER_CODE_TABLES)
 
 
+MAX_PROBLEM_CHARS = 300  # a message quotes the input: a huge cell must not flood a terminal
+
+
 @dataclass(frozen=True)
 class ImportProblem:
     """Something wrong in the input: where (file and record) and what, in plain English."""
@@ -68,7 +72,8 @@ class ImportProblem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.where}: {self.message}"
+        text = f"{self.where}: {self.message}"
+        return text if len(text) <= MAX_PROBLEM_CHARS else text[: MAX_PROBLEM_CHARS - 1] + "…"
 
 
 @dataclass
@@ -79,3 +84,48 @@ class ParsedSource:
     records: list[ProviderRecord] = field(default_factory=list)
     errors: list[ImportProblem] = field(default_factory=list)
     warnings: list[ImportProblem] = field(default_factory=list)
+    places: dict[str, str] = field(default_factory=dict)  # external id -> file and line
+
+    def check_values(self) -> None:
+        """Refuse records with values no source may give (`value_problems`), as errors
+        that say where the record is; such records are not imported."""
+        valid = []
+        for record in self.records:
+            problems = value_problems(record)
+            where = self.places.get(record.external_id, record.external_id)
+            self.errors.extend(ImportProblem(where, problem) for problem in problems)
+            if not problems:
+                valid.append(record)
+        self.records = valid
+
+
+# C0 controls and DEL, except tab, line feed and carriage return (IM-03, PG-02): nothing
+# Polku shows means one, and PostgreSQL cannot store NUL in text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+WEB_ADDRESS_FIELDS = ("website", "organization_website", "source_url")
+WEB_SCHEMES = ("http", "https")
+
+
+def value_problems(record: ProviderRecord) -> list[str]:
+    """What makes a record's values unsafe to store, in plain English (empty when none).
+
+    Control characters are refused everywhere. A web address with any scheme but http or
+    https (`javascript:`, `data:`, `file:` …) is refused (IN-10, IM-12); one without a
+    scheme ("www.example.fi") is kept as text and never made a link.
+    """
+    problems = []
+    for item in fields(record):
+        value = getattr(record, item.name)
+        texts = value if isinstance(value, list) else [value]
+        for text in texts:
+            if isinstance(text, str) and (found := _CONTROL.search(text)):
+                code = f"U+{ord(found.group()):04X}"
+                problems.append(f"{item.name} contains a control character ({code})")
+                break
+    for name in WEB_ADDRESS_FIELDS:
+        value = getattr(record, name)
+        scheme = _SCHEME.match(value) if value else None
+        if value and scheme and scheme.group(1).lower() not in WEB_SCHEMES:
+            problems.append(f"{name} {value[:80]!r} is not an http or https address")
+    return problems

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import sqlite3
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlmodel import Session
 
 from app.catalogue.resources import CatalogueResources
+from app.db import make_engine
 from app.geography import municipality_regions
 from app.interop.bundled import organiser_codes
 from app.interop.csv.reader import parse_csv_files
@@ -83,8 +87,20 @@ def run_import(
     then rolls everything back. Input with errors is never merged.
     """
     parsed = parse_files(source, paths, session=session, resources=resources)
+    parsed.check_values()
     if parsed.errors:
         return ImportOutcome(parsed, None, applied=False)
+    if not apply and (database := _sqlite_file(session)) is not None:
+        # SQLite has one writer: a dry run merges into a copy, so that feedback, sign-ins
+        # and edits keep being saved while it runs (FA-01).
+        session.rollback()
+        with _scratch_copy(database) as scratch:
+            report = merge_records(
+                session=scratch, parsed=parsed, full=full, today=today,
+                files=[path.name for path in paths], progress=progress,
+            )  # fmt: skip
+            scratch.rollback()
+        return ImportOutcome(parsed, report, applied=False)
     try:
         report = merge_records(
             session=session, parsed=parsed, full=full, today=today,
@@ -98,3 +114,29 @@ def run_import(
     else:
         session.rollback()
     return ImportOutcome(parsed, report, applied=apply)
+
+
+def _sqlite_file(session: Session) -> str | None:
+    """The database file when the session is on a SQLite file, else None."""
+    url = session.get_bind().engine.url
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return url.database
+
+
+@contextmanager
+def _scratch_copy(database: str) -> Iterator[Session]:
+    """A session on a private copy of a SQLite database (SQLite's online backup: it reads
+    the live file without blocking its writers), deleted afterwards."""
+    with tempfile.TemporaryDirectory(prefix="polku-dry-run-") as folder:
+        copy = Path(folder) / "dry-run.sqlite3"
+        with sqlite3.connect(database) as source, sqlite3.connect(copy) as target:
+            source.backup(target)
+        source.close()
+        target.close()
+        engine = make_engine(f"sqlite:///{copy}")
+        try:
+            with Session(engine) as scratch:
+                yield scratch
+        finally:
+            engine.dispose()

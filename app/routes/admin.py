@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from app import accounts, geography, i18n
@@ -13,12 +15,20 @@ from app.catalogue import maintenance, policy, submissions
 from app.catalogue.providers import ProviderDetail, get_provider
 from app.guide.content import SERVICE_CODES
 from app.models import ImportConflict, Submission, User
-from app.web.auth import UserDep, require_csrf, session_signer, set_session_cookie
+from app.web.auth import (
+    UserDep,
+    csrf_on_state_changes,
+    require_csrf,
+    session_signer,
+    set_session_cookie,
+)
 from app.web.deps import CatalogueDep, SessionDep
 from app.web.security import SESSION_COOKIE, AdminSession
 from app.web.templating import render
 
-router = APIRouter(prefix="/admin", include_in_schema=False)
+router = APIRouter(
+    prefix="/admin", include_in_schema=False, dependencies=[Depends(csrf_on_state_changes)]
+)
 
 FormData = dict[str, list[str]]
 
@@ -79,13 +89,16 @@ def read_login(request: Request, next: str = "") -> Response:
     """The sign-in form."""
     return _page(
         request, "admin/login.html",
-        {"form_token": session_signer(request).form_token(), "next": _safe_next(request, next),
+        {"form_token": session_signer(request).sign_in_token(), "next": _safe_next(request, next),
          "error": None, "username": ""},
     )  # fmt: skip
 
 
+SIGN_IN_WAIT_S = 2.0  # a sign-in that finds no free slot this long is answered 429
+
+
 @router.post("/login", name="admin_login_submit")
-def submit_login(
+async def submit_login(
     request: Request,
     session: SessionDep,
     username: Annotated[str, Form(max_length=200)] = "",
@@ -96,18 +109,32 @@ def submit_login(
     """Check the credentials; the same message for any mistake (no user enumeration)."""
     signer = session_signer(request)
     context = {
-        "form_token": signer.form_token(),
+        "form_token": signer.sign_in_token(),
         "next": _safe_next(request, next),
         "username": username,
     }
-    if not signer.form_token_valid(form_token):
+    if not signer.sign_in_token_valid(form_token):
         return _page(request, "admin/login.html", {**context, "error": "expired"}, 400)
     address = request.client.host if request.client else "unknown"
-    result = accounts.authenticate(
-        session=session, username=username, password=password, address=address
-    )
-    if result.throttled:
-        return _page(request, "admin/login.html", {**context, "error": "throttled"}, 429)
+    # Waiting sign-ins wait here, on the event loop, not in threads that public pages need
+    # (RE-02); past the wait they get a quick 429.
+    slots: asyncio.Semaphore = request.app.state.sign_in_slots
+    try:
+        await asyncio.wait_for(slots.acquire(), SIGN_IN_WAIT_S)
+    except TimeoutError:
+        result = accounts.SignIn(None, busy=True)
+    else:
+        try:
+            result = await run_in_threadpool(
+                accounts.authenticate, session=session, username=username, password=password,
+                address=address, secret=request.app.state.settings.secret_key,
+            )  # fmt: skip
+        finally:
+            slots.release()
+    if result.throttled or result.busy:
+        response = _page(request, "admin/login.html", {**context, "error": "throttled"}, 429)
+        response.headers["Retry-After"] = "30"
+        return response
     if result.user is None or result.user.id is None:
         return _page(request, "admin/login.html", {**context, "error": "invalid"}, 401)
     response = _redirect(_safe_next(request, next))
@@ -116,9 +143,13 @@ def submit_login(
 
 
 @router.post("/logout", name="admin_logout")
-def submit_logout(request: Request, user: UserDep, form: FormDep) -> Response:
-    """Sign out of this browser."""
+def submit_logout(request: Request, user: UserDep, form: FormDep, session: SessionDep) -> Response:
+    """Sign out: the session ends on the server too (CS-07), so a copied cookie is void.
+
+    Sessions keep no server-side state but the account's session version, so raising it
+    ends the account's other sessions as well; a maintainer signs in again there."""
     _require_csrf(request, form)
+    accounts.sign_out_everywhere(session=session, user=user)
     response = _redirect(_local(request, "admin_login"))
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

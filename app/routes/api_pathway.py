@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, StringConstraints
 
@@ -14,6 +14,8 @@ from app.pathway.content import Pathway
 from app.pathway.questions import Answers
 from app.pathway.rules import evaluate
 from app.web.deps import DATABASE_UNAVAILABLE, SessionDep, SettingsDep, error_responses
+
+PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 router = APIRouter(prefix="/api/v1", tags=["pathway"])
 
@@ -69,6 +71,7 @@ class PathwayOut(BaseModel):
 )
 def read_pathway(
     request: Request,
+    response: Response,
     session: SessionDep,
     settings: SettingsDep,
     age: Annotated[Age, Query()],
@@ -88,11 +91,14 @@ def read_pathway(
     ] = None,
     support: Annotated[list[Support], Query(description="Repeatable")] = [],  # noqa: B006 – FastAPI copies defaults per request
     municipality: Annotated[
-        str | None, StringConstraints(pattern=r"^\d{3}$"), Query(description="3-digit code")
+        str | None, StringConstraints(pattern=r"^[0-9]{3}$"), Query(description="3-digit code")
     ] = None,
     lang: Annotated[Literal["fi", "sv", "en", "fi-selko"], Query()] = "fi",
 ) -> PathwayOut:
     """Suggest services for the answers; unanswered later questions count as not known."""
+    # The address holds the answers: neither kept by caches nor passed on (PR-03), as the
+    # questionnaire's pages do.
+    response.headers.update(PRIVATE_HEADERS)
     pathway: Pathway = request.app.state.pathway
     given: dict[str, list[str | None]] = {
         "age": [age], "situation": [situation], "jobseeker": [jobseeker], "limits": [limits],

@@ -49,7 +49,7 @@ def _handle(
     address = request.client.host if request.client else "unknown"
     outcome = submissions.submit(
         session=session, kind=kind, message=message, contact=contact, honeypot=website,
-        address=address, provider=provider,
+        address=address, secret=request.app.state.settings.secret_key, provider=provider,
     )  # fmt: skip
     if outcome.throttled:
         return _form_page(request, template, {**context, "throttled": True}, 429)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import Depends, HTTPException, Request
 from starlette.responses import Response
@@ -41,6 +42,47 @@ def require_csrf(request: Request, token: str) -> None:
     """403 unless the token belongs to the signed-in maintainer's session."""
     admin_session: AdminSession = request.state.admin_session
     if not session_signer(request).csrf_valid(admin_session, token):
+        raise HTTPException(status_code=403, detail="CSRF token missing or wrong")
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Signs in with the form token of the sign-in page: there is no session to bind CSRF to yet.
+SESSIONLESS_FORMS = frozenset({"admin_login_submit"})
+
+
+def _same_origin(request: Request) -> bool:
+    """The Origin (or else Referer) header, when the browser sent one, names this site."""
+    claimed = request.headers.get("origin") or request.headers.get("referer")
+    if not claimed:
+        return True  # old browsers and tools send neither; the CSRF token still decides
+    parsed = urlsplit(claimed)
+    origin = f"{parsed.scheme}://{parsed.netloc}"
+    own = {f"{request.url.scheme}://{request.url.netloc}"}
+    base = urlsplit(request.app.state.settings.base_url)
+    own.add(f"{base.scheme}://{base.netloc}")
+    return origin in own
+
+
+async def csrf_on_state_changes(request: Request) -> None:
+    """Router-level check of every maintainer POST, so that no route can forget it.
+
+    The request must come from the site's own pages (Origin/Referer, CS-04) and, when a
+    session cookie is present, carry that session's CSRF token; without a valid session
+    the route's `current_user` answers with the sign-in redirect.
+    """
+    if request.method in SAFE_METHODS:
+        return
+    if not _same_origin(request):
+        raise HTTPException(status_code=403, detail="Cross-site request refused")
+    route = request.scope.get("route")
+    if getattr(route, "name", None) in SESSIONLESS_FORMS:
+        return
+    signer = session_signer(request)
+    admin_session = signer.read(request.cookies.get(SESSION_COOKIE))
+    if admin_session is None:
+        return
+    token = (await request.form()).get("csrf")
+    if not isinstance(token, str) or not signer.csrf_valid(admin_session, token):
         raise HTTPException(status_code=403, detail="CSRF token missing or wrong")
 
 

@@ -99,8 +99,8 @@ def error_responses(descriptions: dict[int, str]) -> dict[int | str, dict[str, A
 DATABASE_UNAVAILABLE = "The database is temporarily unavailable; try again after Retry-After"
 SEARCH_UNAVAILABLE = "Search is temporarily unavailable; try again after Retry-After"
 
-RegionCode = Annotated[str, StringConstraints(pattern=r"^\d{2}$")]
-MunicipalityCode = Annotated[str, StringConstraints(pattern=r"^\d{3}$")]
+RegionCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{2}$")]
+MunicipalityCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{3}$")]
 
 
 async def get_provider_query(

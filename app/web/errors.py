@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
@@ -90,6 +90,22 @@ async def validation_error(request: Request, exc: Exception) -> Response:
     return render(request, "errors/error.html", {"status_code": 422}, 422)
 
 
+async def database_refused_value(request: Request, exc: Exception) -> Response:
+    """A value the database cannot store (PG-01, e.g. a NUL byte in text): 422, not a 500.
+
+    The request limits refuse control characters before any route runs; this is the net
+    for whatever still reaches the database."""
+    logger.warning(
+        "database refused a value on %s %s: %s",
+        request.method,
+        request.url.path,
+        str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+    )
+    if wants_json(request):
+        return JSONResponse({"detail": "A value could not be stored"}, status_code=422)
+    return render(request, "errors/error.html", {"status_code": 422}, 422)
+
+
 async def sign_in_redirect(request: Request, exc: Exception) -> Response:
     """A maintainer page without a valid session: to the sign-in form, then back."""
     version = i18n.current_version()
@@ -132,5 +148,6 @@ def install_error_handlers(app: FastAPI) -> None:
     # Database outages are temporary: a 503 instead of the generic 500 page.
     for error_type in DATABASE_OUTAGE_ERRORS:
         app.add_exception_handler(error_type, database_unavailable_page)
+    app.add_exception_handler(DataError, database_refused_value)
     app.add_exception_handler(NotSignedInError, sign_in_redirect)
     app.add_exception_handler(Exception, server_error_page)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,6 +13,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp
 
 from app import i18n
+from app.accounts import MAX_CONCURRENT_HASHES
 from app.catalogue.resources import load_catalogue_resources
 from app.config import Settings
 from app.db import make_engine_for
@@ -34,7 +36,8 @@ from app.routes import (
 from app.search.service import Synonyms, prepare_search
 from app.search.store import IndexReader
 from app.urgent_help import load_urgent_help
-from app.web.errors import install_error_handlers
+from app.web.deps import error_responses
+from app.web.errors import http_error_page, install_error_handlers
 from app.web.http_cache import ConditionalGetMiddleware
 from app.web.middleware import GZipExceptSecretPages, LocaleMiddleware, SecurityHeadersMiddleware
 from app.web.observability import (
@@ -44,11 +47,13 @@ from app.web.observability import (
     create_registry,
     install_access_log_privacy_filter,
 )
+from app.web.request_limits import RequestLimitsMiddleware
 from app.web.security import SessionSigner
 from app.web.static_files import FingerprintedStaticFiles
 from app.web.templating import STATIC_DIR, create_templates
 
 logger = logging.getLogger(__name__)
+REQUEST_REFUSED = error_responses({400: "A control character (such as NUL) in the path or query"})
 GZIP_MINIMUM_BYTES = 600  # smaller responses gain less than the compression costs
 
 
@@ -96,13 +101,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.pathway = load_pathway(set(SERVICE_CODES))
     app.state.urgent_help = load_urgent_help(ALL_CODES, app.state.pathway.support_values)
     app.state.session_signer = SessionSigner(settings.secret_key)
+    # Sign-ins running at once per worker (the rest wait without a thread, then 429): the
+    # password-hash slots plus as many doing their database work.
+    app.state.sign_in_slots = asyncio.Semaphore(2 * MAX_CONCURRENT_HASHES)
 
-    if settings.metrics_enabled:
+    if settings.metrics_served:
         app.state.metrics_registry = create_registry(app.state.engine, app.state.index_reader)
         app.state.http_metrics = HttpMetrics(app.state.metrics_registry)
         app.include_router(metrics.router)
 
     app.add_middleware(RouteTemplateRecorder)  # innermost: sees the route the router chose
+    # inside the locale: refusals are pages in the reader's language
+    app.add_middleware(
+        RequestLimitsMiddleware,
+        error_page=http_error_page,
+        max_public_body_bytes=settings.max_public_body_bytes,
+        max_maintainer_body_bytes=settings.max_maintainer_body_bytes,
+        body_timeout_s=settings.body_timeout_s,
+    )
     app.add_middleware(LocaleMiddleware)
     app.add_middleware(ConditionalGetMiddleware)  # inside gzip: hashes the plain body
     app.add_middleware(GZipExceptSecretPages, minimum_size=GZIP_MINIMUM_BYTES)
@@ -116,6 +132,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         hsds, health,
     )  # fmt: skip
     for module in routers:
-        app.include_router(module.router)
+        # the request limits answer any JSON operation 400 for a control character
+        responses = REQUEST_REFUSED if module in (api, api_providers, api_pathway, hsds) else None
+        app.include_router(module.router, responses=responses)
     install_error_handlers(app)
     return app

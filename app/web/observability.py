@@ -105,6 +105,23 @@ class JsonFormatter(logging.Formatter):
 
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+_LOG_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def escape_controls(text: str) -> str:
+    """Control characters as visible escapes (\\x0a), so that no input forges a line."""
+    return _LOG_CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
+
+
+class TextFormatter(logging.Formatter):
+    """The text format with control characters escaped in the message (IN-09); a
+    traceback, appended after the message, keeps its lines."""
+
+    def __init__(self, format: str = TEXT_FORMAT) -> None:  # named as dictConfig's key
+        super().__init__(fmt=format)
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return escape_controls(super().formatMessage(record))
 
 
 def logging_config(log_format: Literal["json", "text"], level: str = "INFO") -> dict[str, Any]:
@@ -115,7 +132,7 @@ def logging_config(log_format: Literal["json", "text"], level: str = "INFO") -> 
     formatter: dict[str, Any] = (
         {"()": "app.web.observability.JsonFormatter"}
         if log_format == "json"
-        else {"format": TEXT_FORMAT}
+        else {"()": "app.web.observability.TextFormatter", "format": TEXT_FORMAT}
     )
     return {
         "version": 1,

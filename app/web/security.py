@@ -14,6 +14,7 @@ SESSION_COOKIE = "polku_admin"
 SESSION_IDLE_S = 30 * 60  # 30 minutes without a request ends the session
 SESSION_ABSOLUTE_S = 8 * 60 * 60  # a working day at most, however active
 FORM_MAX_AGE_S = 2 * 60 * 60
+SIGN_IN_FORM_MAX_AGE_S = 15 * 60  # a sign-in form token is short-lived (CS-04)
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class SessionSigner:
         self._secret = secret_key.encode()
         self._sessions = URLSafeSerializer(secret_key, salt="polku-admin-session")
         self._forms = TimestampSigner(secret_key, salt="polku-public-form")
+        self._sign_ins = TimestampSigner(secret_key, salt="polku-sign-in-form")
 
     def issue(self, user_id: int, version: int, now: int | None = None) -> str:
         """A new session cookie value."""
@@ -76,6 +78,19 @@ class SessionSigner:
         """True for a token this site issued in the last two hours."""
         try:
             self._forms.unsign(token or "", max_age=FORM_MAX_AGE_S)
+        except BadSignature:
+            return False
+        return True
+
+    def sign_in_token(self) -> str:
+        """A signed, dated token for the sign-in form, valid for 15 minutes (CS-04); a
+        token of the public forms is not one."""
+        return self._sign_ins.sign(secrets.token_urlsafe(8)).decode()
+
+    def sign_in_token_valid(self, token: str) -> bool:
+        """True for a sign-in token this site issued in the last 15 minutes."""
+        try:
+            self._sign_ins.unsign(token or "", max_age=SIGN_IN_FORM_MAX_AGE_S)
         except BadSignature:
             return False
         return True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Callable
 from functools import cache, lru_cache
 from pathlib import Path
@@ -107,6 +108,15 @@ def availability_shown(item: Any) -> bool:
     return availability_is_current(item, dt.date.today())
 
 
+_WEB_ADDRESS = re.compile(r"https?://[^\s]+", re.IGNORECASE)
+
+
+def is_web_address(value: object) -> bool:
+    """Whether a stored address may be a link: http or https only (IN-10). Anything else
+    (`javascript:`, `data:`, an address without a scheme) is shown as text."""
+    return isinstance(value, str) and bool(_WEB_ADDRESS.fullmatch(value))
+
+
 def create_templates(template_dir: Path = TEMPLATES_DIR) -> Jinja2Templates:
     """Build the environment once per app."""
     environment = jinja2.Environment(
@@ -134,6 +144,7 @@ def create_templates(template_dir: Path = TEMPLATES_DIR) -> Jinja2Templates:
         jobseeker_registration_url=JOBSEEKER_REGISTRATION_URL,
     )
     environment.filters["date"] = format_date
+    environment.tests["web_address"] = is_web_address
     return Jinja2Templates(env=environment)
 
 

@@ -8,6 +8,7 @@ import io
 from typing import Any
 
 from app.catalogue.providers import ProviderDetail
+from app.interop.csv.cells import spreadsheet_safe
 from app.models import PROVIDER_CODE_TABLES
 
 # The export's columns, in the published order (CSV header and JSON keys). A column named
@@ -67,12 +68,15 @@ def export_row(detail: ProviderDetail, page_url: str) -> dict[str, str]:
 
 
 def rows_to_csv(rows: list[dict[str, str]]) -> str:
-    """CSV text with a byte-order mark, so that Excel opens the UTF-8 correctly."""
+    """CSV text with a byte-order mark, so that Excel opens the UTF-8 correctly; no cell
+    starts a formula (`spreadsheet_safe`)."""
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows(
+        {column: spreadsheet_safe(row[column]) for column in EXPORT_COLUMNS} for row in rows
+    )
     return buffer.getvalue()
 
 

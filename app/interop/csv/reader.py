@@ -40,6 +40,7 @@ COPIED_COLUMNS = tuple(
 )
 LANGUAGES = {"fi": "fi", "suomi": "fi", "sv": "sv", "ruotsi": "sv", "en": "en", "englanti": "en"}
 MAX_FILE_BYTES = 20_000_000
+MAX_LISTED_COLUMNS = 10  # an ignored-columns warning names this many (IM-02)
 
 
 def template_csv() -> str:
@@ -190,30 +191,47 @@ def parse_csv_files(
             parsed.errors.append(ImportProblem(path.name, f"cannot read the file: {error}"))
             continue
         rows = csv.DictReader(io.StringIO(text, newline=""))
-        header = rows.fieldnames or []
-        if missing := [column for column in REQUIRED_COLUMNS if column not in header]:
-            parsed.errors.append(ImportProblem(path.name, f"missing columns: {', '.join(missing)}"))
-            continue
-        if unknown := [column for column in header if column not in COLUMNS]:
-            parsed.warnings.append(
-                ImportProblem(path.name, f"columns ignored: {', '.join(unknown)}")
-            )
-        for row in rows:
-            where = f"{path.name} line {rows.line_num}"
-            errors: list[str] = []
-            warnings: list[str] = []
-            if None in row:  # more cells than the header has
-                errors.append("the row has more cells than the header")
-            record = reader.record(row, errors, warnings)
-            parsed.errors.extend(ImportProblem(where, message) for message in errors)
-            parsed.warnings.extend(ImportProblem(where, message) for message in warnings)
-            if record is None:
-                continue
-            if record.external_id in seen:
-                parsed.errors.append(
-                    ImportProblem(where, f"record_id repeats {seen[record.external_id]}")
-                )
-                continue
-            seen[record.external_id] = where
-            parsed.records.append(record)
+        try:
+            _read_file(path, rows, reader, parsed, seen)
+        except csv.Error as error:  # e.g. a cell longer than the csv module's field limit
+            # the reader has not counted the line it failed on
+            where = f"{path.name} line {rows.line_num + 1}"
+            parsed.errors.append(ImportProblem(where, f"cannot read the row: {error}"))
     return parsed
+
+
+def _read_file(
+    path: Path,
+    rows: csv.DictReader[str],
+    reader: _RowReader,
+    parsed: ParsedSource,
+    seen: dict[str, str],
+) -> None:
+    header = rows.fieldnames or []
+    if missing := [column for column in REQUIRED_COLUMNS if column not in header]:
+        parsed.errors.append(ImportProblem(path.name, f"missing columns: {', '.join(missing)}"))
+        return
+    if unknown := [column for column in header if column not in COLUMNS]:
+        listed = ", ".join(column[:40] for column in unknown[:MAX_LISTED_COLUMNS])
+        more = f" … ({len(unknown)} in all)" if len(unknown) > MAX_LISTED_COLUMNS else ""
+        message = f"columns ignored: {listed}{more}"
+        parsed.warnings.append(ImportProblem(path.name, message))
+    for row in rows:
+        where = f"{path.name} line {rows.line_num}"
+        errors: list[str] = []
+        warnings: list[str] = []
+        if None in row:  # more cells than the header has
+            errors.append("the row has more cells than the header")
+        record = reader.record(row, errors, warnings)
+        parsed.errors.extend(ImportProblem(where, message) for message in errors)
+        parsed.warnings.extend(ImportProblem(where, message) for message in warnings)
+        if record is None:
+            continue
+        if record.external_id in seen:
+            parsed.errors.append(
+                ImportProblem(where, f"record_id repeats {seen[record.external_id]}")
+            )
+            continue
+        seen[record.external_id] = where
+        parsed.places[record.external_id] = where
+        parsed.records.append(record)

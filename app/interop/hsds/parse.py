@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 from app.catalogue.values import text_or_none
 from app.catalogue.vocabularies import Vocabularies
 from app.guide.content import SERVICE_CODES
+from app.interop.csv.cells import spreadsheet_text
 from app.interop.hsds.objects import CODE_TAXONOMIES, TAXONOMY_URN
 from app.interop.hsds.tables import TABLE_KEYS, TABLES, WHERE, TableFlattener, Tables
 from app.interop.records import ImportProblem, ParsedSource, ProviderRecord
@@ -136,7 +137,11 @@ def _read_datapackage(
             raise ValueError(f"resource path outside the package: {resource_path}")
         rows = csv.DictReader(io.StringIO(read(resource_path)))
         for number, row in enumerate(rows, start=2):  # line 1 is the header
-            values = {key: value for key, value in row.items() if key and value not in ("", None)}
+            values = {
+                key: spreadsheet_text(value)
+                for key, value in row.items()
+                if key and isinstance(value, str) and value
+            }
             flattener.add(str(table), values, f"{name}: {resource_path} line {number}")
 
 

@@ -11,6 +11,8 @@ import io
 import json
 from typing import Any
 
+from app.interop.csv.cells import spreadsheet_safe
+
 Json = dict[str, Any]
 Tables = dict[str, list[Json]]  # HSDS table name (`service`, `address` …) -> flat rows
 
@@ -164,10 +166,11 @@ def flatten(document: Json) -> Tables:
     return flattener.tables
 
 
-def _csv_value(value: object) -> str:
+def _csv_value(value: object, column: str) -> str:
     if value is None:
         return ""
-    return value if isinstance(value, str) else json.dumps(value)
+    text = value if isinstance(value, str) else json.dumps(value)
+    return spreadsheet_safe(text, numeric=FIELD_TYPES.get(column) == "number")
 
 
 def table_csv(table: str, rows: list[Json]) -> str:
@@ -176,7 +179,7 @@ def table_csv(table: str, rows: list[Json]) -> str:
     writer = csv.writer(buffer, lineterminator="\r\n")
     columns = TABLES[table][1]
     writer.writerow(columns)
-    writer.writerows([_csv_value(row.get(column)) for column in columns] for row in rows)
+    writer.writerows([_csv_value(row.get(column), column) for column in columns] for row in rows)
     return buffer.getvalue()
 
 

@@ -1,0 +1,128 @@
+"""Anonymous sign-in flood (review findings RE-01, RE-02): worker memory and public pages.
+
+160 sign-ins with unknown usernames from 80 parallel clients, each from an address of its
+own (X-Forwarded-For from the trusted loopback proxy, so the per-address throttle does not
+stop them early), against `serve --workers 2` on SQLite; meanwhile a public provider page
+is requested again and again. Reports the workers' largest RSS growth (sampled every
+50 ms) and the public page's p50/p95, and the sign-in answers by status:
+
+    .venv/bin/python bench/sign_in_flood.py
+
+The site is the bundled catalogue (`python -m app init`): the cost measured is the
+sign-in's, which does not depend on the catalogue's size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import compare  # noqa: E402
+from bench.load import RssSampler  # noqa: E402
+from bench.search_bench import percentile  # noqa: E402
+
+TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
+
+
+async def _sign_in(client: httpx.AsyncClient, number: int) -> int:
+    headers = {"X-Forwarded-For": f"10.{number // 250}.{number % 250}.7"}
+    page = await client.get("/admin/login", headers=headers)
+    token = TOKEN.search(page.text)
+    fields = {"username": f"flood{number}", "password": f"guess {number} " * 3,
+              "form_token": token.group(1) if token else ""}  # fmt: skip
+    response = await client.post("/admin/login", data=fields, headers=headers)
+    return response.status_code
+
+
+async def _flood(base_url: str, total: int, parallel: int) -> collections.Counter[int]:
+    limits = httpx.Limits(max_connections=parallel, max_keepalive_connections=parallel)
+    gate = asyncio.Semaphore(parallel)
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60) as client:
+
+        async def one(number: int) -> int:
+            async with gate:
+                try:
+                    return await _sign_in(client, number)
+                except httpx.TransportError:  # counted as status 0: the connection broke
+                    return 0
+
+        statuses = await asyncio.gather(*(one(n) for n in range(total)))
+    return collections.Counter(statuses)
+
+
+async def _public(base_url: str, path: str, done: asyncio.Event) -> list[float]:
+    latencies = []
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+        while not done.is_set():
+            started = time.perf_counter()
+            response = await client.get(path)
+            if response.status_code == 200:
+                latencies.append((time.perf_counter() - started) * 1000)
+            await asyncio.sleep(0.02)
+    return latencies
+
+
+async def _run(
+    base_url: str, path: str, total: int, parallel: int
+) -> tuple[collections.Counter[int], list[float]]:
+    done = asyncio.Event()
+    public = asyncio.create_task(_public(base_url, path, done))
+    statuses = await _flood(base_url, total, parallel)
+    done.set()
+    return statuses, await public
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--total", type=int, default=160)
+    parser.add_argument("--parallel", type=int, default=80)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--work-dir", type=Path, default=compare.DEFAULT_WORK_DIR)
+    args = parser.parse_args()
+    args.work_dir.mkdir(parents=True, exist_ok=True)
+    var_dir = args.work_dir / "sign-in-flood"
+    if not (var_dir / "polku.sqlite3").exists():
+        environment = {**os.environ, "VAR_DIR": str(var_dir), "DATABASE_URL": ""}
+        subprocess.run([sys.executable, "-m", "app", "init"], cwd=ROOT, env=environment, check=True)
+    site = compare.PolkuSite(size=0, var_dir=var_dir, digest="", index_build_s=0)
+    url = f"sqlite:///{site.sqlite_path}"
+    with compare.polku_server(site, url, args.workers) as server:
+        path = "/palveluntuottajat/1"
+        httpx.get(server.base_url + path, timeout=30)  # warm both the page and the caches
+        with RssSampler(server.process.pid, interval_s=0.05) as sampler:
+            time.sleep(0.5)
+            statuses, latencies = asyncio.run(
+                _run(server.base_url, path, args.total, args.parallel)
+            )
+    first = sampler.samples[0][1]
+    growth = {
+        pid: max(sample[1].get(pid, 0) for sample in sampler.samples) - rss
+        for pid, rss in first.items()
+    }
+    print(f"{args.total} anonymous sign-ins from {args.parallel} parallel clients, "
+          f"{args.workers} workers on SQLite, the bundled catalogue:")  # fmt: skip
+    print(f"  sign-in answers: {dict(sorted(statuses.items()))}")
+    print("  largest worker RSS growth, MiB: "
+          + ", ".join(f"{kib / 1024:+.1f}" for kib in growth.values()))  # fmt: skip
+    p50, p95 = percentile(latencies, 0.5), percentile(latencies, 0.95)
+    print(f"  public page during the flood: {len(latencies)} requests, "
+          f"p50 {p50:.1f} ms, p95 {p95:.1f} ms")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

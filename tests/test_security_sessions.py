@@ -1,0 +1,101 @@
+"""Security review 2026-12-05: CSRF on every maintainer POST, sign-out, login CSRF
+(CS-07, CS-04) and the caching of questionnaire answers (PR-03)."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app.routes import admin
+from app.web.security import SESSION_COOKIE
+from tests.fixtures.admin import csrf_of, post_form, sign_in
+from tests.fixtures.catalogue import provider_ids_by_record
+
+
+def _post_paths(provider_id: int) -> list[str]:
+    return [
+        re.sub(r"\{[a-z_]+\}", str(provider_id), route.path)
+        for route in admin.router.routes
+        if isinstance(route, APIRoute)
+        and "POST" in (route.methods or set())
+        and route.name != "admin_login_submit"
+    ]
+
+
+def test_csrf_every_maintainer_post_is_checked_at_the_router(
+    signed_in: dict[str, TestClient], admin_db: Session
+) -> None:
+    provider_id = provider_ids_by_record(admin_db)["P002"]
+    client = signed_in["boss"]
+    paths = _post_paths(provider_id)
+    assert len(paths) >= 8
+    for path in paths:
+        response = post_form(client, path, [("csrf", "forged"), ("name", "x")])
+        assert response.status_code == 403, path
+    assert client.get("/admin").status_code == 200, "still signed in: nothing was done"
+
+
+def test_cs04_cross_site_posts_and_sign_ins_are_refused(admin_app: FastAPI) -> None:
+    with TestClient(admin_app, follow_redirects=False) as client:
+        page = client.get("/admin/login").text
+        token = re.search(r'name="form_token" value="([^"]+)"', page)
+        assert token is not None
+        fields = [("username", "kymi"), ("password", "x" * 20), ("form_token", token.group(1))]
+        evil = client.post(
+            "/admin/login",
+            data=dict(fields),
+            headers={"Origin": "https://evil.example"},
+        )
+        assert evil.status_code == 403
+        referer = client.post(
+            "/admin/login", data=dict(fields), headers={"Referer": "https://evil.example/x"}
+        )
+        assert referer.status_code == 403
+        assert sign_in(client, "kymi").status_code == 303  # no Origin: the token decides
+        same = post_form(client, "/admin/logout", [("csrf", csrf_of(client, "/admin"))])
+        assert same.status_code == 303
+
+
+def test_cs07_sign_out_ends_the_session_on_the_server(admin_app: FastAPI) -> None:
+    with TestClient(admin_app, follow_redirects=False) as client:
+        assert sign_in(client, "pirha").status_code == 303
+        copied = client.cookies.get(SESSION_COOKIE)
+        assert copied
+        response = post_form(client, "/admin/logout", [("csrf", csrf_of(client, "/admin"))])
+        assert response.status_code == 303
+    with TestClient(admin_app, follow_redirects=False) as replay:
+        replay.cookies.set(SESSION_COOKIE, copied)
+        assert replay.get("/admin").status_code == 303, "the copied cookie no longer works"
+
+
+def test_pr03_questionnaire_api_answers_are_not_stored(public_client: TestClient) -> None:
+    response = public_client.get(
+        "/api/v1/pathway",
+        params={"age": "30-64", "situation": "unemployed-long", "support": "substance"},
+    )
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["referrer-policy"] == "no-referrer"
+    assert "etag" not in response.headers
+
+
+def test_cs04_sign_in_form_tokens_expire_in_15_minutes(
+    admin_app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    signer = admin_app.state.session_signer
+    assert signer.sign_in_token_valid(signer.sign_in_token())
+    assert not signer.sign_in_token_valid(signer.form_token()), "a public form's token is not one"
+    sixteen_minutes_ago = int(time.time()) - 16 * 60
+    monkeypatch.setattr(signer._sign_ins, "get_timestamp", lambda: sixteen_minutes_ago)
+    old = signer.sign_in_token()
+    monkeypatch.undo()
+    assert not signer.sign_in_token_valid(old)
+    with TestClient(admin_app, follow_redirects=False) as client:
+        fields = [("username", "kymi"), ("password", "x" * 20), ("form_token", old)]
+        assert post_form(client, "/admin/login", fields).status_code == 400
