@@ -112,37 +112,23 @@ def build_index(
     Builds of one folder run one at a time; `documents` is read only once the lock is held,
     so a build started later also indexes the later data.
     """
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with _build_lock(index_dir):
-        _remove_leftovers(index_dir)
-        previous = _read_pointer(index_dir)
-        generation = f"{GENERATION_PREFIX}{time.time_ns()}"
-        build_dir = index_dir / f"{BUILDING_PREFIX}{generation}"
-        final_dir = index_dir / generation
-        try:
-            build_dir.mkdir()
-            writer = whoosh_index.create_in(str(build_dir), schema).writer(
-                limitmb=WRITER_MEMORY_MB, procs=1
-            )
-            count = 0
-            for count, document in enumerate(documents, start=1):
-                writer.add_document(**document)
-                if progress and count % 500 == 0:
-                    progress(count)
-            writer.commit()
-            if progress:
+
+    def write(build_dir: Path, _current: str | None) -> None:
+        build_dir.mkdir()
+        writer = whoosh_index.create_in(str(build_dir), schema).writer(
+            limitmb=WRITER_MEMORY_MB, procs=1
+        )
+        count = 0
+        for count, document in enumerate(documents, start=1):
+            writer.add_document(**document)
+            if progress and count % 500 == 0:
                 progress(count)
-            _write_manifest(build_dir, revision=revision, schema_version=schema_version)
-            build_dir.rename(final_dir)
-            _swap_pointer(index_dir, generation)
-        except BaseException:
-            # CURRENT still names the old generation, so everything new can go.
-            shutil.rmtree(build_dir, ignore_errors=True)
-            shutil.rmtree(final_dir, ignore_errors=True)
-            (index_dir / f"{POINTER_TMP_PREFIX}{generation}").unlink(missing_ok=True)
-            raise
-        _remove_old_generations(index_dir, keep={generation, previous})
-    return final_dir
+        writer.commit()
+        if progress:
+            progress(count)
+
+    index_dir.mkdir(parents=True, exist_ok=True)
+    return _publish_generation(index_dir, write, revision, schema_version)
 
 
 def update_index(
@@ -158,27 +144,43 @@ def update_index(
     Documents are matched by their unique `doc_id`. Seconds instead of a full rebuild's
     minutes; the same guarantees: under the build lock, all or nothing, atomic swap.
     """
+
+    def write(build_dir: Path, current: str | None) -> None:
+        if current is None:
+            raise IndexUnavailableError(f"no search index in {index_dir} to update")
+        shutil.copytree(index_dir / current, build_dir)
+        (build_dir / MANIFEST_FILE).unlink(missing_ok=True)
+        writer = whoosh_index.open_dir(str(build_dir)).writer(limitmb=WRITER_MEMORY_MB, procs=1)
+        for doc_id in deletions:
+            writer.delete_by_term("doc_id", doc_id)
+        for document in upserts:
+            writer.update_document(**document)
+        writer.commit()
+
+    return _publish_generation(index_dir, write, revision, schema_version)
+
+
+def _publish_generation(
+    index_dir: Path,
+    write: Callable[[Path, str | None], None],
+    revision: int | None,
+    schema_version: str | None,
+) -> Path:
+    """Under the build lock, let `write` fill a new generation folder (it is told the
+    current generation), record its manifest and make it current atomically."""
     with _build_lock(index_dir):
         _remove_leftovers(index_dir)
         previous = _read_pointer(index_dir)
-        if previous is None:
-            raise IndexUnavailableError(f"no search index in {index_dir} to update")
         generation = f"{GENERATION_PREFIX}{time.time_ns()}"
         build_dir = index_dir / f"{BUILDING_PREFIX}{generation}"
         final_dir = index_dir / generation
         try:
-            shutil.copytree(index_dir / previous, build_dir)
-            (build_dir / MANIFEST_FILE).unlink(missing_ok=True)
-            writer = whoosh_index.open_dir(str(build_dir)).writer(limitmb=WRITER_MEMORY_MB, procs=1)
-            for doc_id in deletions:
-                writer.delete_by_term("doc_id", doc_id)
-            for document in upserts:
-                writer.update_document(**document)
-            writer.commit()
+            write(build_dir, previous)
             _write_manifest(build_dir, revision=revision, schema_version=schema_version)
             build_dir.rename(final_dir)
             _swap_pointer(index_dir, generation)
         except BaseException:
+            # CURRENT still names the old generation, so everything new can go.
             shutil.rmtree(build_dir, ignore_errors=True)
             shutil.rmtree(final_dir, ignore_errors=True)
             (index_dir / f"{POINTER_TMP_PREFIX}{generation}").unlink(missing_ok=True)
