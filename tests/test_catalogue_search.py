@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +29,7 @@ from app.search.service import (
 from app.search.store import IndexReader
 from app.web.deps import search_without_blocking
 from tests.fixtures.catalogue import provider_ids_by_record, search
+from tests.fixtures.web import run_in_own_loop
 
 
 def names(results: SearchResults) -> list[str]:
@@ -328,13 +328,7 @@ def test_only_a_cached_search_runs_on_the_event_loop(
         second = await search_without_blocking(search, query)
         return threading.get_ident(), first, second
 
-    # In a thread of its own: in a test worker that ran a browser test, Playwright's sync
-    # API keeps an event loop running in the main thread, where asyncio.run() refuses.
-    outcome: list[tuple[int, SearchResults, SearchResults]] = []
-    runner = threading.Thread(target=lambda: outcome.append(asyncio.run(search_twice())))
-    runner.start()
-    runner.join(timeout=60)
-    loop_thread, first, second = outcome[0]
+    loop_thread, first, second = run_in_own_loop(search_twice)
     reader.close()
     assert search.threads[0] != loop_thread
     assert (search.threads[1] == loop_thread) is cached_on_the_loop

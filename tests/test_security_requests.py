@@ -17,6 +17,7 @@ from starlette.types import Message
 from app.models import Submission, ThrottleEvent
 from app.web.errors import database_refused_value
 from tests.fixtures.admin import post_form, sign_in
+from tests.fixtures.web import run_in_own_loop
 
 FEEDBACK = "/saavutettavuus/palaute"
 
@@ -86,13 +87,12 @@ def test_pg01_nul_bytes_in_forms_and_cookies_are_refused_before_the_database(
         assert post_form(client, FEEDBACK, _feedback(client, "rivi\r\n\tkaksi")).status_code == 303
 
 
-@pytest.mark.anyio
-async def test_pg01_a_value_the_database_refuses_is_a_422_not_a_500(admin_app: FastAPI) -> None:
+def test_pg01_a_value_the_database_refuses_is_a_422_not_a_500(admin_app: FastAPI) -> None:
     from starlette.requests import Request
 
     scope = {"type": "http", "method": "POST", "path": "/api/v1/x", "headers": [], "app": admin_app}
     error = DataError("INSERT", {}, Exception("A string literal cannot contain NUL (0x00)"))
-    response = await database_refused_value(Request(scope), error)
+    response = run_in_own_loop(lambda: database_refused_value(Request(scope), error))
     assert response.status_code == 422
 
 
@@ -126,8 +126,7 @@ def test_re05_multipart_parts_no_form_expects_are_refused(admin_app: FastAPI) ->
         assert "liitteitä" in page.get_text()
 
 
-@pytest.mark.anyio
-async def test_re06_a_stalled_body_times_out_with_408(admin_app: FastAPI) -> None:
+def test_re06_a_stalled_body_times_out_with_408(admin_app: FastAPI) -> None:
     import anyio
 
     from app.web.request_limits import RequestLimitsMiddleware
@@ -165,6 +164,10 @@ async def test_re06_a_stalled_body_times_out_with_408(admin_app: FastAPI) -> Non
                     (b"content-length", b"1000")],
         "app": admin_app,
     }  # fmt: skip
-    with anyio.fail_after(5):
-        await limits(scope, receive, send)
+
+    async def request() -> None:
+        with anyio.fail_after(5):
+            await limits(scope, receive, send)
+
+    run_in_own_loop(request)
     assert sent[0]["status"] == 408 and not reached
