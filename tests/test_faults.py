@@ -11,6 +11,7 @@ import contextlib
 import errno
 import logging
 import os
+import random
 import shutil
 import signal
 import socket
@@ -39,7 +40,8 @@ from app.db import make_engine
 from app.guide.content import SERVICE_CODES
 from app.models import Provider
 from app.search import store as index_store
-from app.search.store import IndexReader, verify_generation
+from app.search.service import ProviderQuery, ProviderSearch, Synonyms
+from app.search.store import IndexReader, IndexUnavailableError, verify_generation
 from app.site_setup import index_keeper, initialise_site
 from app.web.main import create_app
 from tests.fixtures.databases import empty_database_url
@@ -599,3 +601,44 @@ def test_the_index_keeper_retries_after_a_full_disk_until_it_succeeds(
     closed = reader.searcher().document(provider_id=first_provider_id(site), kind="provider")
     reader.close()
     assert closed is not None and closed["status"] == "closed"
+
+
+# --- 5. a served generation damaged in place -------------------------------------------------
+
+
+def test_fa05_a_generation_damaged_while_served_answers_503_and_the_keeper_rebuilds_it(
+    site: Settings,
+) -> None:
+    """Files changed under running workers (disk fault, a stray process): searches say
+    "unavailable" (503), never crash (500), and the keeper rebuilds the generation."""
+    reader = IndexReader(site.search_index_dir)
+    search = ProviderSearch(reader, Synonyms())
+    assert search.search(ProviderQuery(text="kotka")).total > 0  # opened and verified
+    generation = (site.search_index_dir / "CURRENT").read_text(encoding="utf-8")
+    segment = max(
+        (site.search_index_dir / generation).glob("*.seg"), key=lambda f: f.stat().st_size
+    )
+    noise = random.Random(5)  # noqa: S311 – repeatable damage, not a secret
+    with segment.open("r+b") as handle:  # 64 bytes every 4 KiB, the size unchanged
+        for offset in range(0, segment.stat().st_size, 4096):
+            handle.seek(offset)
+            handle.write(bytes(noise.randrange(256) for _ in range(64)))
+    outcomes = []
+    for text in ("kierrätys", "jyväskylä", "nuoret", "kahvila", "puutyö", "tekstiili", "ompelu"):
+        try:
+            search.search(ProviderQuery(text=text))
+            outcomes.append("answered")
+        except IndexUnavailableError:
+            outcomes.append("unavailable")
+    assert "unavailable" in outcomes, outcomes
+    assert outcomes[outcomes.index("unavailable") :] == ["unavailable"] * len(
+        outcomes[outcomes.index("unavailable") :]
+    ), "once found damaged, every search says so"
+    assert (site.search_index_dir / generation / "DAMAGED").exists()
+    reader.close()
+    keeper = index_keeper(site)
+    assert keeper.catch_up().action == "full"
+    keeper.engine.dispose()
+    fresh = IndexReader(site.search_index_dir)
+    assert ProviderSearch(fresh, Synonyms()).search(ProviderQuery(text="kierrätys")).total > 0
+    fresh.close()

@@ -107,6 +107,7 @@ class IndexKeeper:
                 or state.revision is None
                 or state.schema_version != schema_version()
                 or state.revision > newest  # the database was replaced or restored
+                or state.damaged  # a worker found the served files damaged
             ):
                 return self._rebuild(session, newest)
             oldest = journal.oldest_revision(session=session)

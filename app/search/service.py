@@ -452,11 +452,13 @@ class ProviderSearch:
 
     def search(self, request: ProviderQuery) -> SearchResults:
         """One page of results with facet counts."""
-        return search_providers(*self._parts(), request, self.synonyms)
+        with self.index_reader.reading():
+            return search_providers(*self._parts(), request, self.synonyms)
 
     def matching_ids(self, request: ProviderQuery, limit: int) -> list[int]:
         """All matching provider ids in order, at most `limit`."""
-        return matching_provider_ids(*self._parts(), request, self.synonyms, limit)
+        with self.index_reader.reading():
+            return matching_provider_ids(*self._parts(), request, self.synonyms, limit)
 
 
 def prepare_search(index_reader: IndexReader) -> None:

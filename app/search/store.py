@@ -18,6 +18,7 @@ generation was built from, so that each node's index keeper knows what it still 
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import json
@@ -45,6 +46,7 @@ BUILDING_PREFIX = ".building-"
 POINTER_TMP_PREFIX = f".{POINTER_FILE}."
 BUILD_LOCK_FILE = ".build.lock"
 MANIFEST_FILE = "MANIFEST.json"
+DAMAGED_MARKER = "DAMAGED"  # left in a generation whose files failed their manifest while served
 WRITER_MEMORY_MB = 128  # postings kept in memory before spilling sorted runs to disk
 
 
@@ -69,6 +71,7 @@ class IndexState:
     generation: str
     revision: int | None  # None: built before revisions existed
     schema_version: str | None
+    damaged: bool = False  # a worker found its files changed since they were written
 
 
 def index_state(index_dir: Path) -> IndexState | None:
@@ -86,6 +89,7 @@ def index_state(index_dir: Path) -> IndexState | None:
         generation,
         revision if isinstance(revision, int) else None,
         schema_version if isinstance(schema_version, str) else None,
+        (index_dir / generation / DAMAGED_MARKER).exists(),
     )
 
 
@@ -150,6 +154,7 @@ def update_index(
             raise IndexUnavailableError(f"no search index in {index_dir} to update")
         shutil.copytree(index_dir / current, build_dir)
         (build_dir / MANIFEST_FILE).unlink(missing_ok=True)
+        (build_dir / DAMAGED_MARKER).unlink(missing_ok=True)
         writer = whoosh_index.open_dir(str(build_dir)).writer(limitmb=WRITER_MEMORY_MB, procs=1)
         for doc_id in deletions:
             writer.delete_by_term("doc_id", doc_id)
@@ -296,6 +301,7 @@ class IndexReader:
         self._opened: list[tuple[threading.Thread, Searcher]] = []
         self._shared: dict[tuple[str, object], object] = {}
         self._verified: set[str] = set()  # generations whose files matched their manifest
+        self._damaged: set[str] = set()  # generations whose files failed it while served
         # The pointer file's identity when last read, and what it named: a stat per search
         # instead of an open and a read. A swap renames a new file over it (new inode).
         self._pointer: tuple[tuple[int, int, int], str | None] | None = None
@@ -322,6 +328,8 @@ class IndexReader:
             raise IndexUnavailableError(str(error)) from error
         if generation is None:
             raise IndexUnavailableError(f"no search index in {self.index_dir}")
+        if generation in self._damaged:
+            raise IndexUnavailableError(f"index generation {generation} is damaged")
         current: tuple[str, Searcher] | None = getattr(self._local, "current", None)
         if current is not None and current[0] == generation:
             return current[1]
@@ -347,6 +355,35 @@ class IndexReader:
         self._local.current = (generation, opened)
         logger.info("opened search index %s", generation)
         return opened
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Run a search: when Whoosh fails on a file damaged after it was first checked
+        (zlib, struct or short-read errors), the generation's files are checked again and
+        the search says "unavailable" (503) instead of crashing; the node's index keeper
+        sees the DAMAGED marker and rebuilds. A failure with intact files is raised as is."""
+        try:
+            yield
+        except IndexUnavailableError:
+            raise
+        except Exception:
+            self._check_again()
+            raise
+
+    def _check_again(self) -> None:
+        generation = self._current_generation()
+        if generation is None:
+            raise IndexUnavailableError(f"no search index in {self.index_dir}") from None
+        try:
+            verify_generation(self.index_dir / generation)
+        except IndexUnavailableError:
+            logger.error("search index generation %s is damaged; searches answer 503", generation)
+            with self._lock:
+                self._verified.discard(generation)
+                self._damaged.add(generation)
+            with contextlib.suppress(OSError):  # a read-only folder: the keeper checks too
+                (self.index_dir / generation / DAMAGED_MARKER).touch()
+            raise
 
     def shared(self, build: Callable[[Searcher], T]) -> T:
         """A value derived from the current generation, built once and shared by all threads."""
