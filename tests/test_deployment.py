@@ -7,11 +7,8 @@ it, and send the headers a proxy such as nginx adds.
 from __future__ import annotations
 
 import re
-import threading
-import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
 import httpx
 import pytest
@@ -25,36 +22,14 @@ from app.config import Settings
 from app.db import make_engine_for
 from app.models import Provider
 from app.web.main import create_app
-from tests.fixtures.browser import _free_port
+from tests.fixtures.web import served_in_thread
 
 PROXY = "203.0.113.1"  # the proxy is another machine: never the loopback address
 
 
-@contextmanager
-def served(settings: Settings) -> Iterator[str]:
+def served(settings: Settings) -> AbstractContextManager[str]:
     """The site behind uvicorn with the serve command's proxy options."""
-    import uvicorn
-
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(settings),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        **proxy_options(settings),
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    return served_in_thread(create_app(settings), **proxy_options(settings))
 
 
 def _settings(site_settings: Settings, **changes: object) -> Settings:

@@ -513,7 +513,7 @@ def assert_old_index_intact(index_dir: Path, pointer: str, documents: int) -> No
     reader.close()
 
 
-def index_state(index_dir: Path) -> tuple[str, int]:
+def served_pointer_and_count(index_dir: Path) -> tuple[str, int]:
     reader = IndexReader(index_dir)
     documents = reader.searcher().doc_count()
     reader.close()
@@ -524,7 +524,7 @@ def test_reindex_on_a_full_disk_says_so_and_keeps_the_old_index(
     site: Settings, full_disk: None, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:  # fmt: skip
-    pointer, documents = index_state(site.search_index_dir)
+    pointer, documents = served_pointer_and_count(site.search_index_dir)
     for name, value in cli_env(site).items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("INDEX_DIR", raising=False)
@@ -540,7 +540,7 @@ def test_a_full_disk_at_the_pointer_swap_leaves_no_generation(
     site: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The last write of a build is the new CURRENT; the finished generation must go too."""
-    pointer, documents = index_state(site.search_index_dir)
+    pointer, documents = served_pointer_and_count(site.search_index_dir)
 
     def swap_on_full_disk(index_dir: Path, generation: str) -> None:
         (index_dir / f"{index_store.POINTER_TMP_PREFIX}{generation}").write_text("gen-")
@@ -559,7 +559,7 @@ def test_the_index_keeper_retries_after_a_full_disk_until_it_succeeds(
 ) -> None:
     """A change the keeper cannot write is logged, the old index keeps serving, and the
     keeper tries again (with backoff) until the disk has room."""
-    pointer, documents = index_state(site.search_index_dir)
+    pointer, documents = served_pointer_and_count(site.search_index_dir)
     engine = make_engine(site.database_url)
     with OrmSession(engine) as session:  # an ORM session: the change is journalled
         provider = session.get(Provider, first_provider_id(site))

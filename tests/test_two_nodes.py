@@ -27,8 +27,8 @@ from app.config import Settings
 from app.db import make_engine
 from app.models import Provider
 from app.site_setup import initialise_site
-from tests.fixtures.browser import _free_port
 from tests.fixtures.databases import POSTGRES_URL, empty_database_url
+from tests.fixtures.web import free_port
 
 pytestmark = pytest.mark.postgresql
 
@@ -113,7 +113,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         create_user(session=session, username="coordinator", password=PASSWORD,
                     role="admin", regions=[])  # fmt: skip
     engine.dispose()
-    port_a, port_b, port = _free_port(), _free_port(), _free_port()
+    port_a, port_b, port = free_port(), free_port(), free_port()
     nodes = [_serve(node_a_dir, database_url, port_a), _serve(node_b_dir, database_url, port_b)]
     (root / "nginx").mkdir()
     conf = root / "nginx" / "nginx.conf"
