@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+import functools
+import math
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+from babel.numbers import format_decimal
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, col, select
@@ -13,6 +18,8 @@ from sqlmodel import Session, SQLModel, col, select
 from app.models import OUTSIDE_SYSTEM_REGION_CODE, Municipality, Region
 
 DATA_DIR = Path(__file__).resolve().parent / "content" / "data"
+CENTROIDS_FILE = DATA_DIR / "municipality_centroids.csv"
+EARTH_RADIUS_KM = 6371.0088  # the mean radius (IUGG); the centroids are good to ±10 km anyway
 
 
 def _rows(path: Path) -> Iterator[dict[str, str]]:
@@ -142,3 +149,92 @@ def municipality_regions(*, session: Session) -> dict[str, str]:
         .where(col(Region.is_organiser))
     )
     return {code: region for code, region in session.exec(statement)}
+
+
+# --- Distances between municipalities ("near me") -----------------------------------------
+#
+# Each municipality's area centroid (bundled `municipality_centroids.csv`, see
+# `content/data/README.md`) stands for every provider in it: distances are between
+# municipality centres, good for "nearest first" and a rough "23 km", never for addresses.
+
+
+@dataclass(frozen=True)
+class Point:
+    """A place on the WGS-84 ellipsoid, in degrees."""
+
+    lat: float
+    lon: float
+
+
+def read_centroids(path: Path = CENTROIDS_FILE) -> dict[str, Point]:
+    """Municipality code -> the centroid of its area, from the bundled CSV."""
+    return {
+        row["municipality_code"]: Point(float(row["lat"]), float(row["lon"]))
+        for row in _rows(path)
+    }
+
+
+@functools.cache
+def municipality_centroids() -> dict[str, Point]:
+    """The bundled centroids, read once per process (they change only with a release)."""
+    return read_centroids()
+
+
+def is_known_place(code: str) -> bool:
+    """Whether `code` is a municipality that distances can be measured from."""
+    return code in municipality_centroids()
+
+
+def great_circle_km(a: Point, b: Point) -> float:
+    """The great-circle distance between two points (haversine, on a sphere)."""
+    lat_a, lat_b = math.radians(a.lat), math.radians(b.lat)
+    half_lat = (lat_b - lat_a) / 2
+    half_lon = math.radians(b.lon - a.lon) / 2
+    h = math.sin(half_lat) ** 2 + math.cos(lat_a) * math.cos(lat_b) * math.sin(half_lon) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+
+
+@functools.lru_cache(maxsize=512)
+def distances_from(code: str) -> dict[str, float]:
+    """Kilometres from municipality `code` to every municipality with a centroid ({} when
+    `code` has none). Cached: there are only about 300 municipalities to start from."""
+    centroids = municipality_centroids()
+    origin = centroids.get(code)
+    if origin is None:
+        return {}
+    return {other: great_circle_km(origin, point) for other, point in centroids.items()}
+
+
+def distance_km(origin: str, municipality: str | None) -> float | None:
+    """Kilometres between two municipalities' centres; None when either is unknown."""
+    if not municipality:
+        return None
+    return distances_from(origin).get(municipality)
+
+
+T = TypeVar("T")
+
+
+def nearest_first(
+    items: Iterable[T], origin: str, municipality_of: Callable[[T], str | None]
+) -> list[T]:
+    """`items` ordered by distance from `origin`, nearest first; items whose municipality
+    has no centroid (a provider that names only its region) go last. The sort is stable,
+    so items at the same distance keep their order (relevance, or name)."""
+    distances = distances_from(origin)
+    far = math.inf
+    return sorted(items, key=lambda item: distances.get(municipality_of(item) or "", far))
+
+
+def format_distance(km: float, locale: str) -> str:
+    """A distance as people read it: whole kilometres in the locale's number format
+    ("1 234 km" in Finnish and Swedish, "1,234 km" in English)."""
+    return f"{format_decimal(round(km), format='#,##0', locale=locale)}\u00a0km"
+
+
+def municipality_choices(names: dict[str, str], locale: str) -> list[tuple[str, str]]:
+    """(code, name) of every municipality distances can be measured from, sorted by the
+    name shown: Finnish and Swedish both put å, ä, ö after z, in that order."""
+    known = municipality_centroids()
+    pairs = [(code, name) for code, name in names.items() if code in known]
+    return sorted(pairs, key=lambda pair: (finnish_sort_key(pair[1]), pair[0]))

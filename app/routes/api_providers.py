@@ -54,13 +54,38 @@ class PlaceAdvice(BaseModel):
     in_place: NearbyProviders | None
 
 
+class NearProviderItem(ProviderItem):
+    """A result item with its distance, when results are ordered from a place."""
+
+    distance_km: float | None = Field(
+        default=None,
+        description="Kilometres between the centres of the `near` municipality and the "
+        "provider's municipality, rounded to one decimal (±10 km: municipality centres, not "
+        "addresses); null when the provider names no municipality or no `near` was given. "
+        "Added in 2026-12.",
+    )
+
+
+class NearOrigin(BaseModel):
+    """Where distances were measured from."""
+
+    municipality: str = Field(description="The municipality code distances are measured from")
+    region: str | None = Field(description="The region (organiser) the municipality is in")
+    from_query: bool = Field(
+        description="True when a municipality named in q is the origin instead of `near`"
+    )
+    nearest_in_other_region: str | None = Field(
+        description="The region of the nearest result, when it is not the origin's region"
+    )
+
+
 class ProviderPage(BaseModel):
     """One page of search results with facet counts."""
 
     total: int
     page: int
     per_page: int
-    items: list[ProviderItem]
+    items: list[NearProviderItem]
     facets: dict[str, dict[str, int]] = Field(
         description="Counts per value of region, municipality, service, activity, "
         "target_group, language and status; a facet's own filter is not applied to its counts"
@@ -75,6 +100,11 @@ class ProviderPage(BaseModel):
         default=None,
         description="Only when a place was named and nothing matched: whether the place has "
         "providers at all, the nearest matches elsewhere and the place's other providers. "
+        "Added in 2026-12.",
+    )
+    near: NearOrigin | None = Field(
+        default=None,
+        description="Only with `near`: where results are ordered from, nearest first. "
         "Added in 2026-12.",
     )
 
@@ -118,11 +148,32 @@ async def read_providers(
         total=results.total,
         page=results.page,
         per_page=results.per_page,
-        items=[_item_from_hit(hit, settings.base_url) for hit in results.hits],
+        items=[_near_item(hit, results, settings.base_url) for hit in results.hits],
         facets=results.facets,
         suggestion=results.suggestion,
         places=[PlaceFilter(kind=place.kind, code=place.code) for place in results.places],
         place_advice=_place_advice(results, settings.base_url),
+        near=_near_origin(results),
+    )
+
+
+def _near_item(hit: SearchHit, results: SearchResults, base_url: str) -> NearProviderItem:
+    item = _item_from_hit(hit, base_url)
+    distance = results.near.distance_km(hit.municipality_code) if results.near else None
+    return NearProviderItem.model_validate(
+        {**item.model_dump(), "distance_km": None if distance is None else round(distance, 1)}
+    )
+
+
+def _near_origin(results: SearchResults) -> NearOrigin | None:
+    near = results.near
+    if near is None:
+        return None
+    return NearOrigin(
+        municipality=near.origin,
+        region=near.origin_region,
+        from_query=near.from_text,
+        nearest_in_other_region=near.nearest_region,
     )
 
 

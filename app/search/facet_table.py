@@ -72,6 +72,15 @@ class FacetTable:
         self._open = {
             d for d, record in self.records.items() if "closed" not in record[STATUS_INDEX]
         }
+        municipality_index = FACET_FIELDS.index("municipality")
+        region_index = FACET_FIELDS.index("region")
+        # a provider's own municipality and region (the first one recorded), for distances
+        self._municipality = {
+            d: next(iter(record[municipality_index]), None) for d, record in self.records.items()
+        }
+        self._region = {
+            d: next(iter(record[region_index]), None) for d, record in self.records.items()
+        }
         self._docs_with: dict[tuple[int, str], set[int]] = {}
         for docnum, record in self.records.items():
             for index, values in enumerate(record):
@@ -112,6 +121,14 @@ class FacetTable:
             found |= self._docs_with.get((municipality_index, place.code), set())
             found |= {d for d in in_region if not self.records[d][municipality_index]}
         return found
+
+    def municipality_of(self, docnum: int) -> str | None:
+        """The provider's municipality code (None for one that names only its region)."""
+        return self._municipality.get(docnum)
+
+    def region_of(self, docnum: int) -> str | None:
+        """The provider's region code."""
+        return self._region.get(docnum)
 
     def with_free_places(self, docnums: list[int], today: dt.date) -> list[int]:
         """Documents whose free places were given within the last 60 days."""

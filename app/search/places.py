@@ -64,6 +64,12 @@ class UnderstoodQuery:
         """The query as typed less the words naming `place` (to remove that filter)."""
         return " ".join(word for word, named in self.parts if named != place)
 
+    def text_without_municipalities(self) -> str:
+        """The query as typed less the words naming municipalities (regions stay)."""
+        return " ".join(
+            word for word, named in self.parts if named is None or named.kind != "municipality"
+        )
+
     def place_text(self) -> str:
         """Only the words naming places (the places' providers without the other words)."""
         return " ".join(self.place_words)
@@ -96,10 +102,13 @@ class PlaceLexicon:
 
     def __init__(self, entries: Iterable[PlaceEntry]) -> None:
         self._places: dict[str, Place] = {}
+        self._municipalities: dict[str, Place] = {}
         # Regions first, so that a municipality's name wins where both have it.
         for entry in sorted(entries, key=lambda entry: entry.kind != "region"):
             kind: PlaceKind = "region" if entry.kind == "region" else "municipality"
             place = Place(kind, entry.code, entry.region)
+            if kind == "municipality":
+                self._municipalities[entry.code] = place
             for name in short_names(entry):
                 for key in _keys(name):
                     self._places[key] = place
@@ -113,6 +122,10 @@ class PlaceLexicon:
             for fields in searcher.documents(kind=kind)
         )
         return cls(entry for entry in entries if entry is not None)
+
+    def municipality(self, code: str) -> Place | None:
+        """The municipality with this code, if the index knows it."""
+        return self._municipalities.get(code)
 
     def place_of(self, phrase: str, *, analyse: bool = True) -> Place | None:
         """The place one word or phrase names (any case form), if any; `analyse=False`

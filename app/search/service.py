@@ -15,6 +15,7 @@ import yaml
 from whoosh import query as q
 from whoosh.searching import Searcher
 
+from app import geography
 from app.catalogue.vocabularies import CATALOGUE_CONTENT_DIR
 from app.search.documents import FACET_FIELDS
 from app.search.facet_table import FacetTable, Pool
@@ -61,6 +62,7 @@ class ProviderQuery:
     has_free_places: bool = False
     page: int = 1
     per_page: int = 20
+    near: str | None = None  # a municipality code: order nearest-first from its centre
 
     def filters(self) -> dict[str, list[str]]:
         """The active filters by facet field."""
@@ -79,6 +81,7 @@ class SearchResults:
     suggestion: str | None = None
     understood: UnderstoodQuery | None = None  # the place words taken from the text
     advice: PlaceAdvice | None = None  # when a place has nothing for the words
+    near: NearOrder | None = None  # when ordered nearest-first from a municipality
 
     @property
     def places(self) -> tuple[Place, ...]:
@@ -89,6 +92,25 @@ class SearchResults:
     def page_count(self) -> int:
         """Number of pages (at least one)."""
         return max(1, -(-self.total // self.per_page))
+
+
+@dataclass(frozen=True)
+class NearOrder:
+    """Results ordered nearest-first from a municipality's centre ("near me").
+
+    The origin is the `near` parameter, unless the text names a municipality: with near
+    me on, a place word says where to measure from ("puutyö Jyväskylässä": woodwork places
+    nearest Jyväskylä first) and no longer filters. Region words still filter.
+    """
+
+    origin: str  # municipality code
+    origin_region: str | None  # the organiser the origin belongs to (None if unknown)
+    from_text: bool  # the origin is a municipality the text named, not the `near` parameter
+    nearest_region: str | None  # the nearest result's region, when it is another region
+
+    def distance_km(self, municipality_code: str | None) -> float | None:
+        """Kilometres from the origin to a provider's municipality (None when unknown)."""
+        return geography.distance_km(self.origin, municipality_code)
 
 
 @dataclass(frozen=True)
@@ -322,18 +344,55 @@ class MatchPoolCache:
 
 def _ordered_matches(
     searcher: Searcher, table: FacetTable, cache: MatchPoolCache, request: ProviderQuery,
-    synonyms: Synonyms, text: str | None = None,
+    synonyms: Synonyms, text: str | None = None, origin: str | None = None,
 ) -> tuple[list[int], dict[str, dict[str, int]]]:  # fmt: skip
-    """Matching documents in the requested order, and the facet counts."""
+    """Matching documents in the requested order, and the facet counts; with an origin,
+    nearest first, the requested order breaking ties (same municipality)."""
     text = request.text if text is None else text
     show_closed = "closed" in request.status
     pool = cache.pool(searcher, table, text, synonyms, show_closed=show_closed)
     if request.has_free_places:
         pool = table.pool(table.with_free_places(pool.docnums, dt.date.today()))
     matched, facets = table.filter_and_count(pool, request.filters())
-    if request.sort == "relevance" and (query_words(text)):
-        return matched, facets  # already best first (a place alone: by name)
-    return table.sorted_by(matched, request.sort), facets
+    if not (request.sort == "relevance" and query_words(text)):
+        # (else already best first; a place alone: by name)
+        matched = table.sorted_by(matched, request.sort)
+    if origin is not None:
+        matched = geography.nearest_first(matched, origin, table.municipality_of)
+    return matched, facets
+
+
+def near_origin(
+    request: ProviderQuery, understood: UnderstoodQuery
+) -> tuple[str | None, str, bool]:
+    """Where to measure distances from, the text left to search, and whether the origin
+    is a municipality named in the text (see `NearOrder`).
+
+    Without `near`, nothing is measured and place words filter. With it, the first
+    municipality the text names is the origin and municipality words leave the text.
+    """
+    if not request.near:
+        return None, request.text, False
+    named = next((place for place in understood.places if place.kind == "municipality"), None)
+    if named is None:
+        return request.near, request.text, False
+    return named.code, understood.text_without_municipalities(), True
+
+
+def _near_order(
+    table: FacetTable, vocabulary: QueryVocabulary, origin: str | None, from_text: bool,
+    matched: list[int],
+) -> NearOrder | None:  # fmt: skip
+    if origin is None:
+        return None
+    place = vocabulary.places.municipality(origin)
+    origin_region = place.region if place else None
+    nearest_region = None
+    if matched and geography.distance_km(origin, table.municipality_of(matched[0])) is not None:
+        region = table.region_of(matched[0])
+        if region != origin_region:
+            nearest_region = region
+    return NearOrder(origin, origin_region, from_text, nearest_region)
 
 
 def _hits(searcher: Searcher, docnums: list[int]) -> list[SearchHit]:
@@ -402,16 +461,20 @@ def search_providers(
     place named in the text has no match, advice on what is near."""
     per_page = max(1, min(request.per_page, MAX_PER_PAGE))
     page = max(1, request.page)
-    matched, facets = _ordered_matches(searcher, table, cache, request, synonyms)
+    origin, text, from_text = near_origin(request, cache.understand(searcher, request.text))
+    matched, facets = _ordered_matches(searcher, table, cache, request, synonyms, text, origin)
     start = (page - 1) * per_page
     hits = _hits(searcher, matched[start : start + per_page])
-    understood = cache.understand(searcher, request.text)
+    understood = cache.understand(searcher, text)  # the place words that filter
+    near = _near_order(table, cache.vocabulary(searcher), origin, from_text, matched)
     suggestion = advice = None
     if not matched and understood.places:
         advice = place_advice(searcher, table, cache, request, synonyms, understood)
     if not matched and understood.words:
-        suggestion = suggest_spelling(searcher, request.text, keep=understood.place_words)
-    return SearchResults(len(matched), page, per_page, hits, facets, suggestion, understood, advice)
+        suggestion = suggest_spelling(searcher, text, keep=understood.place_words)
+    return SearchResults(
+        len(matched), page, per_page, hits, facets, suggestion, understood, advice, near
+    )
 
 
 def matching_provider_ids(
@@ -419,7 +482,8 @@ def matching_provider_ids(
     synonyms: Synonyms, limit: int,
 ) -> list[int]:  # fmt: skip
     """Ids of all matching providers in the requested order, at most `limit` (for exports)."""
-    matched, _facets = _ordered_matches(searcher, table, cache, request, synonyms)
+    origin, text, _from_text = near_origin(request, cache.understand(searcher, request.text))
+    matched, _facets = _ordered_matches(searcher, table, cache, request, synonyms, text, origin)
     return [int(searcher.stored_fields(docnum)["provider_id"]) for docnum in matched[:limit]]
 
 
@@ -447,6 +511,8 @@ class ProviderSearch:
         (13 ms at 10 000 providers, 165 ms at 100 000) and a spelling suggestion may
         follow when nothing matches.
         """
+        if request.near and request.text:
+            return False  # a place word may be the origin: the text searched is not known yet
         cache = self.index_reader.shared(MatchPoolCache.for_generation)
         return cache.holds(request.text, show_closed="closed" in request.status)
 

@@ -128,6 +128,17 @@ async def get_provider_query(
     ] = False,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 20,
+    near: Annotated[
+        str,
+        Query(
+            max_length=3,
+            description="Three-digit municipality code: results nearest first, measured "
+            "between municipality centres (the requested sort breaks ties; providers with "
+            "no municipality last). A municipality named in `q` is then the place to measure "
+            "from instead, and no longer filters. Empty: not ordered by distance. "
+            "Added in 2026-12.",
+        ),
+    ] = "",
 ) -> ProviderQuery:
     """Parse and validate the catalogue's query parameters (shared by pages, exports, API)."""
     errors = [
@@ -139,6 +150,15 @@ async def get_provider_query(
         for value in values
         if value not in allowed
     ]
+    if near and not geography.is_known_place(near):
+        errors.append(
+            {
+                "loc": ["query", "near"],
+                "msg": f"Unknown municipality code: {near} (expected a three-digit code such "
+                "as 179)",
+                "type": "value_error",
+            }
+        )
     if errors:
         raise RequestValidationError(errors)
     return ProviderQuery(
@@ -154,6 +174,7 @@ async def get_provider_query(
         has_free_places=has_free_places,
         page=page,
         per_page=per_page,
+        near=near or None,
     )
 
 
