@@ -8,16 +8,16 @@ from starlette.responses import Response
 from app import contacts, geography, i18n
 from app.catalogue.providers import provider_details, providers_by_service, region_provider_ids
 from app.guide.site_pages import load_site_page
-from app.web.deps import CatalogueDep, SessionDep
+from app.web.deps import CatalogueDep, NearChoicesDep, SessionDep
 from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/", name="home")
-def read_home(request: Request) -> Response:
+def read_home(request: Request, near_choices: NearChoicesDep) -> Response:
     """Home page: routes clients, professionals and relatives onwards."""
-    return render(request, "pages/home.html")
+    return render(request, "pages/home.html", {"near_choices": near_choices})
 
 
 @router.get("/alueet", name="regions")

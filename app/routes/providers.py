@@ -16,6 +16,7 @@ from app.search.facets import build_facets
 from app.search.widen import widenings
 from app.web.deps import (
     CatalogueDep,
+    NearChoicesDep,
     PlaceNamesDep,
     ProviderQueryDep,
     ProviderSearchDep,
@@ -45,6 +46,7 @@ async def read_providers(
     names: PlaceNamesDep,
     search: ProviderSearchDep,
     catalogue: CatalogueDep,
+    near_choices: NearChoicesDep,
 ) -> Response:
     """Search page: works as a plain GET form; htmx swaps in the results fragment.
 
@@ -65,6 +67,7 @@ async def read_providers(
         "facets": build_facets(results, query, catalogue, names, version),
         "place_names": names,
         "catalogue": catalogue,
+        "near_choices": near_choices,
     }
     fragment = _is_htmx_fragment_request(request)
     context["fragment"] = fragment

@@ -6,8 +6,9 @@ from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import Response
 
 from app import i18n
-from app.guide.content import COMPARISON_CODE, REFORM_CODE, Guide
+from app.guide.content import COMPARISON_CODE, REFORM_CODE, SERVICE_CODES, Guide
 from app.urgent_help import UrgentHelp
+from app.web.deps import NearChoicesDep
 from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -35,7 +36,7 @@ def read_services(request: Request) -> Response:
 
 
 @router.get("/palvelut/{code}", name="service")
-def read_service(request: Request, code: str) -> Response:
+def read_service(request: Request, code: str, near_choices: NearChoicesDep) -> Response:
     """One guide page; a version not yet written shows the Finnish page with a notice."""
     guide, version = _guide(request), i18n.current_version()
     page = guide.page(code, version)
@@ -56,5 +57,7 @@ def read_service(request: Request, code: str) -> Response:
             "reform": guide.page(REFORM_CODE, version),
             "content_lang": i18n.html_lang(shown.version),
             "urgent": urgent,
+            # services that providers offer get "find places near you"
+            "near_choices": near_choices if code in SERVICE_CODES else None,
         },
     )

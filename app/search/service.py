@@ -107,6 +107,7 @@ class NearOrder:
     origin_region: str | None  # the organiser the origin belongs to (None if unknown)
     from_text: bool  # the origin is a municipality the text named, not the `near` parameter
     nearest_region: str | None  # the nearest result's region, when it is another region
+    text: str = ""  # the text searched: for `from_text`, the query less municipality words
 
     def distance_km(self, municipality_code: str | None) -> float | None:
         """Kilometres from the origin to a provider's municipality (None when unknown)."""
@@ -381,7 +382,7 @@ def near_origin(
 
 def _near_order(
     table: FacetTable, vocabulary: QueryVocabulary, origin: str | None, from_text: bool,
-    matched: list[int],
+    matched: list[int], text: str,
 ) -> NearOrder | None:  # fmt: skip
     if origin is None:
         return None
@@ -392,7 +393,7 @@ def _near_order(
         region = table.region_of(matched[0])
         if region != origin_region:
             nearest_region = region
-    return NearOrder(origin, origin_region, from_text, nearest_region)
+    return NearOrder(origin, origin_region, from_text, nearest_region, text)
 
 
 def _hits(searcher: Searcher, docnums: list[int]) -> list[SearchHit]:
@@ -466,7 +467,7 @@ def search_providers(
     start = (page - 1) * per_page
     hits = _hits(searcher, matched[start : start + per_page])
     understood = cache.understand(searcher, text)  # the place words that filter
-    near = _near_order(table, cache.vocabulary(searcher), origin, from_text, matched)
+    near = _near_order(table, cache.vocabulary(searcher), origin, from_text, matched, text)
     suggestion = advice = None
     if not matched and understood.places:
         advice = place_advice(searcher, table, cache, request, synonyms, understood)

@@ -85,6 +85,14 @@ async def get_place_names(request: Request) -> geography.PlaceNames:
 PlaceNamesDep = Annotated[geography.PlaceNames, Depends(get_place_names)]
 
 
+async def get_near_choices(names: PlaceNamesDep) -> list[tuple[str, str]]:
+    """The "near me" picker's municipalities, (code, name) sorted by the name shown."""
+    return geography.municipality_choices(names["municipality"], i18n.current_locale())
+
+
+NearChoicesDep = Annotated[list[tuple[str, str]], Depends(get_near_choices)]
+
+
 class ApiError(BaseModel):
     """The JSON body of an API error (404, 503)."""
 

@@ -18,7 +18,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.applications import Starlette
 from starlette.responses import Response
 
-from app import i18n
+from app import geography, i18n
 from app.catalogue.policy import availability_is_current
 from app.config import PROJECT_ROOT
 from app.contacts import JOBSEEKER_REGISTRATION_URL
@@ -98,6 +98,11 @@ def name_of(item: Any) -> str:
     return str(localized or item.name_fi)
 
 
+def format_km(value: float) -> str:
+    """A distance in whole kilometres in the current UI language ("1 234 km")."""
+    return geography.format_distance(value, i18n.current_locale())
+
+
 def format_date(value: dt.date) -> str:
     """A date written out in the current UI language."""
     return babel_dates.format_date(value, format="long", locale=i18n.current_locale())
@@ -144,6 +149,7 @@ def create_templates(template_dir: Path = TEMPLATES_DIR) -> Jinja2Templates:
         jobseeker_registration_url=JOBSEEKER_REGISTRATION_URL,
     )
     environment.filters["date"] = format_date
+    environment.filters["km"] = format_km
     environment.tests["web_address"] = is_web_address
     return Jinja2Templates(env=environment)
 
