@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from babel.numbers import format_decimal
-
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, col, select
 
@@ -169,8 +168,7 @@ class Point:
 def read_centroids(path: Path = CENTROIDS_FILE) -> dict[str, Point]:
     """Municipality code -> the centroid of its area, from the bundled CSV."""
     return {
-        row["municipality_code"]: Point(float(row["lat"]), float(row["lon"]))
-        for row in _rows(path)
+        row["municipality_code"]: Point(float(row["lat"]), float(row["lon"])) for row in _rows(path)
     }
 
 

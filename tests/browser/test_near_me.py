@@ -50,9 +50,7 @@ def test_choosing_a_municipality_on_a_service_page_gives_nearest_first(
     assert f"service={SERVICE}" in page.url
     places = _nearest_places(page)
     assert places[0].startswith("Kouvola") and places[0].endswith("0\u00a0km"), places
-    kilometres = [
-        int(re.sub(r"\D", "", text.rsplit("–", 1)[1])) for text in places if "km" in text
-    ]
+    kilometres = [int(re.sub(r"\D", "", text.rsplit("–", 1)[1])) for text in places if "km" in text]
     assert kilometres == sorted(kilometres) and kilometres[-1] > 0
     expect(page.locator(".near-note")).to_contain_text("Kouvola")
     # the picker on the catalogue shows the place chosen
@@ -64,9 +62,7 @@ def test_choosing_a_municipality_on_a_service_page_gives_nearest_first(
         assert axe_violations(page) == []
 
 
-def test_a_note_when_the_nearest_is_in_another_region(
-    live_server: str, phone_page: Page
-) -> None:
+def test_a_note_when_the_nearest_is_in_another_region(live_server: str, phone_page: Page) -> None:
     phone_page.goto(f"{live_server}/en/providers?near=148")  # Inari: no providers in Lapland
     note = phone_page.locator(".near-note .suggestion")
     expect(note).to_contain_text("another wellbeing region")
