@@ -56,9 +56,10 @@ def test_distances_between_real_municipalities_are_plausible() -> None:
 
 
 def test_nearest_first_puts_unknown_places_last_and_keeps_ties_in_order() -> None:
-    items = [("a", None), ("b", INARI), ("c", KOTKA), ("d", KOUVOLA), ("e", KOUVOLA)]
-    ordered = nearest_first(items, KOUVOLA, lambda item: item[1])
-    assert [name for name, _code in ordered] == ["d", "e", "c", "b", "a"]
+    places = {"a": None, "b": INARI, "c": KOTKA, "d": KOUVOLA, "e": KOUVOLA, "f": "999"}
+    ordered = nearest_first(list(places), KOUVOLA, places)
+    assert ordered[:4] == ["d", "e", "c", "b"]
+    assert ordered[4:] == ["a", "f"]  # no centroid: last, in their own order
 
 
 @pytest.mark.parametrize(

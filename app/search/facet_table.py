@@ -122,6 +122,11 @@ class FacetTable:
             found |= {d for d in in_region if not self.records[d][municipality_index]}
         return found
 
+    @property
+    def municipalities(self) -> dict[int, str | None]:
+        """Each provider's municipality code (None for one that names only its region)."""
+        return self._municipality
+
     def municipality_of(self, docnum: int) -> str | None:
         """The provider's municipality code (None for one that names only its region)."""
         return self._municipality.get(docnum)

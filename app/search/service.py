@@ -359,7 +359,7 @@ def _ordered_matches(
         # (else already best first; a place alone: by name)
         matched = table.sorted_by(matched, request.sort)
     if origin is not None:
-        matched = geography.nearest_first(matched, origin, table.municipality_of)
+        matched = geography.nearest_first(matched, origin, table.municipalities)
     return matched, facets
 
 
