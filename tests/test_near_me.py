@@ -254,3 +254,13 @@ def test_home_page_offers_places_near_you(client: TestClient) -> None:
         form = soup(client.get(path).text).select_one("form.near-picker")
         assert form is not None, path
         assert form.select_one("select[name=near]") is not None
+
+
+def test_a_place_without_matches_offers_them_nearest_first(client: TestClient) -> None:
+    page = soup(client.get("/palveluntuottajat", params={"q": "puutöitä Jyväskylässä"}).text)
+    link = next((a for a in page.select(".place-advice a") if "near=179" in str(a["href"])), None)
+    assert link is not None, "the advice offers the matches nearest Jyväskylä"
+    followed = soup(client.get(str(link["href"])).text)
+    places = [p.get_text(" ", strip=True) for p in followed.select(".result__place")]
+    assert places and all("km" in place for place in places[:3])
+    assert followed.select_one(".near-note .chip") is not None  # "Nearest first from: …"

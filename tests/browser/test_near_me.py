@@ -84,3 +84,22 @@ def test_pages_with_the_picker_have_no_axe_violations(
     field = "input#near" if enhanced else "select#near"
     expect(phone_page.locator(field)).to_be_visible()
     assert axe_violations(phone_page) == []
+
+
+def test_choosing_a_place_on_the_catalogue_updates_the_list_live(
+    live_server: str, phone_page: Page
+) -> None:
+    page = phone_page
+    page.goto(f"{live_server}/palveluntuottajat?q=kierr%C3%A4tys")
+    field = page.locator("input#near")
+    field.fill("Kouvola")
+    field.press("Tab")  # the choice is committed: a change event, as when leaving the field
+    expect(page).to_have_url(re.compile(r"near=286"), timeout=5000)
+    expect(page.locator(".near-note")).to_contain_text("Kouvola")
+    first = page.locator(".result__place").first
+    expect(first).to_contain_text("km")
+    places = _nearest_places(page)
+    kilometres = [int(re.sub(r"\D", "", t.rsplit("–", 1)[1])) for t in places if "km" in t]
+    assert kilometres == sorted(kilometres)
+    exports = page.locator(".exports a").first.get_attribute("href") or ""
+    assert "near=286" in exports and "q=kierr" in exports
