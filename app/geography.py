@@ -7,7 +7,7 @@ import functools
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import repeat
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -221,13 +221,11 @@ def nearest_first(
     has no centroid (a provider that names only its region) go last. The sort is stable,
     so items at the same distance keep their order (relevance, or name).
 
-    Every step runs in C (map over bound dict methods, a list's `__getitem__` as the sort
-    key); `bench/near_sort.py` times it.
+    `bench/near_sort.py` times it.
     """
     distances = distances_from(origin)
-    keys = list(map(distances.get, map(municipality_of.get, items), repeat(math.inf)))
-    order = sorted(range(len(keys)), key=keys.__getitem__)
-    return list(map(items.__getitem__, order))
+    keys = [distances.get(code or "", math.inf) for code in map(municipality_of.get, items)]
+    return [item for _key, item in sorted(zip(keys, items, strict=True), key=itemgetter(0))]
 
 
 def format_distance(km: float, locale: str) -> str:
