@@ -141,6 +141,13 @@ def test_a_note_when_the_nearest_is_in_another_region(
     assert first_region != "21" and results.near.nearest_region == first_region
 
 
+def test_from_aland_the_note_says_aland_organises_its_own(client: TestClient) -> None:
+    page = soup(client.get("/sv/tjansteproducenter", params={"near": "478"}).text)  # Mariehamn
+    note = page.select_one(".near-note .suggestion")
+    assert note is not None and "Åland" in note.get_text()
+    assert "välfärdsområde" not in note.get_text().split(":")[0]
+
+
 def test_with_near_me_a_place_word_is_where_to_measure_from(
     searcher: Searcher, synonyms: Synonyms
 ) -> None:

@@ -17,6 +17,7 @@ from whoosh.searching import Searcher
 
 from app import geography
 from app.catalogue.vocabularies import CATALOGUE_CONTENT_DIR
+from app.models import OUTSIDE_SYSTEM_REGION_CODE
 from app.search.documents import FACET_FIELDS
 from app.search.facet_table import FacetTable, Pool
 from app.search.finnish import (
@@ -108,6 +109,11 @@ class NearOrder:
     from_text: bool  # the origin is a municipality the text named, not the `near` parameter
     nearest_region: str | None  # the nearest result's region, when it is another region
     text: str = ""  # the text searched: for `from_text`, the query less municipality words
+
+    @property
+    def origin_outside_regions(self) -> bool:
+        """The origin is on Åland, which organises its own services (no wellbeing region)."""
+        return self.origin_region == OUTSIDE_SYSTEM_REGION_CODE
 
     def distance_km(self, municipality_code: str | None) -> float | None:
         """Kilometres from the origin to a provider's municipality (None when unknown)."""
