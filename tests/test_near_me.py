@@ -271,3 +271,15 @@ def test_a_place_without_matches_offers_them_nearest_first(client: TestClient) -
     places = [p.get_text(" ", strip=True) for p in followed.select(".result__place")]
     assert places and all("km" in place for place in places[:3])
     assert followed.select_one(".near-note .chip") is not None  # "Nearest first from: …"
+
+
+def test_questionnaire_result_links_providers_nearest_to_the_chosen_municipality(
+    client: TestClient,
+) -> None:
+    answers = (
+        "age=30-64&situation=unemployed-long&jobseeker=yes&limits=some&disability=no"
+        "&goal=job&support=mental-health"
+    )
+    page = soup(client.get(f"/polku/tulos?{answers}&municipality={KOUVOLA}").text)
+    links = [str(a["href"]) for a in page.select("a[href*='/palveluntuottajat?']")]
+    assert links and all(link.endswith(f"&near={KOUVOLA}") for link in links)
