@@ -283,3 +283,14 @@ def test_questionnaire_result_links_providers_nearest_to_the_chosen_municipality
     page = soup(client.get(f"/polku/tulos?{answers}&municipality={KOUVOLA}").text)
     links = [str(a["href"]) for a in page.select("a[href*='/palveluntuottajat?']")]
     assert links and all(link.endswith(f"&near={KOUVOLA}") for link in links)
+
+
+def test_nearest_matches_elsewhere_are_the_nearest(searcher: Searcher, synonyms: Synonyms) -> None:
+    # No woodwork in Jyväskylä: the matches offered elsewhere come nearest first.
+    results = search(searcher, synonyms, "puutöitä Jyväskylässä")
+    assert results.total == 0 and results.advice is not None
+    elsewhere = results.advice.elsewhere
+    assert elsewhere is not None and elsewhere.hits
+    distances = [distance_km(JYVASKYLA, hit.municipality_code) for hit in elsewhere.hits]
+    known = [d for d in distances if d is not None]
+    assert known and known == sorted(known)

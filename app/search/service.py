@@ -425,8 +425,11 @@ def place_advice(
     region_all = table.visible(table.in_places(regions), show_closed=show_closed)
     elsewhere = in_place = None
     if understood.words:
+        # nearest first from a named municipality: "nearest matches" are the nearest
+        first = understood.places[0]
+        origin = first.code if first.kind == "municipality" else None
         everywhere, _ = _ordered_matches(
-            searcher, table, cache, request, synonyms, text=understood.text
+            searcher, table, cache, request, synonyms, text=understood.text, origin=origin
         )
         # the region comes first only for municipalities of one region: a region place has
         # no nearer region, and places in several regions have no one nearest
