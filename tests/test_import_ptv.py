@@ -63,9 +63,10 @@ def messages(problems: list[Any]) -> list[str]:
 
 def test_only_valid_service_locations_become_records(parsed: ParsedSource) -> None:
     assert parsed.source == "ptv"
-    # 1, 2, 4 published; 5 deleted. 3 (EChannel) and 9 (Phone) are ignored; 6, 7, 8 and
-    # the item without an id are errors.
-    assert sorted(by_id(parsed)) == [channel_id(n) for n in (1, 2, 4, 5)]
+    # 1, 2, 4, 8 published (8 under its own name: its organisation is not in the files);
+    # 5 deleted. 3 (EChannel) and 9 (Phone) are ignored; 6 and 7 cannot be placed and are
+    # skipped; the item without an id is an error.
+    assert sorted(by_id(parsed)) == [channel_id(n) for n in (1, 2, 4, 5, 8)]
 
 
 def test_a_full_record_reads_every_field(parsed: ParsedSource) -> None:
@@ -77,7 +78,8 @@ def test_a_full_record_reads_every_field(parsed: ParsedSource) -> None:
     assert (record.region_code, record.municipality_code) == ("15", "179")
     # the Location address, not the Postal one listed first
     assert record.street_address == "Esimerkkikatu 1 A"
-    assert (record.postal_code, record.post_office) == ("40100", "JYVÄSKYLÄ")
+    # PTV's capitals ("JYVÄSKYLÄ") are written the way the bundled data writes them
+    assert (record.postal_code, record.post_office) == ("40100", "Jyväskylä")
     assert record.email == "toimisto@esimerkkipaja.example.fi"  # fi before sv
     assert record.website == "https://esimerkkipaja.example.fi/tyotoiminta"
     assert record.accessibility == (
@@ -116,15 +118,15 @@ def test_swedish_only_unit_uses_its_swedish_texts(parsed: ParsedSource) -> None:
     assert record.name == "Exempelverkstaden i Åbo"
     assert record.organization_name == "Exempelföreningen rf"
     assert record.street_address == "Exempelgatan 2"
-    assert record.post_office == "ÅBO"  # the address lists TURKU too; sv comes first here
+    assert record.post_office == "Åbo"  # the address lists TURKU too; sv comes first here
     assert record.services == ["tyokokeilu"]  # "Arbetsprövning" is in the reviewed table
     assert record.region_code == "05"
 
 
 def test_phone_numbers_are_formatted_from_prefix_and_number(parsed: ParsedSource) -> None:
     records = by_id(parsed)
-    # The fax listed first is skipped; the fi phone wins over the sv one.
-    assert records[channel_id(1)].phone == "+358 40 0000 000"
+    # The fax listed first is skipped; the fi phone wins over the sv one, with its role.
+    assert records[channel_id(1)].phone == "+358 40 0000 000 (Vaihde)"
     # a Finnish service number is dialled as it is, without a country prefix
     assert records[channel_id(2)].phone == "0800 000 000"
     # "+358" with "040 …" would not dial: the trunk zero is dropped
@@ -159,19 +161,16 @@ def test_missing_values_stay_empty(parsed: ParsedSource) -> None:
     assert record.description is None
 
 
-def test_errors_name_the_file_and_item(parsed: ParsedSource) -> None:
-    errors = messages(parsed.errors)
-    assert "channels-page-2.json item 2: municipality 999 is not a known municipality" in errors
-    assert (
-        "channels-page-2.json item 3: municipality 478 is in Åland, outside the wellbeing regions"
-        in errors
-    )
-    assert (
-        "channels-page-2.json item 4: organisation 10000000-0000-4000-8000-000000000099 "
-        "is not in the given files" in errors
-    )
-    assert "channels-page-2.json item 6: channel without a valid id: None" in errors
-    assert len(errors) == 4
+def test_errors_and_skips_name_the_file_and_item(parsed: ParsedSource) -> None:
+    # A file-level problem (an item without an id) is an error; units that cannot be
+    # placed are skipped, each with its reason, and do not block the others.
+    assert messages(parsed.errors) == [
+        "channels-page-2.json item 6: channel without a valid id: None"
+    ]
+    assert messages(parsed.skipped) == [
+        "channels-page-2.json item 2: municipality 999 is not a known municipality",
+        "channels-page-2.json item 3: municipality 478 is in Åland, outside the wellbeing regions",
+    ]
 
 
 def test_warnings_summarise_instead_of_repeating(parsed: ParsedSource) -> None:
@@ -186,28 +185,38 @@ def test_warnings_summarise_instead_of_repeating(parsed: ParsedSource) -> None:
     assert any(
         w.startswith("services: 1 linked services are not in the given files") for w in warnings
     )
-    assert len(warnings) == 3
+    assert (
+        "channels-page-2.json item 4: organisation 10000000-0000-4000-8000-000000000099 "
+        "is not in the given files: imported under the unit's own name" in warnings
+    )
+    assert len(warnings) == 4
 
 
-def test_channels_without_their_organization_file_are_errors(
+def test_channels_without_their_organization_file_import_under_their_own_name(
     municipality_regions: dict[str, str], mapping: PtvServiceMapping
 ) -> None:
     parsed = parse_ptv_files(
         CHANNEL_FILES, municipality_regions=municipality_regions, mapping=mapping
     )
-    assert parsed.records == []
-    # every service location with an id: 1, 2, 4, 5, 6, 7 and 8
-    assert sum("is not in the given files" in str(error) for error in parsed.errors) == 7
+    records = by_id(parsed)
+    assert sorted(records) == [channel_id(n) for n in (1, 2, 4, 5, 8)]
+    unit = records[channel_id(1)]
+    assert unit.organization_name == unit.name == "Esimerkkipajan työtoimintakeskus"
+    assert (unit.organisation_type, unit.organization_website) == (None, None)
+    # one warning for every service location with an id and a name: 1, 2, 4, 5, 6, 7, 8
+    own_name = [w for w in messages(parsed.warnings) if "under the unit's own name" in w]
+    assert len(own_name) == 7
 
 
-def test_pseudo_region_of_aland_is_an_error_too(mapping: PtvServiceMapping) -> None:
+def test_pseudo_region_of_aland_is_skipped_too(mapping: PtvServiceMapping) -> None:
     # The database loads Åland under the pseudo-region 91: a mapping built from it must
     # not let Åland units in either.
     parsed = parse_ptv_files(
         ALL_FILES, municipality_regions={"179": "15", "478": "91"}, mapping=mapping
     )
-    assert any("478 is in Åland" in str(error) for error in parsed.errors)
-    assert any("853 is not a known municipality" in str(error) for error in parsed.errors)
+    assert any("478 is in Åland" in str(problem) for problem in parsed.skipped)
+    assert any("853 is not a known municipality" in str(problem) for problem in parsed.skipped)
+    assert "ptv:30000000-0000-4000-8000-000000000001" in by_id(parsed)
 
 
 # --- Bad input never raises ---------------------------------------------------------------
@@ -333,7 +342,7 @@ def test_duplicate_channel_keeps_the_later_modified(
     ]
 
 
-def test_channel_without_location_address_cannot_get_a_region(
+def test_channel_without_location_address_or_area_is_skipped(
     tmp_path: Path, mapping: PtvServiceMapping
 ) -> None:
     paths = [
@@ -341,8 +350,11 @@ def test_channel_without_location_address_cannot_get_a_region(
         FIXTURES / "organizations.json",
     ]
     parsed = parse(paths, mapping)
-    assert parsed.records == []
-    assert "no visiting (Location) address" in str(parsed.errors[0])
+    assert (parsed.records, parsed.errors) == ([], [])
+    assert messages(parsed.skipped) == [
+        "c.json item 1: no visiting (Location) address, and the service area is not one "
+        "municipality: region unknown"
+    ]
 
 
 # --- The reviewed table -----------------------------------------------------------------
@@ -475,7 +487,7 @@ def test_fetch_retries_then_saves_every_page_and_the_linked_items(
     parsed = parse_ptv_files(
         report.files, municipality_regions=municipality_regions, mapping=mapping
     )
-    assert len(parsed.records) == 4
+    assert len(parsed.records) == 5
 
 
 def test_fetch_gives_up_after_the_retries(tmp_path: Path) -> None:

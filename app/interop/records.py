@@ -78,12 +78,19 @@ class ImportProblem:
 
 @dataclass
 class ParsedSource:
-    """What one importer read: the records, errors (input is invalid) and warnings."""
+    """What one importer read: the records, errors (input is invalid), warnings, and the
+    items skipped because they cannot be placed (an importer that skips instead of
+    refusing: PTV). `run_import(strict=True)` turns the skipped items into errors."""
 
     source: str  # "ptv", "hsds" or "csv": also the prefix of the records' external ids
     records: list[ProviderRecord] = field(default_factory=list)
     errors: list[ImportProblem] = field(default_factory=list)
     warnings: list[ImportProblem] = field(default_factory=list)
+    skipped: list[ImportProblem] = field(default_factory=list)
+    # The municipalities the files hold all of the source's entries of (a PTV fetch by
+    # municipality): a full import then marks vanished entries only there, not in the
+    # whole regions of the records.
+    scope_municipalities: set[str] | None = None
     places: dict[str, str] = field(default_factory=dict)  # external id -> file and line
 
     def check_values(self) -> None:

@@ -85,10 +85,10 @@ def parse_ptv_files(
         if channel_type != SERVICE_LOCATION:
             ignored[channel_type or "no type"] += 1
             continue
-        errors: list[str] = []
+        skips: list[str] = []
         warnings: list[str] = []
-        record, services = reader.record(item, errors, warnings)
-        parsed.errors.extend(ImportProblem(item.where, message) for message in errors)
+        record, services = reader.record(item, skips, warnings)
+        parsed.skipped.extend(ImportProblem(item.where, message) for message in skips)
         parsed.warnings.extend(ImportProblem(item.where, message) for message in warnings)
         unmapped.update(services.unmapped)
         not_in_files += services.not_in_files
