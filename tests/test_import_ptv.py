@@ -29,6 +29,26 @@ ALL_FILES = [*CHANNEL_FILES, *LINKED_FILES]
 ORG_A = "10000000-0000-4000-8000-000000000001"
 
 
+# A service location in Jyväskylä with no service area (seen in real v11 and v7 data).
+NO_AREA: dict[str, Any] = {
+    "id": "30000000-0000-4000-8000-0000000000b1",
+    "serviceChannelType": "ServiceLocation",
+    "organizationId": ORG_A,
+    "serviceChannelNames": [{"type": "Name", "language": "fi", "value": "Alueeton piste"}],
+    "areaType": None,
+    "areas": [],
+    "addresses": [
+        {
+            "type": "Location",
+            "subType": "Single",
+            "streetAddress": {"municipality": {"code": "179"}, "postalCode": "40100"},
+        }
+    ],
+    "publishingStatus": "Published",
+    "modified": "2026-01-02T03:04:05",
+}
+
+
 def channel_id(number: int) -> str:
     return f"ptv:30000000-0000-4000-8000-0000000000{number:02d}"
 
@@ -445,6 +465,13 @@ def api(failures: dict[str, int]) -> tuple[Callable[[httpx.Request], httpx.Respo
         if path.endswith("/ServiceChannel/list/area/Municipality/code/179"):
             number = int(request.url.params["page"])
             return httpx.Response(200, content=CHANNEL_FILES[number - 1].read_bytes())
+        if path.endswith("/ServiceChannel/list/organization"):
+            if request.url.params["organizationId"] == ORG_A:
+                # channel 1 again (the same version) and a location with no service area,
+                # which the municipality's list cannot have
+                items = [json.loads(CHANNEL_FILES[0].read_text())["itemList"][0], NO_AREA]
+                return httpx.Response(200, json=page(1, 1, items))
+            return httpx.Response(200, json=page(1, 1, []))
         if path.endswith("/Organization/list"):
             return httpx.Response(200, content=(FIXTURES / "organizations.json").read_bytes())
         if path.endswith("/Service/list"):
@@ -472,10 +499,17 @@ def test_fetch_retries_then_saves_every_page_and_the_linked_items(
     assert names == [
         "channels-municipality-179-page-1.json",
         "channels-municipality-179-page-2.json",
+        # the organisations with a location whose address is in 179
+        f"channels-organization-{ORG_A}-page-1.json",
+        "channels-organization-10000000-0000-4000-8000-000000000099-page-1.json",
         "organizations-1.json",
         "services-1.json",
+        "fetch-scope.json",
     ]
-    assert report.requests == 6  # 2 pages, 2 failures + 1 success, 1 services
+    # 2 pages, 2 organisation pages, 2 failures + 1 success, 1 services
+    assert report.requests == 8
+    municipality_url = next(url for url in seen if "Municipality/code/179" in url)
+    assert "includeWholeCountry=true" in municipality_url  # nationwide offices too
     assert 1.0 in sleeps and 2.0 in sleeps  # backoff before each retry
     assert all(s == pytest.approx(0.5) for s in sleeps if s not in (1.0, 2.0))  # 2 per second
     # The organisation request asked exactly for the linked organisations.
@@ -487,7 +521,18 @@ def test_fetch_retries_then_saves_every_page_and_the_linked_items(
     parsed = parse_ptv_files(
         report.files, municipality_regions=municipality_regions, mapping=mapping
     )
-    assert len(parsed.records) == 5
+    # Only the units located in 179 (1, 5, 8 and the one without an area); 2 (Turku) and
+    # 4 (Helsinki) were on the pages through their service area and are left out.
+    assert sorted(by_id(parsed)) == sorted(
+        [channel_id(1), channel_id(5), channel_id(8), "ptv:" + NO_AREA["id"]]
+    )
+    assert parsed.scope_municipalities == {"179"}
+    assert (
+        "fetch-scope.json: 2 service locations in other municipalities than those fetched "
+        "(179) left out: fetch their municipalities to import them" in messages(parsed.warnings)
+    )
+    # channel 1 came twice in the same version: no duplicate warning
+    assert not any("also in" in warning for warning in messages(parsed.warnings))
 
 
 def test_fetch_gives_up_after_the_retries(tmp_path: Path) -> None:
@@ -522,7 +567,12 @@ def test_fetch_retries_timeouts(tmp_path: Path) -> None:
             client, tmp_path, municipality_codes=["91"], base_url=BASE, sleep=lambda _: None
         )
     assert calls["count"] == 2
-    assert [path.name for path in report.files] == ["channels-municipality-091-page-1.json"]
+    assert [path.name for path in report.files] == [
+        "channels-municipality-091-page-1.json",
+        "fetch-scope.json",
+    ]
+    scope = json.loads(report.files[-1].read_text())
+    assert scope == {"polkuFetchScope": {"municipalities": ["091"], "organizations": []}}
 
 
 def test_fetch_does_not_retry_a_client_error(tmp_path: Path) -> None:
@@ -562,6 +612,7 @@ def test_fetch_by_organization_pages_through_its_channels(tmp_path: Path) -> Non
     assert [path.name for path in report.files] == [
         f"channels-organization-{ORG_A}-page-1.json",
         f"channels-organization-{ORG_A}-page-2.json",
+        "fetch-scope.json",
     ]
 
 

@@ -95,4 +95,28 @@ def parse_ptv_files(
         if record is not None:
             parsed.records.append(record)
     _add_summaries(parsed, ignored, unmapped, not_in_files)
+    _apply_fetch_scope(parsed, collected.fetch_scope)
     return parsed
+
+
+def _apply_fetch_scope(parsed: ParsedSource, scope: Mapping[str, object] | None) -> None:
+    """A fetch by municipality covers those municipalities: units located elsewhere (on
+    the pages because their service area reaches a fetched municipality) are left out,
+    and a full import marks vanished entries only in the fetched municipalities."""
+    if scope is None:
+        return
+    municipalities, organizations = scope.get("municipalities"), scope.get("organizations")
+    if not isinstance(municipalities, list) or not municipalities or organizations:
+        return  # a fetch by organisation covers no municipality as a whole
+    codes = {str(code).zfill(3) for code in municipalities}
+    parsed.scope_municipalities = codes
+    inside = [r for r in parsed.records if r.municipality_code in codes]
+    if outside := len(parsed.records) - len(inside):
+        parsed.warnings.append(
+            ImportProblem(
+                "fetch-scope.json",
+                f"{outside} service locations in other municipalities than those fetched "
+                f"({', '.join(sorted(codes))}) left out: fetch their municipalities to import them",
+            )
+        )
+    parsed.records = inside
