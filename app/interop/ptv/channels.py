@@ -29,6 +29,7 @@ from app.interop.ptv.services import LinkedServices, linked_services
 from app.interop.ptv.values import (
     LANGUAGE_ORDER,
     JsonObject,
+    json_objects,
     line_text,
     preferred_text,
     ptv_id,
@@ -167,7 +168,8 @@ class ChannelReader:
         if place.map_point:
             why = "the visiting address is a map point without a municipality"
         elif visiting_address(channel) is None:
-            why = "no visiting (Location) address"
+            postal = any(a.get("type") == "Postal" for a in json_objects(channel.get("addresses")))
+            why = "no visiting (Location) address" + (", only a postal one" if postal else "")
         else:
             why = "the visiting address has no municipality"
         area = area_municipality(channel)
