@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -72,7 +72,7 @@ def by_id(parsed: ParsedSource) -> dict[str, ProviderRecord]:
     return {record.external_id: record for record in parsed.records}
 
 
-def texts(problems: list[object]) -> list[str]:
+def texts(problems: Sequence[object]) -> list[str]:
     return [str(problem) for problem in problems]
 
 
@@ -161,7 +161,9 @@ def test_a_missing_municipality_falls_back_to_the_service_area(shapes: ParsedSou
     map_point = records[shape_id(3)]
     assert (map_point.municipality_code, map_point.street_address) == ("491", None)
     assert (map_point.postal_code, map_point.post_office) == ("50100", "Mikkeli")
-    assert any(w.startswith("channels.json item 3: the visiting address is a map point") for w in warnings)
+    assert any(
+        w.startswith("channels.json item 3: the visiting address is a map point") for w in warnings
+    )
     # a PO box only: placed, but the PO box is never shown as a visiting address
     po_box = records[shape_id(4)]
     assert (po_box.municipality_code, po_box.street_address, po_box.postal_code) == (
@@ -259,7 +261,9 @@ def test_over_midnight_within_a_day_and_unreadable_entries_are_not_dropped_silen
     ]
     path = tmp_path / "c.json"
     path.write_text(json.dumps(channel), "utf-8")
-    parsed = parse([path, FIXTURES / "kuntaapi-shapes" / "organizations.json"], municipality_regions, mapping)
+    parsed = parse(
+        [path, FIXTURES / "kuntaapi-shapes" / "organizations.json"], municipality_regions, mapping
+    )
     [record] = parsed.records
     assert record.opening_hours == "pe–la 22.00–2.00"
     assert (
@@ -377,3 +381,23 @@ def test_a_full_import_of_fetched_municipalities_marks_only_them(
                            today=TODAY, full=True)  # fmt: skip
     assert report.marked_verify == ["ptv:3"]
     session.rollback()
+
+
+def test_a_unit_with_an_unsafe_value_is_skipped_not_the_whole_run(
+    session: Session, resources: CatalogueResources, tmp_path: Path
+) -> None:
+    import json
+
+    channels = json.loads((FIXTURES / "kuntaapi-shapes" / "channels.json").read_text())
+    channels[0]["webPages"] = [{"url": "javascript:alert(1)", "language": "fi"}]
+    path = tmp_path / "channels.json"
+    path.write_text(json.dumps(channels[:2]), "utf-8")
+    paths = [path, FIXTURES / "kuntaapi-shapes" / "organizations.json"]
+    outcome = run(session, resources, paths, apply=False)
+    assert outcome.parsed.errors == []
+    assert texts(outcome.parsed.skipped) == [
+        "channels.json item 1: website 'javascript:alert(1)' is not an http or https address"
+    ]
+    assert outcome.report is not None and outcome.report.created == [shape_id(2)]
+    strict = run(session, resources, paths, apply=False, strict=True)
+    assert len(strict.parsed.errors) == 1 and strict.report is None

@@ -459,6 +459,21 @@ def test_ptv_input_with_errors_is_refused_by_the_command(cli_site: Path) -> None
     assert "Traceback" not in result.stdout + result.stderr
 
 
+def test_ptv_units_that_cannot_be_placed_are_skipped_unless_strict(cli_site: Path) -> None:
+    files = [
+        str(path) for path in sorted(Path("tests/fixtures/ptv/kuntaapi-shapes").glob("*.json"))
+    ]
+    dry = run_cli(cli_site, "import", "ptv", *files)
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert "Skipped (not imported; the rest is) (3):" in dry.stdout
+    assert "channels.json item 5: the visiting address is abroad" in dry.stdout
+    assert "6 new" in dry.stdout and "Dry run: nothing was written" in dry.stdout
+    strict = run_cli(cli_site, "import", "ptv", *files, "--strict", "--apply")
+    assert strict.returncode == 1
+    assert "Errors (3):" in strict.stdout and "Nothing was written" in strict.stdout
+    assert "Traceback" not in strict.stdout + strict.stderr
+
+
 def test_an_hsds_export_imports_back_without_changes(cli_site: Path, tmp_path: Path) -> None:
     for out, extra in (
         (tmp_path / "polku.json", []),

@@ -340,15 +340,19 @@ class _Merger:
         """Entries of this source, in the regions imported (or only in `municipalities`,
         when the input says which it covers), that the source no longer has."""
         prefix = f"{self.source}:"
-        where = [
-            col(Provider.external_id).startswith(prefix),
-            Provider.status == "current",
-            # A municipality the files cover but that has no record left still counts.
+        # A municipality the files cover but that has no record left still counts.
+        in_scope = (
             col(Provider.municipality_code).in_(municipalities)
             if municipalities is not None
-            else col(Provider.region_code).in_(regions),
-        ]
-        owned = self.session.exec(select(Provider).where(*where)).all()
+            else col(Provider.region_code).in_(regions)
+        )
+        owned = self.session.exec(
+            select(Provider).where(
+                col(Provider.external_id).startswith(prefix),
+                Provider.status == "current",
+                in_scope,
+            )
+        ).all()
         for provider in owned:
             if provider.external_id not in seen:
                 self._log(provider, "verify", "status", provider.status, "verify")

@@ -91,16 +91,21 @@ class ParsedSource:
     # municipality): a full import then marks vanished entries only there, not in the
     # whole regions of the records.
     scope_municipalities: set[str] | None = None
+    # True for a source whose items stand alone (PTV): a record with unsafe values is then
+    # skipped like any item that cannot be imported, instead of stopping the whole run.
+    skips_bad_items: bool = False
     places: dict[str, str] = field(default_factory=dict)  # external id -> file and line
 
     def check_values(self) -> None:
         """Refuse records with values no source may give (`value_problems`), as errors
-        that say where the record is; such records are not imported."""
+        (or skips, for a source that `skips_bad_items`) that say where the record is;
+        such records are not imported."""
         valid = []
+        refused = self.skipped if self.skips_bad_items else self.errors
         for record in self.records:
             problems = value_problems(record)
             where = self.places.get(record.external_id, record.external_id)
-            self.errors.extend(ImportProblem(where, problem) for problem in problems)
+            refused.extend(ImportProblem(where, problem) for problem in problems)
             if not problems:
                 valid.append(record)
         self.records = valid

@@ -137,9 +137,7 @@ class ChannelReader:
         name = None
         if organization is not None:
             data = organization.data
-            name = preferred_text(
-                texts_by_language(data.get("organizationNames"), types=("Name",))
-            )
+            name = preferred_text(texts_by_language(data.get("organizationNames"), types=("Name",)))
             if name is not None:
                 return OrganizationFields(
                     name=name,

@@ -188,7 +188,11 @@ def area_municipality(channel: JsonObject) -> str | None:
     """The municipality of the channel's service area when the area is exactly one
     municipality (v8+ `areas[].municipalities`, an area of type Municipality, or the
     `areaMunicipalities` of older versions); None for none, several or a nationwide area."""
-    if line_text(channel.get("areaType")) in ("Nationwide", "NationwideExceptAland", "WholeCountry"):
+    if line_text(channel.get("areaType")) in (
+        "Nationwide",
+        "NationwideExceptAland",
+        "WholeCountry",
+    ):
         return None
     codes: set[str] = set()
     for area in json_objects(channel.get("areas")):

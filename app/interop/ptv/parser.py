@@ -74,7 +74,7 @@ def parse_ptv_files(
     `municipality_regions` maps a three-digit municipality code to its region code (Åland's
     municipalities map to "" or to the pseudo-region "91": their channels are errors).
     """
-    parsed = ParsedSource(SOURCE)
+    parsed = ParsedSource(SOURCE, skips_bad_items=True)
     collected = collect_items(paths, parsed)
     reader = ChannelReader(collected, municipality_regions, mapping)
     ignored: Counter[str] = Counter()
@@ -94,6 +94,7 @@ def parse_ptv_files(
         not_in_files += services.not_in_files
         if record is not None:
             parsed.records.append(record)
+            parsed.places[record.external_id] = item.where
     _add_summaries(parsed, ignored, unmapped, not_in_files)
     _apply_fetch_scope(parsed, collected.fetch_scope)
     return parsed
