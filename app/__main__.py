@@ -211,6 +211,8 @@ def command_fetch(args: argparse.Namespace) -> int:
         print(f"The PTV API could not be read: {error}", file=sys.stderr)
         return 2
     print(f"Saved {len(report.files)} file(s) in {args.out} ({report.requests} requests).")
+    for note in report.notes:
+        print(f"  Not found: {note}")
     print(f"Check them with: python -m app import ptv {args.out}/*.json")
     return 0
 

@@ -651,3 +651,41 @@ def test_regular_opening_hours_become_one_line_and_exceptions_are_left_out(
     nothing = minimal_channel(serviceHours=[])
     paths[0] = write(tmp_path, "nothing.json", nothing)
     assert parse(paths, mapping).records[0].opening_hours is None
+
+
+def test_fetch_notes_what_ptv_does_not_have_and_goes_on(tmp_path: Path) -> None:
+    location = {**NO_AREA, "services": [{"service": {"id": ORG_A, "name": "x"}}]}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path.endswith("/Municipality/code/179"):
+            return httpx.Response(200, json=page(1, 1, [location]))
+        # PTV: 404 for an organisation it does not publish, and "Services not found." for
+        # a list of service ids none of which exists
+        if path.endswith(("/ServiceChannel/list/organization", "/Service/list")):
+            return httpx.Response(404, json={"errorMessage": "not found"})
+        if path.endswith("/Organization/list"):
+            return httpx.Response(200, content=(FIXTURES / "organizations.json").read_bytes())
+        return httpx.Response(500)
+
+    with httpx.Client(transport=httpx.MockTransport(handler)) as client:
+        report = fetch_ptv(
+            client, tmp_path, municipality_codes=["179"], base_url=BASE, sleep=lambda _: None
+        )
+    assert [path.name for path in report.files] == [
+        "channels-municipality-179-page-1.json",
+        "organizations-1.json",
+        "fetch-scope.json",
+    ]
+    assert report.notes == [
+        f"organisation {ORG_A}: PTV has no channels of it",
+        "services 1: PTV has none of the 1 ids",
+    ]
+
+
+def test_fetch_of_an_organisation_ptv_does_not_have_fails(tmp_path: Path) -> None:
+    with (
+        httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(404))) as client,
+        pytest.raises(PtvFetchError, match="HTTP 404"),
+    ):
+        fetch_ptv(client, tmp_path, organization_ids=[ORG_A], base_url=BASE, sleep=lambda _: None)

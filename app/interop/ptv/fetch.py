@@ -44,12 +44,18 @@ class PtvFetchError(RuntimeError):
     """The API could not be read (after the retries); the message names the URL."""
 
 
+class PtvNotFound(PtvFetchError):
+    """HTTP 404: PTV answers so for an organisation it does not publish and for a
+    `list?guids=` of which no id exists ("Services not found.")."""
+
+
 @dataclass
 class FetchReport:
     """The files written, in order, and how many HTTP requests it took."""
 
     files: list[Path] = field(default_factory=list)
     requests: int = 0
+    notes: list[str] = field(default_factory=list)  # what was not found, for the operator
 
 
 class _PoliteClient:
@@ -99,7 +105,9 @@ class _PoliteClient:
             if response.status_code in RETRY_STATUSES:
                 problem = f"HTTP {response.status_code}"
                 continue
-            if response.status_code != 200:  # 400, 404 …: asking again will not help
+            if response.status_code == 404:
+                raise PtvNotFound(f"{response.request.url}: HTTP 404")
+            if response.status_code != 200:  # 400 …: asking again will not help
                 raise PtvFetchError(f"{response.request.url}: HTTP {response.status_code}")
             try:
                 json.loads(response.content)
@@ -209,11 +217,19 @@ def fetch_ptv(
     codes = [code.zfill(3) for code in municipality_codes]
     channels: list[dict[str, Any]] = []
 
-    def organization_pages(organization_id: str) -> None:
+    def organization_pages(organization_id: str, *, asked: bool) -> None:
         url = f"{base}/ServiceChannel/list/organization"
         stem = f"channels-organization-{_safe_name(organization_id)}"
-        for page in _pages(http, url, {"organizationId": organization_id}, out_dir, stem, report):
-            channels.extend(item for item in page.get("itemList") or [] if isinstance(item, dict))
+        pages = _pages(http, url, {"organizationId": organization_id}, out_dir, stem, report)
+        try:
+            for page in pages:
+                channels.extend(
+                    item for item in page.get("itemList") or [] if isinstance(item, dict)
+                )
+        except PtvNotFound:
+            if asked:
+                raise  # an organisation given on the command line must exist
+            report.notes.append(f"organisation {organization_id}: PTV has no channels of it")
 
     for code in codes:
         url = f"{base}/ServiceChannel/list/area/Municipality/code/{code}"
@@ -223,7 +239,7 @@ def fetch_ptv(
         for page in _pages(http, url, {"includeWholeCountry": "true"}, out_dir, stem, report):
             channels.extend(item for item in page.get("itemList") or [] if isinstance(item, dict))
     for organization_id in organization_ids:
-        organization_pages(organization_id)
+        organization_pages(organization_id, asked=True)
     # The municipality lists go by service area. A location with no area, or with an area
     # elsewhere, is found through its organisation: every organisation with a location
     # whose address is in a fetched municipality has its channels fetched too.
@@ -239,7 +255,7 @@ def fetch_ptv(
         - asked
     )
     for organization_id in located_here:
-        organization_pages(organization_id)
+        organization_pages(organization_id, asked=False)
 
     # Only service locations become records, so only their links are followed.
     locations = [c for c in channels if c.get("serviceChannelType") == "ServiceLocation"]
@@ -256,12 +272,17 @@ def fetch_ptv(
             and link["service"].get("id")
         }
     )
-    for number, chunk in enumerate(_chunks(linked_organization_ids), start=1):
-        body = http.get(f"{base}/Organization/list", {"guids": ",".join(chunk)})
-        _save(out_dir, f"organizations-{number}.json", body, report)
-    for number, chunk in enumerate(_chunks(service_ids), start=1):
-        body = http.get(f"{base}/Service/list", {"guids": ",".join(chunk)})
-        _save(out_dir, f"services-{number}.json", body, report)
+    for kind, path, ids in (
+        ("organizations", "Organization/list", linked_organization_ids),
+        ("services", "Service/list", service_ids),
+    ):
+        for number, chunk in enumerate(_chunks(ids), start=1):
+            try:
+                body = http.get(f"{base}/{path}", {"guids": ",".join(chunk)})
+            except PtvNotFound:  # none of these ids is published: the import warns
+                report.notes.append(f"{kind} {number}: PTV has none of the {len(chunk)} ids")
+                continue
+            _save(out_dir, f"{kind}-{number}.json", body, report)
     scope = {SCOPE_KEY: {"municipalities": codes, "organizations": list(organization_ids)}}
     _save(out_dir, SCOPE_FILE, json.dumps(scope, indent=1).encode(), report)
     report.requests = http.requests
