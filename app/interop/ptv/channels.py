@@ -194,24 +194,27 @@ class ChannelReader:
     ) -> tuple[ProviderRecord | None, LinkedServices]:
         """The record of one channel and its linked services.
 
-        The record is None when the unit cannot be placed or named; `skips` then says why.
+        The record is None when the unit cannot be placed or named; `skips` then says why,
+        and the unit's warnings are left out (they would be about a unit not imported).
         """
         channel = item.data
+        noted: list[str] = []
         languages = channel_languages(channel)  # only Polku's three languages
         order = text_order(languages)
         name = channel_name(channel, order)
         if name is None:
             skips.append("the channel has no name")
-        organization = self.organization(channel, name, warnings)
+        organization = self.organization(channel, name, noted)
         address = visiting_address(channel)
         place = address_fields(address, order)
-        municipality_code = self.municipality(channel, place, skips, warnings)
+        municipality_code = self.municipality(channel, place, skips, noted)
         region_code = self.region_code(municipality_code, skips) if municipality_code else None
-        status, publishing_status = polku_status(channel, warnings)
-        modified = modified_date(channel, warnings)
+        status, publishing_status = polku_status(channel, noted)
+        modified = modified_date(channel, noted)
         services = linked_services(channel, self.collected.services, self.mapping)
         if skips or name is None or organization.name is None or region_code is None:
             return None, services
+        warnings.extend(noted)
         return (
             ProviderRecord(
                 external_id=f"{SOURCE}:{item.id}",
