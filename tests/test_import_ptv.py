@@ -690,3 +690,14 @@ def test_fetch_of_an_organisation_ptv_does_not_have_fails(tmp_path: Path) -> Non
         pytest.raises(PtvFetchError, match="HTTP 404"),
     ):
         fetch_ptv(client, tmp_path, organization_ids=[ORG_A], base_url=BASE, sleep=lambda _: None)
+
+
+def test_a_fetch_that_also_asked_for_organisations_covers_no_municipality(
+    tmp_path: Path, municipality_regions: dict[str, str], mapping: PtvServiceMapping
+) -> None:
+    scope = {"polkuFetchScope": {"municipalities": ["179"], "organizations": [ORG_A]}}
+    paths = [*ALL_FILES, write(tmp_path, "fetch-scope.json", scope)]
+    parsed = parse_ptv_files(paths, municipality_regions=municipality_regions, mapping=mapping)
+    assert parsed.scope_municipalities is None
+    # nothing left out: Turku's and Helsinki's units stay
+    assert sorted(by_id(parsed)) == [channel_id(n) for n in (1, 2, 4, 5, 8)]

@@ -401,3 +401,38 @@ def test_a_unit_with_an_unsafe_value_is_skipped_not_the_whole_run(
     assert outcome.report is not None and outcome.report.created == [shape_id(2)]
     strict = run(session, resources, paths, apply=False, strict=True)
     assert len(strict.parsed.errors) == 1 and strict.report is None
+
+
+def test_a_full_import_of_fetched_files_marks_withdrawn_units_of_those_municipalities_only(
+    session: Session, resources: CatalogueResources, tmp_path: Path
+) -> None:
+    import json
+
+    channels = json.loads((FIXTURES / "kuntaapi-shapes" / "channels.json").read_text())
+    organizations = FIXTURES / "kuntaapi-shapes" / "organizations.json"
+    # Naantali (529): units 1 and 4; Mikkeli (491): units 3 and 8.
+    everything = tmp_path / "all.json"
+    everything.write_text(json.dumps(channels), "utf-8")
+    first = run(session, resources, [everything, organizations])
+    assert first.report is not None and len(first.report.created) == 6
+    # A later fetch of Naantali and Mikkeli, in which unit 4 is gone (withdrawn), and
+    # whose pages also hold unit 9 (Jyväskylä) through its service area.
+    fetched = tmp_path / "fetched"
+    fetched.mkdir()
+    pages = [c for c in channels if c["id"][-2:] in ("01", "03", "08", "09")]
+    (fetched / "channels-municipality-529-page-1.json").write_text(
+        json.dumps({"pageNumber": 1, "pageCount": 1, "itemList": pages}), "utf-8"
+    )
+    for name, codes in (("a", ["529"]), ("b", ["491"])):  # two fetches imported together
+        scope = {"polkuFetchScope": {"municipalities": codes, "organizations": []}}
+        (fetched / f"fetch-scope-{name}.json").write_text(json.dumps(scope), "utf-8")
+    outcome = run(session, resources, [*sorted(fetched.glob("*.json")), organizations], full=True)
+    assert outcome.report is not None
+    assert outcome.parsed.scope_municipalities == {"491", "529"}
+    assert outcome.report.marked_verify == [shape_id(4)]
+    statuses = {p.external_id: p.status for p in session.exec(select(Provider))}
+    # 9 (Jyväskylä) was left out of this import and is not marked either
+    assert statuses[shape_id(4)] == "verify" and statuses[shape_id(9)] == "current"
+    assert any(
+        "1 service locations in other municipalities" in w for w in texts(outcome.parsed.warnings)
+    )

@@ -73,7 +73,7 @@ def _file_items(
         errors.append(ImportProblem(path.name, f"not valid JSON: {error}"))
         return None
     if isinstance(data, dict) and isinstance(data.get(SCOPE_KEY), dict):
-        collected.fetch_scope = data[SCOPE_KEY]  # the fetch's own note, not PTV data
+        _add_scope(collected, data[SCOPE_KEY])  # the fetch's own note, not PTV data
         return []
     if isinstance(data, list):  # the `list?guids=` endpoints answer with a plain array
         return data
@@ -89,6 +89,17 @@ def _file_items(
         return [data]
     errors.append(ImportProblem(path.name, "expected a JSON object, an array or a paged list"))
     return None
+
+
+def _add_scope(collected: CollectedItems, scope: JsonObject) -> None:
+    """Several fetches imported together cover what each covers."""
+    merged = collected.fetch_scope or {"municipalities": [], "organizations": []}
+    for key in ("municipalities", "organizations"):
+        values = scope.get(key)
+        for value in values if isinstance(values, list) else []:
+            if str(value) not in merged[key]:
+                merged[key].append(str(value))
+    collected.fetch_scope = merged
 
 
 def _identified_item(where: str, data: Any, parsed: ParsedSource) -> tuple[str, PtvItem] | None:
