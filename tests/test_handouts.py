@@ -154,6 +154,14 @@ def test_a_region_without_providers_says_whom_to_ask(client: TestClient) -> None
     assert page.select_one("#where-to-ask") is not None
 
 
+def test_a_search_for_a_place_without_providers_says_where_to_ask(client: TestClient) -> None:
+    for path, words in (("/palveluntuottajat", "Mistä kysyä"), ("/sv/tjansteproducenter", "Var")):
+        page = soup(client.get(path, params={"q": "Vaasa"}).text)
+        link = page.select_one(".place-advice a[href$='#where-to-ask']")
+        assert link is not None and words in link.get_text(), path
+        assert "/17#" in str(link["href"])
+
+
 def test_free_places_filter_is_offered_only_with_free_place_data(
     signed_in: dict[str, TestClient], admin_db: Session, admin_settings: object
 ) -> None:
