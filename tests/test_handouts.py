@@ -115,6 +115,17 @@ def test_csv_export_is_in_the_readers_language(client: TestClient) -> None:
     assert "sysselsättningsområde" in ktt["how_to_apply"]
 
 
+def test_provider_page_says_how_to_apply(client: TestClient) -> None:
+    rows = _rows(client.get("/palveluntuottajat.csv", params={"region": "10"}).text, ";")
+    ktt = next(row for row in rows if "kuntouttava-tyotoiminta" in row["services"])
+    page = soup(client.get(f"/palveluntuottajat/{ktt['id']}").text)
+    terms = [dt.get_text(strip=True) for dt in page.select("dl.facts dt")]
+    assert "Miten hakeutua" in terms
+    answer = page.select("dl.facts dd")[terms.index("Miten hakeutua")]
+    assert answer.get_text(" ", strip=True).startswith(ktt["how_to_apply"].split(";")[0])
+    assert answer.select_one("a[href='/alueet/10#where-to-ask']") is not None
+
+
 def test_print_view_is_a_handout(client: TestClient) -> None:
     page = soup(client.get("/palveluntuottajat/tuloste", params={"region": "10"}).text)
     headers = [th.get_text(strip=True) for th in page.select("thead th")]

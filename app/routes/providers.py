@@ -195,5 +195,8 @@ def read_provider(
             "detail": detail,
             "catalogue": catalogue,
             "json_ld": provider_json_ld(detail, page_url),
+            "apply_lines": how_to_apply(
+                detail.services, detail.region, catalogue, i18n.current_version()
+            ),
         },
     )
