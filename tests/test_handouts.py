@@ -8,6 +8,7 @@ free places show with their date only when known, and the catalogue says it is i
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 import pytest
@@ -19,6 +20,7 @@ from app.contacts import EMPLOYMENT_AREA_FIRST, JOINT_PLAN, REGION_FIRST, apply_
 from app.interop.csv.cells import spreadsheet_safe
 from app.interop.csv.export import EXPORT_COLUMNS, rows_to_csv
 from app.interop.csv.reader import cell_separator
+from app.search.facet_table import FacetTable
 from tests.fixtures.admin import post_form
 from tests.fixtures.catalogue import catch_up_index, provider_ids_by_record
 from tests.test_admin import edit_fields
@@ -171,6 +173,14 @@ def test_a_search_for_a_place_without_providers_says_where_to_ask(client: TestCl
         link = page.select_one(".place-advice a[href$='#where-to-ask']")
         assert link is not None and words in link.get_text(), path
         assert "/17#" in str(link["href"])
+
+
+def test_free_places_are_known_for_60_days_after_they_were_given() -> None:
+    today = dt.date(2026, 12, 5)
+    assert not FacetTable({}, [], [], {}).free_places_known(today)
+    given = FacetTable({}, [], [], {}, newest_free_places_date=today - dt.timedelta(days=60))
+    assert given.free_places_known(today)
+    assert not given.free_places_known(today + dt.timedelta(days=1))
 
 
 def test_free_places_filter_is_offered_only_with_free_place_data(
