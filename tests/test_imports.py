@@ -162,6 +162,22 @@ def test_a_valid_row_becomes_a_record_with_codes_and_its_region(
     assert found.email is None, "an empty cell stays empty"
 
 
+def test_a_file_saved_by_a_finnish_excel_reads_the_same(
+    session: Session, resources: CatalogueResources, tmp_path: Path
+) -> None:
+    """Excel in a Finnish locale saves CSV with semicolons (and a byte-order mark)."""
+    row = {**ROW, "services": "kuntouttava työtoiminta; päivätoiminta", "name": "Paja, Kotka"}
+    comma = parse(session, resources, write_csv(tmp_path / "comma.csv", row))
+    path = tmp_path / "excel.csv"
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS, delimiter=";")
+        writer.writeheader()
+        writer.writerow(row)
+    semicolon = parse(session, resources, path)
+    assert not semicolon.errors and not semicolon.warnings
+    assert semicolon.records == comma.records and semicolon.records[0].name == "Paja, Kotka"
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
