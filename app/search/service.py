@@ -83,6 +83,7 @@ class SearchResults:
     understood: UnderstoodQuery | None = None  # the place words taken from the text
     advice: PlaceAdvice | None = None  # when a place has nothing for the words
     near: NearOrder | None = None  # when ordered nearest-first from a municipality
+    free_places_known: bool = False  # some provider has current free-place figures
 
     @property
     def places(self) -> tuple[Place, ...]:
@@ -483,8 +484,9 @@ def search_providers(
     if not matched and understood.words:
         suggestion = suggest_spelling(searcher, text, keep=understood.place_words)
     return SearchResults(
-        len(matched), page, per_page, hits, facets, suggestion, understood, advice, near
-    )
+        len(matched), page, per_page, hits, facets, suggestion, understood, advice,
+        free_places_known=table.free_places_known(dt.date.today()), near=near,
+    )  # fmt: skip
 
 
 def matching_provider_ids(
