@@ -36,29 +36,30 @@ from bench.search_bench import percentile  # noqa: E402
 TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
 
 
-async def _sign_in(client: httpx.AsyncClient, number: int) -> int:
+async def _sign_in(base_url: str, number: int) -> int:
+    """One browser: its own cookie jar, since the form's token is bound to its pre-session
+    cookie (CS-04)."""
     headers = {"X-Forwarded-For": f"10.{number // 250}.{number % 250}.7"}
-    page = await client.get("/admin/login", headers=headers)
-    token = TOKEN.search(page.text)
-    fields = {"username": f"flood{number}", "password": f"guess {number} " * 3,
-              "form_token": token.group(1) if token else ""}  # fmt: skip
-    response = await client.post("/admin/login", data=fields, headers=headers)
+    async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=60) as client:
+        page = await client.get("/admin/login")
+        token = TOKEN.search(page.text)
+        fields = {"username": f"flood{number}", "password": f"guess {number} " * 3,
+                  "form_token": token.group(1) if token else ""}  # fmt: skip
+        response = await client.post("/admin/login", data=fields)
     return response.status_code
 
 
 async def _flood(base_url: str, total: int, parallel: int) -> collections.Counter[int]:
-    limits = httpx.Limits(max_connections=parallel, max_keepalive_connections=parallel)
     gate = asyncio.Semaphore(parallel)
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60) as client:
 
-        async def one(number: int) -> int:
-            async with gate:
-                try:
-                    return await _sign_in(client, number)
-                except httpx.TransportError:  # counted as status 0: the connection broke
-                    return 0
+    async def one(number: int) -> int:
+        async with gate:
+            try:
+                return await _sign_in(base_url, number)
+            except httpx.TransportError:  # counted as status 0: the connection broke
+                return 0
 
-        statuses = await asyncio.gather(*(one(n) for n in range(total)))
+    statuses = await asyncio.gather(*(one(n) for n in range(total)))
     return collections.Counter(statuses)
 
 
