@@ -160,6 +160,9 @@ def test_cs17_a_failed_sign_in_keeps_public_form_rows_within_their_hour(
 
 def test_pr02_sender_addresses_are_kept_only_as_a_keyed_daily_hash(engine: Engine) -> None:
     address = "192.0.2.77"
+    with Session(engine) as session:  # another sender's row, past its hour
+        session.add(ThrottleEvent(key="form:0123456789abcdef", at=T0 - dt.timedelta(minutes=61)))
+        session.commit()
     with Session(engine) as session:
         outcome = submissions.submit(
             session=session, kind="feedback", message="Hei", contact="", honeypot="",
@@ -168,6 +171,7 @@ def test_pr02_sender_addresses_are_kept_only_as_a_keyed_daily_hash(engine: Engin
         assert outcome.saved
         keys = [row.key for row in session.exec(select(ThrottleEvent)).all()]
     plain = hashlib.sha256(address.encode()).hexdigest()[:32]
+    # the only row left: this sender's keyed hash (the old row is deleted after its hour)
     assert keys == [accounts.address_key("form:", address, secret=SECRET, now=T0)]
     assert plain not in keys[0] and address not in keys[0]
     other_key = accounts.address_key("form:", address, secret=SECRET + "x", now=T0)
