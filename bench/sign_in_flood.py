@@ -130,6 +130,10 @@ def main() -> int:
     parser.add_argument("--total", type=int, default=160)
     parser.add_argument("--parallel", type=int, default=80)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--baseline-s", type=float, default=15,
+        help="first sample the public page this long without a flood (the machine's own load)",
+    )  # fmt: skip
     parser.add_argument("--work-dir", type=Path, default=compare.DEFAULT_WORK_DIR)
     args = parser.parse_args()
     args.work_dir.mkdir(parents=True, exist_ok=True)
@@ -142,6 +146,11 @@ def main() -> int:
     with compare.polku_server(site, url, args.workers) as server:
         path = "/palveluntuottajat/1"
         asyncio.run(_warm(server.base_url, path))
+        baseline = PublicSampler(server.base_url, path)
+        baseline.start()
+        time.sleep(args.baseline_s)
+        baseline.done.set()
+        baseline.join(timeout=70)
         with RssSampler(server.process.pid, interval_s=0.05) as sampler:
             time.sleep(0.5)
             statuses, public = _run(server.base_url, path, args.total, args.parallel)
@@ -160,6 +169,10 @@ def main() -> int:
     p50, p95 = percentile(times, 0.5), percentile(times, 0.95)
     print(f"  public page during the flood: {dict(sorted(public.statuses.items()))}; "
           f"the {len(times)} answered 200: p50 {p50:.1f} ms, p95 {p95:.1f} ms")  # fmt: skip
+    quiet = [latency for _, latency in baseline.latencies]
+    print(f"  public page before the flood ({args.baseline_s:.0f} s, the machine's own load): "
+          f"{dict(sorted(baseline.statuses.items()))}; p50 {percentile(quiet, 0.5):.1f} ms, "
+          f"p95 {percentile(quiet, 0.95):.1f} ms")  # fmt: skip
     slowest = sorted(latencies, key=lambda item: -item[1])[:3]
     print("  slowest (s into the flood: ms): "
           + ", ".join(f"{at:.1f}: {ms:.0f}" for at, ms in slowest))  # fmt: skip
