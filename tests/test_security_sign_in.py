@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -105,6 +106,22 @@ def test_re02_a_sign_in_holds_no_database_connection_while_hashing(
     assert _try(engine, "wrong", at=T0).user is None
     assert _try(engine, PASSWORD, at=T0 + dt.timedelta(seconds=1)).user is not None
     assert verify.connections_held == [0, 0]
+
+
+def test_re02_password_hashes_run_below_the_public_pages_cpu_priority(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    niceness: list[int] = []
+    real = accounts._hasher
+
+    class Recording:
+        def verify(self, stored: str, password: str) -> bool:
+            niceness.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+            return real.verify(stored, password)
+
+    monkeypatch.setattr(accounts, "_hasher", Recording())
+    assert _try(engine, PASSWORD, at=T0).user is not None
+    assert niceness == [min(os.getpriority(os.PRIO_PROCESS, 0) + accounts.HASH_NICENESS, 19)]
 
 
 def test_cs13_a_parallel_burst_gets_at_most_the_limit_checked(
