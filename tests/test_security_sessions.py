@@ -10,8 +10,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlmodel import Session, func, select
 
+from app.models import Submission
 from app.routes import admin
 from app.web.security import SESSION_COOKIE, SIGN_IN_COOKIE
 from tests.fixtures.admin import PASSWORD, csrf_of, post_form, sign_in
@@ -60,6 +61,30 @@ def test_cs04_cross_site_posts_and_sign_ins_are_refused(admin_app: FastAPI) -> N
         assert sign_in(client, "kymi").status_code == 303  # no Origin: the token decides
         same = post_form(client, "/admin/logout", [("csrf", csrf_of(client, "/admin"))])
         assert same.status_code == 303
+
+
+def test_cs04_public_forms_refuse_posts_from_other_sites(
+    admin_app: FastAPI, admin_db: Session
+) -> None:
+    def stored() -> int:
+        admin_db.expire_all()
+        return int(admin_db.exec(select(func.count()).select_from(Submission)).one())
+
+    before = stored()
+    with TestClient(admin_app, follow_redirects=False, client=("198.51.100.77", 4000)) as client:
+        token = _form_token(client.get("/saavutettavuus/palaute").text)
+        fields = {"form_token": token, "message": "Roskaa", "contact": "", "website": ""}
+        for header in ("Origin", "Referer"):
+            evil = client.post(
+                "/saavutettavuus/palaute", data=fields, headers={header: "https://evil.example"}
+            )
+            assert evil.status_code == 403, header
+        assert stored() == before
+        own = client.post(
+            "/saavutettavuus/palaute", data=fields, headers={"Origin": "http://testserver"}
+        )
+        assert own.status_code == 303
+    assert stored() == before + 1
 
 
 def test_cs07_sign_out_ends_the_session_on_the_server(admin_app: FastAPI) -> None:

@@ -70,6 +70,14 @@ def _same_origin(request: Request) -> bool:
     return origin in own
 
 
+def refuse_cross_site(request: Request) -> None:
+    """A state-changing request from another site's page is refused (CS-04). On the public
+    forms this keeps a hostile page from making its visitors send reports from their own
+    addresses (past the per-address limit); their anonymous form token cannot."""
+    if request.method not in SAFE_METHODS and not _same_origin(request):
+        raise HTTPException(status_code=403, detail="Cross-site request refused")
+
+
 async def csrf_on_state_changes(request: Request) -> None:
     """Router-level check of every maintainer POST, so that no route can forget it.
 
@@ -79,8 +87,7 @@ async def csrf_on_state_changes(request: Request) -> None:
     """
     if request.method in SAFE_METHODS:
         return
-    if not _same_origin(request):
-        raise HTTPException(status_code=403, detail="Cross-site request refused")
+    refuse_cross_site(request)
     route = request.scope.get("route")
     if getattr(route, "name", None) in SESSIONLESS_FORMS:
         return
