@@ -1,8 +1,10 @@
 """On a search with no results: which constraint emptied the list, and what widening it finds.
 
 Each constraint of the query (the words, each filter, "only free places") is dropped in
-turn and the search counted again; for several words, each word is also tried alone. Only
-widenings that find something are returned, so every one can be offered as a link.
+turn and the search counted again; for several words, each word is also tried alone; a
+region filter is also tried with each nearby region instead (`geography.nearby_regions`:
+nearest by municipality centroids, as no source lists which regions border each other).
+Only widenings that find something are returned, so every one can be offered as a link.
 """
 
 from __future__ import annotations
@@ -11,9 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from app.geography import nearby_regions
 from app.search.service import ProviderQuery, SearchResults, query_words
 
-WideningKind = Literal["without-text", "one-word", "without-filter", "without-free-places"]
+WideningKind = Literal[
+    "without-text", "one-word", "without-filter", "without-free-places", "nearby-region"
+]
 
 
 @dataclass(frozen=True)
@@ -24,6 +29,7 @@ class Widening:
     count: int
     facet: str | None = None  # for "without-filter": the facet left out
     word: str | None = None  # for "one-word": the word searched alone
+    region: str | None = None  # for "nearby-region": the region searched instead
 
 
 def _candidates(query: ProviderQuery) -> list[tuple[Widening, ProviderQuery]]:
@@ -41,7 +47,20 @@ def _candidates(query: ProviderQuery) -> list[tuple[Widening, ProviderQuery]]:
         found.append((Widening("without-filter", 0, facet=facet), wider))
     if query.has_free_places:
         found.append((Widening("without-free-places", 0), replace(first, has_free_places=False)))
-    return found
+    return found + _nearby_candidates(first)
+
+
+def _nearby_candidates(first: ProviderQuery) -> list[tuple[Widening, ProviderQuery]]:
+    """The same search in each region near the chosen ones (nearest first), other filters kept."""
+    nearby = nearby_regions()
+    chosen = set(first.region)
+    codes = [
+        code for region in first.region for code in nearby.get(region, ()) if code not in chosen
+    ]
+    return [
+        (Widening("nearby-region", 0, region=code), replace(first, region=[code]))
+        for code in dict.fromkeys(codes)
+    ]
 
 
 def widenings(
