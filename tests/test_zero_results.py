@@ -129,3 +129,15 @@ def test_nearby_regions_come_from_the_municipality_centroids() -> None:
     # Kymenlaakso (10) borders Etelä-Karjala (11); Lappi (21) is nowhere near Uusimaa
     assert nearby["10"][0] == "11"
     assert not {"01", "02", "03", "04", "90"} & set(nearby["21"])
+
+
+def test_a_place_word_with_an_empty_region_offers_nearby_regions(client: TestClient) -> None:
+    text = client.get("/sv/tjansteproducenter?q=Vasa").text
+    assert NEARBY_HEADING["sv"] in html.unescape(text)
+    offered = _offered(text)
+    assert offered, "Österbotten is empty: nearby regions with providers are offered"
+    for query, count in offered:
+        params = dict(parse_qsl(query))
+        assert "q" not in params, "the place word is left out of the nearby search"
+        assert params["region"] in nearby_regions()["17"]
+        assert count == _json_count(client, query) > 0

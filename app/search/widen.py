@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from app.geography import nearby_regions
+from app.search.places import UnderstoodQuery
 from app.search.service import ProviderQuery, SearchResults, query_words
 
 WideningKind = Literal[
@@ -30,9 +31,12 @@ class Widening:
     facet: str | None = None  # for "without-filter": the facet left out
     word: str | None = None  # for "one-word": the word searched alone
     region: str | None = None  # for "nearby-region": the region searched instead
+    text: str | None = None  # for "nearby-region": the words searched there (no place word)
 
 
-def _candidates(query: ProviderQuery) -> list[tuple[Widening, ProviderQuery]]:
+def _candidates(
+    query: ProviderQuery, understood: UnderstoodQuery | None
+) -> list[tuple[Widening, ProviderQuery]]:
     first = replace(query, page=1, per_page=1)
     found: list[tuple[Widening, ProviderQuery]] = []
     filters = query.filters()
@@ -47,27 +51,40 @@ def _candidates(query: ProviderQuery) -> list[tuple[Widening, ProviderQuery]]:
         found.append((Widening("without-filter", 0, facet=facet), wider))
     if query.has_free_places:
         found.append((Widening("without-free-places", 0), replace(first, has_free_places=False)))
-    return found + _nearby_candidates(first)
+    return found + _nearby_candidates(first, understood)
 
 
-def _nearby_candidates(first: ProviderQuery) -> list[tuple[Widening, ProviderQuery]]:
-    """The same search in each region near the chosen ones (nearest first), other filters kept."""
+def _nearby_candidates(
+    first: ProviderQuery, understood: UnderstoodQuery | None
+) -> list[tuple[Widening, ProviderQuery]]:
+    """The same search in each region near the chosen ones (nearest first), other filters
+    kept. A place named in the words ("Vasa") counts as chosen: the nearby search keeps the
+    other words and leaves the place word out."""
+    places = understood.places if understood else ()
+    chosen = list(dict.fromkeys([*first.region, *(place.region for place in places)]))
+    text = " ".join(understood.words) if understood and places else first.text
     nearby = nearby_regions()
-    chosen = set(first.region)
-    codes = [
-        code for region in first.region for code in nearby.get(region, ()) if code not in chosen
-    ]
+    codes = [code for region in chosen for code in nearby.get(region, ()) if code not in chosen]
     return [
-        (Widening("nearby-region", 0, region=code), replace(first, region=[code]))
+        (
+            Widening("nearby-region", 0, region=code, text=text),
+            replace(first, text=text, region=[code]),
+        )
         for code in dict.fromkeys(codes)
     ]
 
 
 def widenings(
-    search: Callable[[ProviderQuery], SearchResults], query: ProviderQuery
+    search: Callable[[ProviderQuery], SearchResults],
+    query: ProviderQuery,
+    understood: UnderstoodQuery | None = None,
 ) -> list[Widening]:
-    """The widenings of an empty search that find at least one provider, with their counts."""
+    """The widenings of an empty search that find at least one provider, with their counts.
+
+    `understood` is the empty search's reading of its words: the places it named.
+    """
     counted = [
-        replace(widening, count=search(wider).total) for widening, wider in _candidates(query)
+        replace(widening, count=search(wider).total)
+        for widening, wider in _candidates(query, understood)
     ]
     return [widening for widening in counted if widening.count > 0]
