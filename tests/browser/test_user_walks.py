@@ -180,6 +180,16 @@ def _walk(page: Page, live_server: str, user: User, not_public: list[str]) -> It
             and page.locator("main .widen a, main .place-advice a").count() == 0
         ):
             yield f"{step}: zero results with no wider search offered"
+        if is_search:  # the user opens the first providers found
+            hrefs = page.locator("main li.result h3 a").evaluate_all(
+                "links => links.slice(0, 3).map(a => a.href)"
+            )
+            for href in hrefs:
+                page.goto(href)
+                shown = html.unescape(page.locator("main").inner_text())
+                yield from (
+                    f"{href}: shows a maintainers' note: {n!r}" for n in not_public if n in shown
+                )
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
