@@ -8,6 +8,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+from app import i18n
 from app.geography import collation_key
 from app.web.templating import display_url, unicode_host
 
@@ -109,3 +110,21 @@ def test_provider_page_shows_the_unicode_address_and_links_the_working_one(
     assert ">www.pakilantyökeskus.fi/</a>" in page
     assert 'href="https://www.xn--pakilantykeskus-htb.fi/"' in page
     assert ">https://www.xn--" not in page and ">www.xn--" not in page
+
+
+@pytest.mark.parametrize("version", ["fi", "sv", "en"])
+def test_regions_page_lists_regions_alphabetically_in_the_readers_language(
+    client: TestClient, version: str
+) -> None:
+    text = html.unescape(client.get(i18n.localized_path("/alueet", version)).text)
+    index = text[
+        text.index('id="region-index-heading"') : text.index(
+            "</nav>", text.index('id="region-index-heading"')
+        )
+    ]
+    names = re.findall(r'<a href="#alue-\d\d">([^<]+)</a>', index)
+    organisers = names[:-1]  # Åland comes last, after the 22 organisers
+    assert len(organisers) == 22 and names[-1] in ("Ahvenanmaa", "Åland")
+    assert organisers == sorted(organisers, key=collation_key)
+    if version == "sv":
+        assert organisers[-1] == "Östra Nylands välfärdsområde"
