@@ -143,6 +143,12 @@ def _catalogue_links(page: Page, version: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def _internal_links(page: Page, live_server: str) -> list[str]:
+    """Every link in the main content to a page of this site (anchors left out)."""
+    hrefs = page.locator("main a[href]").evaluate_all("links => links.map(a => a.href)")
+    return list(dict.fromkeys(h.split("#")[0] for h in hrefs if h.startswith(live_server)))
+
+
 def _result_count(page: Page, live_server: str, path: str) -> int:
     response = page.request.get(live_server + path)
     assert response.ok, path
@@ -171,6 +177,10 @@ def _walk(page: Page, live_server: str, user: User, not_public: list[str]) -> It
         for link in _catalogue_links(page, user.version):
             if _result_count(page, live_server, link) == 0:
                 yield f"{step}: link to {link} finds no providers"
+        for link in _internal_links(page, live_server):
+            status = page.request.get(link, max_redirects=0).status
+            if status != 200:
+                yield f"{step}: link to {link} answers {status}"
         if step in user.contact_pages and not _has_contact_or_fallback(page):
             yield f"{step}: no contact and no honest fallback"
         is_search = urlsplit(step).path == i18n.localized_path("/palveluntuottajat", user.version)
