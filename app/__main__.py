@@ -123,7 +123,11 @@ def command_create_user(settings: Settings, args: argparse.Namespace) -> int:
 def _print_import(outcome: ImportOutcome, source: str, files: int) -> None:
     parsed, report = outcome.parsed, outcome.report
     print(f"Import from {source}: {files} file(s), {len(parsed.records)} valid record(s)")
-    for title, problems in (("Errors", parsed.errors), ("Warnings", parsed.warnings)):
+    for title, problems in (
+        ("Errors", parsed.errors),
+        ("Skipped (not imported; the rest is)", parsed.skipped),
+        ("Warnings", parsed.warnings),
+    ):
         if problems:
             print(f"{title} ({len(problems)}):")
             for problem in problems[:50]:
@@ -176,7 +180,7 @@ def command_import(settings: Settings, args: argparse.Namespace) -> int:
             outcome = run_import(
                 session=session, resources=resources, source=args.source, paths=args.files,
                 apply=args.apply, full=args.full, today=dt.date.today(),
-                progress=_import_progress,
+                progress=_import_progress, strict=args.strict,
             )  # fmt: skip
     finally:
         engine.dispose()
@@ -207,6 +211,8 @@ def command_fetch(args: argparse.Namespace) -> int:
         print(f"The PTV API could not be read: {error}", file=sys.stderr)
         return 2
     print(f"Saved {len(report.files)} file(s) in {args.out} ({report.requests} requests).")
+    for note in report.notes:
+        print(f"  Not found: {note}")
     print(f"Check them with: python -m app import ptv {args.out}/*.json")
     return 0
 
@@ -322,6 +328,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="the files hold all of the source's entries for their regions: "
         "mark the source's entries missing from them 'verify'",
+    )
+    imports.add_argument(
+        "--strict",
+        action="store_true",
+        help="all or nothing: an item that cannot be placed (PTV) is an error, not a skip",
     )
     fetch = commands.add_parser("fetch", help="save raw JSON from the PTV open API (docs/ptv.md)")
     fetch.add_argument("source", choices=["ptv"])

@@ -80,14 +80,20 @@ def run_import(
     full: bool,
     today: dt.date,
     progress: Progress | None = None,
+    strict: bool = False,
 ) -> ImportOutcome:
     """Check the files and merge them in one transaction: committed only when `apply`.
 
     A dry run merges too, so that its report says exactly what applying would do, and
-    then rolls everything back. Input with errors is never merged.
+    then rolls everything back. Input with errors is never merged. Items the reader
+    skipped (a PTV unit that cannot be placed) are reported and the rest is merged; with
+    `strict` they are errors, so that the import is all or nothing.
     """
     parsed = parse_files(source, paths, session=session, resources=resources)
     parsed.check_values()
+    if strict and parsed.skipped:
+        parsed.errors.extend(parsed.skipped)
+        parsed.skipped = []
     if parsed.errors:
         return ImportOutcome(parsed, None, applied=False)
     if not apply and (database := _sqlite_file(session)) is not None:
