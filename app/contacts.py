@@ -391,6 +391,40 @@ def employment_areas_by_region(
     return known + unknown
 
 
+KTT_CODE = "kuntouttava-tyotoiminta"  # starts through the employment area or the region
+
+
+def local_contact_pages(data_dir: Path = DATA_DIR) -> frozenset[str]:
+    """Service pages that offer "where to ask in your municipality": rehabilitative work
+    activity and the services whose first contact is the employment area."""
+    codes = {code for code, ask in first_contacts(data_dir).items() if ask == EMPLOYMENT_AREA_FIRST}
+    return frozenset({KTT_CODE, *codes})
+
+
+@dataclass(frozen=True)
+class LocalContacts:
+    """Where a person in one municipality asks: the region's social services (None outside
+    the wellbeing regions) and the employment area (None when no source names it)."""
+
+    municipality: Municipality
+    region: Region
+    where: WhereToAsk | None
+    employment_area: EmploymentAreaInfo | None
+
+
+def local_contacts(*, session: Session, municipality_code: str) -> LocalContacts | None:
+    """The contacts for a municipality; None when the code is not a municipality."""
+    municipality = session.get(Municipality, municipality_code)
+    if municipality is None:
+        return None
+    region = session.get(Region, municipality.region_code)
+    if region is None:
+        raise RuntimeError(f"municipality {municipality_code} has no region")
+    where = where_to_ask_in(session=session, region=region) if region.is_organiser else None
+    area = employment_areas_of(session=session, municipality_codes=[municipality_code])
+    return LocalContacts(municipality, region, where, area.get(municipality_code))
+
+
 # --- The same facts for the JSON API ------------------------------------------------------
 
 
