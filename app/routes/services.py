@@ -38,9 +38,7 @@ def read_services(request: Request) -> Response:
 MUNICIPALITY_PARAMETER = "kunta"  # the municipality chosen in the "where to ask" form
 
 
-def _local_contacts(
-    session: SessionDep, code: str, chosen: str
-) -> tuple[dict[str, object], int]:
+def _local_contacts(session: SessionDep, code: str, chosen: str) -> tuple[dict[str, object], int]:
     """The "where to ask in your municipality" form and its answer, on the pages that
     have one; an unknown municipality code is answered 422 with a message by the form."""
     if code not in contacts.local_contact_pages():
@@ -56,9 +54,7 @@ def _local_contacts(
 
 
 @router.get("/palvelut/{code}", name="service")
-def read_service(
-    request: Request, code: str, session: SessionDep, kunta: str = ""
-) -> Response:
+def read_service(request: Request, code: str, session: SessionDep, kunta: str = "") -> Response:
     """One guide page; a version not yet written shows the Finnish page with a notice.
 
     Pages where the employment area is the way in (`contacts.local_contact_pages`) carry a
