@@ -14,6 +14,8 @@ from sqlmodel import Session, col, select
 from app.contacts import DATA_DIR, load_region_contacts, maintained_regions
 from app.models import RegionChangeLogEntry, RegionContact
 from tests.fixtures.admin import csrf_of, post_form
+from tests.fixtures.catalogue import provider_ids_by_record
+from tests.test_admin import edit_fields
 
 KYMENLAAKSO, PIRKANMAA, ITA_UUSIMAA = "10", "08", "01"
 
@@ -220,3 +222,19 @@ def test_a_channel_is_removed_with_a_log_entry(
     ).one()
     assert entry.before == removed_name and entry.after is None
     assert entry.item == len(kept_ids) + 1
+
+
+def test_provider_form_messages_follow_the_reading_version_of_each_request(
+    signed_in: dict[str, TestClient], admin_db: Session
+) -> None:
+    """The labels module was imported without context and so cached in the first language
+    a worker rendered; a Swedish form then showed Finnish messages."""
+    provider_id = provider_ids_by_record(admin_db)["P006"]
+    client = signed_in["kymi"]
+    for version, message in (("", "Tarkista arvon muoto."), ("/sv", "Kontrollera värdets format.")):
+        url = f"{version}/admin/palveluntuottajat/{provider_id}"
+        fields = [(n, "not-an-address" if n == "email" else v) for n, v in edit_fields(client, url)]
+        response = post_form(client, url, fields)
+        assert response.status_code == 422
+        error = soup(response.text).select_one("#error-email")
+        assert error is not None and error.get_text() == message, version
