@@ -23,6 +23,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from app.models import (
     EmploymentArea,
+    EmploymentAreaChangeLogEntry,
     EmploymentAreaMember,
     Municipality,
     Region,
@@ -289,12 +290,25 @@ def first_contacts(data_dir: Path = DATA_DIR) -> dict[str, str]:
 # --- Employment areas -----------------------------------------------------------------------
 
 
+# What an administrator may edit of an employment area, with the longest allowed length.
+AREA_FIELDS: dict[str, int] = {"website": 500, "phone": 40, "source_url": 500, "source_date": 10}
+
+
+def maintained_areas(*, session: Session) -> frozenset[int]:
+    """Employment areas whose site, phone or source an administrator has edited."""
+    statement = select(EmploymentAreaChangeLogEntry.area_id).distinct()
+    return frozenset(session.exec(statement).all())
+
+
 def load_employment_areas(*, session: Session, data_dir: Path = DATA_DIR) -> tuple[int, int]:
     """Load the employment areas and their members; return (areas, member municipalities).
 
     A member code that is not a municipality is an error in the data file: loading stops.
+    An area an administrator has edited keeps its edited fields (`AREA_FIELDS`), and is not
+    deleted when the file drops it (its members still follow the file).
     """
     known = set(session.exec(select(Municipality.code)).all())
+    kept = maintained_areas(session=session)
     existing = {area.name_fi: area for area in session.exec(select(EmploymentArea))}
     seen: set[str] = set()
     members: list[tuple[EmploymentArea, list[str]]] = []
@@ -314,6 +328,8 @@ def load_employment_areas(*, session: Session, data_dir: Path = DATA_DIR) -> tup
             area = EmploymentArea(name_fi=name)
             session.add(area)
         for key, value in values.items():
+            if area.id in kept and key in AREA_FIELDS:
+                continue  # an administrator's edit wins over the file
             setattr(area, key, value)
         codes = [code.strip() for code in row["member_municipality_codes"].split(";")]
         codes = [code for code in codes if code]
@@ -326,7 +342,7 @@ def load_employment_areas(*, session: Session, data_dir: Path = DATA_DIR) -> tup
         session.delete(member)  # membership follows the file as a whole
     session.flush()
     for name, area in existing.items():
-        if name not in seen:
+        if name not in seen and area.id not in kept:
             session.delete(area)
     session.flush()
     count = 0
@@ -477,15 +493,16 @@ def _valid_date(value: str) -> bool:
 
 
 def _field_problem(name: str, value: str | None) -> str | None:
-    """ "required", "too-long" or "invalid" for one value, None when it is fine."""
+    """The problem with one value ("required", "too-long" or "invalid"), or None."""
     if value is None:
         return "required" if name in _REQUIRED else None
-    if len(value) > CONTACT_FIELDS[name]:
+    if len(value) > {**AREA_FIELDS, **CONTACT_FIELDS}[name]:
         return "too-long"
     checks = {
         "channel_kind": lambda v: v in CHANNEL_KINDS,
         "phone": lambda v: bool(_PHONE.match(v)) and sum(c.isdigit() for c in v) >= 5,
         "web_url": lambda v: bool(_WEB.match(v)),
+        "website": lambda v: bool(_WEB.match(v)),
         "source_url": lambda v: bool(_WEB.match(v)),
         "source_date": _valid_date,
     }
@@ -616,6 +633,57 @@ def region_change_log(
         .join(User, col(User.id) == RegionChangeLogEntry.user_id, isouter=True)
         .where(RegionChangeLogEntry.region_code == region_code)
         .order_by(col(RegionChangeLogEntry.at).desc(), col(RegionChangeLogEntry.id).desc())
+    )
+    return [(entry, username) for entry, username in session.exec(statement).all()]
+
+
+def list_employment_areas(*, session: Session) -> list[EmploymentArea]:
+    """Every employment area, by its Finnish name."""
+    return list(session.exec(select(EmploymentArea).order_by(col(EmploymentArea.name_fi))))
+
+
+def validate_area_form(
+    form: Mapping[str, Sequence[str]],
+) -> tuple[dict[str, str | None], dict[str, str]]:
+    """The sent site, phone and source (whitespace collapsed, empty None) and the problems
+    by field; nothing is saved when there is a problem."""
+    values = {name: " ".join((form.get(name) or [""])[0].split()) or None for name in AREA_FIELDS}
+    errors = {name: p for name, value in values.items() if (p := _field_problem(name, value))}
+    return values, errors
+
+
+def save_area(
+    *, session: Session, area: EmploymentArea, values: Mapping[str, str | None], user: User
+) -> int:
+    """Save the changed fields in one transaction, one change-log entry per field."""
+    if area.id is None:
+        raise ValueError("the employment area is not stored")
+    changes = 0
+    for name in AREA_FIELDS:
+        before, after = getattr(area, name), values[name]
+        if before != after:
+            setattr(area, name, after)
+            entry = EmploymentAreaChangeLogEntry(
+                area_id=area.id, user_id=user.id, field=name, before=before, after=after
+            )
+            session.add(entry)
+            changes += 1
+    session.add(area)
+    session.commit()
+    return changes
+
+
+def area_change_log(
+    *, session: Session, area_id: int
+) -> list[tuple[EmploymentAreaChangeLogEntry, str | None]]:
+    """Changes to an employment area, newest first, with the maintainer's username."""
+    statement = (
+        select(EmploymentAreaChangeLogEntry, User.username)
+        .join(User, col(User.id) == EmploymentAreaChangeLogEntry.user_id, isouter=True)
+        .where(EmploymentAreaChangeLogEntry.area_id == area_id)
+        .order_by(
+            col(EmploymentAreaChangeLogEntry.at).desc(), col(EmploymentAreaChangeLogEntry.id).desc()
+        )
     )
     return [(entry, username) for entry, username in session.exec(statement).all()]
 

@@ -290,6 +290,23 @@ class RegionChangeLogEntry(SQLModel, table=True):
     after: str | None = None
 
 
+class EmploymentAreaChangeLogEntry(SQLModel, table=True):
+    """One change an administrator made to an employment area's site, phone or source.
+
+    An area with any entry keeps those fields when `init` reloads the bundled file; its
+    member municipalities still follow the file (docs/data.md)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    area_id: int = Field(foreign_key="employmentarea.id", index=True)
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    source: str = Field(default="web", description="web (a maintainer's edit)")
+    at: dt.datetime = Field(default_factory=lambda: dt.datetime.now(dt.UTC), index=True)
+    action: str = Field(default="edit", description="edit")
+    field: str | None = None
+    before: str | None = None
+    after: str | None = None
+
+
 class ProviderAlias(SQLModel, table=True):
     """Another source's id for an entry (`ptv:…`, `csv:…`), so later imports find it again.
 

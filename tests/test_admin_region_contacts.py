@@ -11,8 +11,18 @@ from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
-from app.contacts import DATA_DIR, load_region_contacts, maintained_regions
-from app.models import RegionChangeLogEntry, RegionContact
+from app.contacts import (
+    DATA_DIR,
+    load_employment_areas,
+    load_region_contacts,
+    maintained_regions,
+)
+from app.models import (
+    EmploymentArea,
+    EmploymentAreaChangeLogEntry,
+    RegionChangeLogEntry,
+    RegionContact,
+)
 from tests.fixtures.admin import csrf_of, post_form
 from tests.fixtures.catalogue import provider_ids_by_record
 from tests.test_admin import edit_fields
@@ -238,3 +248,80 @@ def test_provider_form_messages_follow_the_reading_version_of_each_request(
         assert response.status_code == 422
         error = soup(response.text).select_one("#error-email")
         assert error is not None and error.get_text() == message, version
+
+
+# --- Employment areas: site, phone and source, administrators only ------------------------
+
+
+def area_id(db: Session, name: str) -> int:
+    found = db.exec(select(EmploymentArea.id).where(EmploymentArea.name_fi == name)).one()
+    assert found is not None
+    return found
+
+
+def area_fields(client: TestClient, url: str, **changes: str) -> list[tuple[str, str]]:
+    form = soup(client.get(url).text).select_one("main form.stack")
+    assert form is not None
+    fields = [(str(i["name"]), str(i.get("value", ""))) for i in form.select("input")]
+    return [(name, changes.get(name, value)) for name, value in fields]
+
+
+KOUVOLA_AREA = "Kouvolan kaupunki (työvoimaviranomainen)"
+
+
+def test_only_administrators_edit_employment_areas(
+    signed_in: dict[str, TestClient], admin_db: Session
+) -> None:
+    url = f"/admin/tyollisyysalueet/{area_id(admin_db, KOUVOLA_AREA)}"
+    assert signed_in["anonymous"].get(url).status_code == 303
+    assert signed_in["kymi"].get(url).status_code == 403
+    assert signed_in["kymi"].get("/admin/tyollisyysalueet").status_code == 403
+    token = csrf_of(signed_in["kymi"], "/admin")
+    refused = post_form(signed_in["kymi"], url, [("csrf", token), ("phone", "05 123 4567")])
+    assert refused.status_code == 403
+    assert signed_in["boss"].get(url).status_code == 200
+    assert signed_in["boss"].get("/admin/tyollisyysalueet/999999").status_code == 404
+    listing = signed_in["boss"].get("/admin/tyollisyysalueet").text
+    assert KOUVOLA_AREA in listing
+
+
+def test_an_area_edit_is_validated_logged_shown_and_kept_by_init(
+    signed_in: dict[str, TestClient], admin_db: Session, tmp_path: Path
+) -> None:
+    client = signed_in["boss"]
+    identifier = area_id(admin_db, KOUVOLA_AREA)
+    url = f"/sv/admin/tyollisyysalueet/{identifier}"
+    forged = [(n, "forged" if n == "csrf" else v) for n, v in area_fields(client, url)]
+    assert post_form(client, url, forged).status_code == 403
+    bad = post_form(client, url, area_fields(client, url, website="javascript:alert(1)"))
+    assert bad.status_code == 422
+    error = soup(bad.text).select_one("#error-website")
+    assert error is not None and error.get_text() == "Kontrollera värdets format."
+    admin_db.expire_all()
+    area = admin_db.get(EmploymentArea, identifier)
+    assert area is not None and area.phone is None and area.website != "javascript:alert(1)"
+
+    saved = post_form(
+        client,
+        url,
+        area_fields(client, url, phone="020 634 0000", source_date="2026-12-05"),
+    )
+    assert saved.status_code == 303
+    admin_db.expire_all()
+    log = admin_db.exec(
+        select(EmploymentAreaChangeLogEntry).where(
+            EmploymentAreaChangeLogEntry.area_id == identifier
+        )
+    ).all()
+    assert {(e.field, e.after) for e in log} >= {("phone", "020 634 0000")}
+    assert all(e.user_id is not None for e in log)
+    service = client.get("/palvelut/tyollisyyspalvelut?kunta=286").text
+    assert 'href="tel:+358206340000"' in service
+
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data)
+    load_employment_areas(session=admin_db, data_dir=data)
+    admin_db.expire_all()
+    area = admin_db.get(EmploymentArea, identifier)
+    assert area is not None and area.phone == "020 634 0000"
+    assert area.source_date == "2026-12-05"

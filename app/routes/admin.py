@@ -14,7 +14,7 @@ from app import accounts, contacts, geography, i18n
 from app.catalogue import maintenance, policy, submissions
 from app.catalogue.providers import ProviderDetail, get_provider
 from app.guide.content import SERVICE_CODES
-from app.models import ImportConflict, Region, Submission, User
+from app.models import EmploymentArea, ImportConflict, Region, Submission, User
 from app.web.auth import (
     UserDep,
     csrf_on_state_changes,
@@ -437,6 +437,69 @@ def submit_admin_region(
         return _region_page(request, session, user, region, rows, errors, 422)
     contacts.save_region_contacts(session=session, region_code=code, sent=sent, user=user)
     return _redirect(_local(request, "admin_region", code=code) + "?tallennettu=1")
+
+
+# --- Employment areas: site, phone and source (administrators only; areas cross regions) ---
+
+
+def _require_admin(user: User) -> None:
+    if user.role != "admin":
+        raise HTTPException(status_code=403)
+
+
+@router.get("/tyollisyysalueet", name="admin_areas")
+def read_admin_areas(request: Request, user: UserDep, session: SessionDep) -> Response:
+    """Every employment area, for administrators."""
+    _require_admin(user)
+    areas = contacts.list_employment_areas(session=session)
+    maintained = contacts.maintained_areas(session=session)
+    return _page(
+        request, "admin/areas.html", {"user": user, "areas": areas, "maintained": maintained}
+    )
+
+
+def _area_page(
+    request: Request, session: SessionDep, user: User, area: EmploymentArea,
+    values: dict[str, str | None], errors: dict[str, str], status: int = 200,
+) -> Response:  # fmt: skip
+    assert area.id is not None  # noqa: S101 – a stored area
+    context = {
+        "user": user, "area": area, "values": values, "errors": errors,
+        "log": contacts.area_change_log(session=session, area_id=area.id),
+        "saved": request.query_params.get("tallennettu") == "1",
+    }  # fmt: skip
+    return _page(request, "admin/area.html", context, status)
+
+
+def _stored_area(session: SessionDep, area_id: int) -> EmploymentArea:
+    area = session.get(EmploymentArea, area_id)
+    if area is None:
+        raise HTTPException(status_code=404)
+    return area
+
+
+@router.get("/tyollisyysalueet/{area_id}", name="admin_area")
+def read_admin_area(request: Request, area_id: int, user: UserDep, session: SessionDep) -> Response:
+    """An employment area's site, phone and source as a form, with their change log."""
+    _require_admin(user)
+    area = _stored_area(session, area_id)
+    values = {name: getattr(area, name) for name in contacts.AREA_FIELDS}
+    return _area_page(request, session, user, area, values, {})
+
+
+@router.post("/tyollisyysalueet/{area_id}", name="admin_area_submit")
+def submit_admin_area(
+    request: Request, area_id: int, user: UserDep, session: SessionDep, form: FormDep
+) -> Response:
+    """Validate and save; errors are shown next to their fields and nothing is saved."""
+    _require_admin(user)
+    area = _stored_area(session, area_id)
+    _require_csrf(request, form)
+    values, errors = contacts.validate_area_form(form)
+    if errors:
+        return _area_page(request, session, user, area, values, errors, 422)
+    contacts.save_area(session=session, area=area, values=values, user=user)
+    return _redirect(_local(request, "admin_area", area_id=area_id) + "?tallennettu=1")
 
 
 @router.get("/ilmoitukset", name="admin_submissions")

@@ -1,6 +1,6 @@
-"""region contact change log: maintainers' edits of a region's contact channels
+"""contact change logs: maintainers' edits of region contact channels and employment areas
 
-A region with an entry keeps its channels when `init` reloads the bundled file.
+A region or area with an entry keeps the edited values when `init` reloads the bundled files.
 
 Revision ID: 0008
 Revises: 0007
@@ -21,6 +21,24 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table('employmentareachangelogentry',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('area_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('source', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('action', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('field', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('before', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('after', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.ForeignKeyConstraint(['area_id'], ['employmentarea.id'], ),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('employmentareachangelogentry', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_employmentareachangelogentry_area_id'), ['area_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_employmentareachangelogentry_at'), ['at'], unique=False)
+
     op.create_table('regionchangelogentry',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('region_code', sqlmodel.sql.sqltypes.AutoString(length=2), nullable=False),
@@ -48,3 +66,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_regionchangelogentry_at'))
 
     op.drop_table('regionchangelogentry')
+    with op.batch_alter_table('employmentareachangelogentry', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_employmentareachangelogentry_at'))
+        batch_op.drop_index(batch_op.f('ix_employmentareachangelogentry_area_id'))
+
+    op.drop_table('employmentareachangelogentry')
