@@ -474,7 +474,7 @@ CONTACT_FIELDS: dict[str, int] = {
     "source_url": 500,
     "source_date": 10,
 }
-_REQUIRED = ("channel_name_fi",)
+_REQUIRED = ("channel_kind", "channel_name_fi")
 _PHONE = re.compile(r"^\+?[0-9 ()/-]{5,40}$")  # as printed: 019 5600 111, +358 40 733 3949
 _WEB = re.compile(r"^https?://[^\s/?#]+[^\s]*$", re.IGNORECASE)  # http and https only
 NEW_ROW = "new"  # the form's prefix for a channel being added

@@ -116,6 +116,7 @@ def test_saving_without_a_valid_csrf_token_is_refused(
         ("channel_name_fi", "", "required"),
         ("channel_name_fi", "x" * 201, "too-long"),
         ("channel_kind", "made-up", "invalid"),
+        ("channel_kind", "", "required"),  # a crafted form: the column may not be empty
     ],
 )
 def test_bad_values_are_shown_next_to_the_field_and_nothing_is_saved(
