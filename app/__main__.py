@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from app.config import Settings
+from app.interop.records import InputLimits
 from app.interop.runs import SOURCES, ImportOutcome
 from app.site_setup import (
     index_keeper_process,
@@ -123,7 +124,11 @@ def command_create_user(settings: Settings, args: argparse.Namespace) -> int:
 def _print_import(outcome: ImportOutcome, source: str, files: int) -> None:
     parsed, report = outcome.parsed, outcome.report
     print(f"Import from {source}: {files} file(s), {len(parsed.records)} valid record(s)")
-    for title, problems in (("Errors", parsed.errors), ("Warnings", parsed.warnings)):
+    for title, problems in (
+        ("Errors", parsed.errors),
+        ("Skipped (not imported; the rest is)", parsed.skipped),
+        ("Warnings", parsed.warnings),
+    ):
         if problems:
             print(f"{title} ({len(problems)}):")
             for problem in problems[:50]:
@@ -155,6 +160,16 @@ def _import_progress(done: int, total: int) -> None:
         print(f"\r  merged {done}/{total} records", end=end, file=sys.stderr, flush=True)
 
 
+def import_limits(settings: Settings) -> InputLimits:
+    """The settings' bounds on what an import may read (IM-08)."""
+    return InputLimits(
+        max_file_bytes=settings.import_max_file_bytes,
+        max_unpacked_bytes=settings.import_max_unpacked_bytes,
+        max_zip_ratio=settings.import_max_zip_ratio,
+        max_zip_entries=settings.import_max_zip_entries,
+    )
+
+
 def command_import(settings: Settings, args: argparse.Namespace) -> int:
     """Check, and with --apply save, provider data from files; 0 ok, 1 bad input."""
     import datetime as dt
@@ -176,7 +191,8 @@ def command_import(settings: Settings, args: argparse.Namespace) -> int:
             outcome = run_import(
                 session=session, resources=resources, source=args.source, paths=args.files,
                 apply=args.apply, full=args.full, today=dt.date.today(),
-                progress=_import_progress,
+                progress=_import_progress, strict=args.strict,
+                limits=import_limits(settings),
             )  # fmt: skip
     finally:
         engine.dispose()
@@ -207,6 +223,8 @@ def command_fetch(args: argparse.Namespace) -> int:
         print(f"The PTV API could not be read: {error}", file=sys.stderr)
         return 2
     print(f"Saved {len(report.files)} file(s) in {args.out} ({report.requests} requests).")
+    for note in report.notes:
+        print(f"  Not found: {note}")
     print(f"Check them with: python -m app import ptv {args.out}/*.json")
     return 0
 
@@ -322,6 +340,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="the files hold all of the source's entries for their regions: "
         "mark the source's entries missing from them 'verify'",
+    )
+    imports.add_argument(
+        "--strict",
+        action="store_true",
+        help="all or nothing: an item that cannot be placed (PTV) is an error, not a skip",
     )
     fetch = commands.add_parser("fetch", help="save raw JSON from the PTV open API (docs/ptv.md)")
     fetch.add_argument("source", choices=["ptv"])

@@ -287,6 +287,24 @@ def first_contacts(data_dir: Path = DATA_DIR) -> dict[str, str]:
     return found
 
 
+# Rehabilitative work activity starts from a plan made together by the person, the employment
+# area and the region's social services (guide page kuntouttava-tyotoiminta, #access).
+JOINT_PLAN = "joint-plan"
+JOINT_PLAN_SERVICES = ("kuntouttava-tyotoiminta",)
+
+
+def apply_routes(services: Sequence[str]) -> list[tuple[str, list[str]]]:
+    """How a person gets a place with a provider offering `services`, as (whom to ask first,
+    the services that route covers), in the order of first mention. A provider with no
+    service codes is reached through the region's social services, like most services."""
+    routes: dict[str, list[str]] = {}
+    ask_first = first_contacts()
+    for code in services:
+        route = JOINT_PLAN if code in JOINT_PLAN_SERVICES else ask_first.get(code, REGION_FIRST)
+        routes.setdefault(route, []).append(code)
+    return list(routes.items()) or [(REGION_FIRST, [])]
+
+
 # --- Employment areas -----------------------------------------------------------------------
 
 

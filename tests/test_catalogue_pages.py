@@ -209,7 +209,8 @@ def test_csv_export_has_a_bom_and_the_same_rows_as_json(client: TestClient) -> N
     csv_response = client.get("/palveluntuottajat.csv", params=params)
     assert csv_response.headers["content-type"].startswith("text/csv")
     assert csv_response.content.startswith(b"\xef\xbb\xbf")
-    csv_rows = list(csv.DictReader(io.StringIO(csv_response.content.decode("utf-8-sig"))))
+    text = csv_response.content.decode("utf-8-sig")
+    csv_rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))  # Finnish Excel
     json_rows = client.get("/palveluntuottajat.json", params=params).json()
     assert csv_rows == json_rows
     assert len(csv_rows) == client.get("/api/v1/providers", params=params).json()["total"]

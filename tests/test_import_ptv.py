@@ -29,6 +29,26 @@ ALL_FILES = [*CHANNEL_FILES, *LINKED_FILES]
 ORG_A = "10000000-0000-4000-8000-000000000001"
 
 
+# A service location in Jyväskylä with no service area (seen in real v11 and v7 data).
+NO_AREA: dict[str, Any] = {
+    "id": "30000000-0000-4000-8000-0000000000b1",
+    "serviceChannelType": "ServiceLocation",
+    "organizationId": ORG_A,
+    "serviceChannelNames": [{"type": "Name", "language": "fi", "value": "Alueeton piste"}],
+    "areaType": None,
+    "areas": [],
+    "addresses": [
+        {
+            "type": "Location",
+            "subType": "Single",
+            "streetAddress": {"municipality": {"code": "179"}, "postalCode": "40100"},
+        }
+    ],
+    "publishingStatus": "Published",
+    "modified": "2026-01-02T03:04:05",
+}
+
+
 def channel_id(number: int) -> str:
     return f"ptv:30000000-0000-4000-8000-0000000000{number:02d}"
 
@@ -63,9 +83,10 @@ def messages(problems: list[Any]) -> list[str]:
 
 def test_only_valid_service_locations_become_records(parsed: ParsedSource) -> None:
     assert parsed.source == "ptv"
-    # 1, 2, 4 published; 5 deleted. 3 (EChannel) and 9 (Phone) are ignored; 6, 7, 8 and
-    # the item without an id are errors.
-    assert sorted(by_id(parsed)) == [channel_id(n) for n in (1, 2, 4, 5)]
+    # 1, 2, 4, 8 published (8 under its own name: its organisation is not in the files);
+    # 5 deleted. 3 (EChannel) and 9 (Phone) are ignored; 6 and 7 cannot be placed and are
+    # skipped; the item without an id is an error.
+    assert sorted(by_id(parsed)) == [channel_id(n) for n in (1, 2, 4, 5, 8)]
 
 
 def test_a_full_record_reads_every_field(parsed: ParsedSource) -> None:
@@ -77,7 +98,8 @@ def test_a_full_record_reads_every_field(parsed: ParsedSource) -> None:
     assert (record.region_code, record.municipality_code) == ("15", "179")
     # the Location address, not the Postal one listed first
     assert record.street_address == "Esimerkkikatu 1 A"
-    assert (record.postal_code, record.post_office) == ("40100", "JYVÄSKYLÄ")
+    # PTV's capitals ("JYVÄSKYLÄ") are written the way the bundled data writes them
+    assert (record.postal_code, record.post_office) == ("40100", "Jyväskylä")
     assert record.email == "toimisto@esimerkkipaja.example.fi"  # fi before sv
     assert record.website == "https://esimerkkipaja.example.fi/tyotoiminta"
     assert record.accessibility == (
@@ -116,15 +138,15 @@ def test_swedish_only_unit_uses_its_swedish_texts(parsed: ParsedSource) -> None:
     assert record.name == "Exempelverkstaden i Åbo"
     assert record.organization_name == "Exempelföreningen rf"
     assert record.street_address == "Exempelgatan 2"
-    assert record.post_office == "ÅBO"  # the address lists TURKU too; sv comes first here
+    assert record.post_office == "Åbo"  # the address lists TURKU too; sv comes first here
     assert record.services == ["tyokokeilu"]  # "Arbetsprövning" is in the reviewed table
     assert record.region_code == "05"
 
 
 def test_phone_numbers_are_formatted_from_prefix_and_number(parsed: ParsedSource) -> None:
     records = by_id(parsed)
-    # The fax listed first is skipped; the fi phone wins over the sv one.
-    assert records[channel_id(1)].phone == "+358 40 0000 000"
+    # The fax listed first is skipped; the fi phone wins over the sv one, with its role.
+    assert records[channel_id(1)].phone == "+358 40 0000 000 (Vaihde)"
     # a Finnish service number is dialled as it is, without a country prefix
     assert records[channel_id(2)].phone == "0800 000 000"
     # "+358" with "040 …" would not dial: the trunk zero is dropped
@@ -159,19 +181,16 @@ def test_missing_values_stay_empty(parsed: ParsedSource) -> None:
     assert record.description is None
 
 
-def test_errors_name_the_file_and_item(parsed: ParsedSource) -> None:
-    errors = messages(parsed.errors)
-    assert "channels-page-2.json item 2: municipality 999 is not a known municipality" in errors
-    assert (
-        "channels-page-2.json item 3: municipality 478 is in Åland, outside the wellbeing regions"
-        in errors
-    )
-    assert (
-        "channels-page-2.json item 4: organisation 10000000-0000-4000-8000-000000000099 "
-        "is not in the given files" in errors
-    )
-    assert "channels-page-2.json item 6: channel without a valid id: None" in errors
-    assert len(errors) == 4
+def test_errors_and_skips_name_the_file_and_item(parsed: ParsedSource) -> None:
+    # A file-level problem (an item without an id) is an error; units that cannot be
+    # placed are skipped, each with its reason, and do not block the others.
+    assert messages(parsed.errors) == [
+        "channels-page-2.json item 6: channel without a valid id: None"
+    ]
+    assert messages(parsed.skipped) == [
+        "channels-page-2.json item 2: municipality 999 is not a known municipality",
+        "channels-page-2.json item 3: municipality 478 is in Åland, outside the wellbeing regions",
+    ]
 
 
 def test_warnings_summarise_instead_of_repeating(parsed: ParsedSource) -> None:
@@ -186,28 +205,39 @@ def test_warnings_summarise_instead_of_repeating(parsed: ParsedSource) -> None:
     assert any(
         w.startswith("services: 1 linked services are not in the given files") for w in warnings
     )
-    assert len(warnings) == 3
+    assert (
+        "channels-page-2.json item 4: organisation 10000000-0000-4000-8000-000000000099 "
+        "is not in the given files: imported under the unit's own name" in warnings
+    )
+    assert len(warnings) == 4
 
 
-def test_channels_without_their_organization_file_are_errors(
+def test_channels_without_their_organization_file_import_under_their_own_name(
     municipality_regions: dict[str, str], mapping: PtvServiceMapping
 ) -> None:
     parsed = parse_ptv_files(
         CHANNEL_FILES, municipality_regions=municipality_regions, mapping=mapping
     )
-    assert parsed.records == []
-    # every service location with an id: 1, 2, 4, 5, 6, 7 and 8
-    assert sum("is not in the given files" in str(error) for error in parsed.errors) == 7
+    records = by_id(parsed)
+    assert sorted(records) == [channel_id(n) for n in (1, 2, 4, 5, 8)]
+    unit = records[channel_id(1)]
+    assert unit.organization_name == unit.name == "Esimerkkipajan työtoimintakeskus"
+    assert (unit.organisation_type, unit.organization_website) == (None, None)
+    # one warning for every service location imported (6 and 7 are skipped: their
+    # skip reason is the only message about them)
+    own_name = [w for w in messages(parsed.warnings) if "under the unit's own name" in w]
+    assert len(own_name) == 5
 
 
-def test_pseudo_region_of_aland_is_an_error_too(mapping: PtvServiceMapping) -> None:
+def test_pseudo_region_of_aland_is_skipped_too(mapping: PtvServiceMapping) -> None:
     # The database loads Åland under the pseudo-region 91: a mapping built from it must
     # not let Åland units in either.
     parsed = parse_ptv_files(
         ALL_FILES, municipality_regions={"179": "15", "478": "91"}, mapping=mapping
     )
-    assert any("478 is in Åland" in str(error) for error in parsed.errors)
-    assert any("853 is not a known municipality" in str(error) for error in parsed.errors)
+    assert any("478 is in Åland" in str(problem) for problem in parsed.skipped)
+    assert any("853 is not a known municipality" in str(problem) for problem in parsed.skipped)
+    assert "ptv:30000000-0000-4000-8000-000000000001" in by_id(parsed)
 
 
 # --- Bad input never raises ---------------------------------------------------------------
@@ -333,7 +363,7 @@ def test_duplicate_channel_keeps_the_later_modified(
     ]
 
 
-def test_channel_without_location_address_cannot_get_a_region(
+def test_channel_without_location_address_or_area_is_skipped(
     tmp_path: Path, mapping: PtvServiceMapping
 ) -> None:
     paths = [
@@ -341,8 +371,11 @@ def test_channel_without_location_address_cannot_get_a_region(
         FIXTURES / "organizations.json",
     ]
     parsed = parse(paths, mapping)
-    assert parsed.records == []
-    assert "no visiting (Location) address" in str(parsed.errors[0])
+    assert (parsed.records, parsed.errors) == ([], [])
+    assert messages(parsed.skipped) == [
+        "c.json item 1: no visiting (Location) address, and the service area is not one "
+        "municipality: region unknown"
+    ]
 
 
 # --- The reviewed table -----------------------------------------------------------------
@@ -433,6 +466,13 @@ def api(failures: dict[str, int]) -> tuple[Callable[[httpx.Request], httpx.Respo
         if path.endswith("/ServiceChannel/list/area/Municipality/code/179"):
             number = int(request.url.params["page"])
             return httpx.Response(200, content=CHANNEL_FILES[number - 1].read_bytes())
+        if path.endswith("/ServiceChannel/list/organization"):
+            if request.url.params["organizationId"] == ORG_A:
+                # channel 1 again (the same version) and a location with no service area,
+                # which the municipality's list cannot have
+                items = [json.loads(CHANNEL_FILES[0].read_text())["itemList"][0], NO_AREA]
+                return httpx.Response(200, json=page(1, 1, items))
+            return httpx.Response(200, json=page(1, 1, []))
         if path.endswith("/Organization/list"):
             return httpx.Response(200, content=(FIXTURES / "organizations.json").read_bytes())
         if path.endswith("/Service/list"):
@@ -460,10 +500,17 @@ def test_fetch_retries_then_saves_every_page_and_the_linked_items(
     assert names == [
         "channels-municipality-179-page-1.json",
         "channels-municipality-179-page-2.json",
+        # the organisations with a location whose address is in 179
+        f"channels-organization-{ORG_A}-page-1.json",
+        "channels-organization-10000000-0000-4000-8000-000000000099-page-1.json",
         "organizations-1.json",
         "services-1.json",
+        "fetch-scope.json",
     ]
-    assert report.requests == 6  # 2 pages, 2 failures + 1 success, 1 services
+    # 2 pages, 2 organisation pages, 2 failures + 1 success, 1 services
+    assert report.requests == 8
+    municipality_url = next(url for url in seen if "Municipality/code/179" in url)
+    assert "includeWholeCountry=true" in municipality_url  # nationwide offices too
     assert 1.0 in sleeps and 2.0 in sleeps  # backoff before each retry
     assert all(s == pytest.approx(0.5) for s in sleeps if s not in (1.0, 2.0))  # 2 per second
     # The organisation request asked exactly for the linked organisations.
@@ -475,7 +522,18 @@ def test_fetch_retries_then_saves_every_page_and_the_linked_items(
     parsed = parse_ptv_files(
         report.files, municipality_regions=municipality_regions, mapping=mapping
     )
-    assert len(parsed.records) == 4
+    # Only the units located in 179 (1, 5, 8 and the one without an area); 2 (Turku) and
+    # 4 (Helsinki) were on the pages through their service area and are left out.
+    assert sorted(by_id(parsed)) == sorted(
+        [channel_id(1), channel_id(5), channel_id(8), "ptv:" + NO_AREA["id"]]
+    )
+    assert parsed.scope_municipalities == {"179"}
+    assert (
+        "fetch-scope.json: 2 service locations in other municipalities than those fetched "
+        "(179) left out: fetch their municipalities to import them" in messages(parsed.warnings)
+    )
+    # channel 1 came twice in the same version: no duplicate warning
+    assert not any("also in" in warning for warning in messages(parsed.warnings))
 
 
 def test_fetch_gives_up_after_the_retries(tmp_path: Path) -> None:
@@ -510,7 +568,12 @@ def test_fetch_retries_timeouts(tmp_path: Path) -> None:
             client, tmp_path, municipality_codes=["91"], base_url=BASE, sleep=lambda _: None
         )
     assert calls["count"] == 2
-    assert [path.name for path in report.files] == ["channels-municipality-091-page-1.json"]
+    assert [path.name for path in report.files] == [
+        "channels-municipality-091-page-1.json",
+        "fetch-scope.json",
+    ]
+    scope = json.loads(report.files[-1].read_text())
+    assert scope == {"polkuFetchScope": {"municipalities": ["091"], "organizations": []}}
 
 
 def test_fetch_does_not_retry_a_client_error(tmp_path: Path) -> None:
@@ -550,6 +613,7 @@ def test_fetch_by_organization_pages_through_its_channels(tmp_path: Path) -> Non
     assert [path.name for path in report.files] == [
         f"channels-organization-{ORG_A}-page-1.json",
         f"channels-organization-{ORG_A}-page-2.json",
+        "fetch-scope.json",
     ]
 
 
@@ -588,3 +652,52 @@ def test_regular_opening_hours_become_one_line_and_exceptions_are_left_out(
     nothing = minimal_channel(serviceHours=[])
     paths[0] = write(tmp_path, "nothing.json", nothing)
     assert parse(paths, mapping).records[0].opening_hours is None
+
+
+def test_fetch_notes_what_ptv_does_not_have_and_goes_on(tmp_path: Path) -> None:
+    location = {**NO_AREA, "services": [{"service": {"id": ORG_A, "name": "x"}}]}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path.endswith("/Municipality/code/179"):
+            return httpx.Response(200, json=page(1, 1, [location]))
+        # PTV: 404 for an organisation it does not publish, and "Services not found." for
+        # a list of service ids none of which exists
+        if path.endswith(("/ServiceChannel/list/organization", "/Service/list")):
+            return httpx.Response(404, json={"errorMessage": "not found"})
+        if path.endswith("/Organization/list"):
+            return httpx.Response(200, content=(FIXTURES / "organizations.json").read_bytes())
+        return httpx.Response(500)
+
+    with httpx.Client(transport=httpx.MockTransport(handler)) as client:
+        report = fetch_ptv(
+            client, tmp_path, municipality_codes=["179"], base_url=BASE, sleep=lambda _: None
+        )
+    assert [path.name for path in report.files] == [
+        "channels-municipality-179-page-1.json",
+        "organizations-1.json",
+        "fetch-scope.json",
+    ]
+    assert report.notes == [
+        f"organisation {ORG_A}: PTV has no channels of it",
+        "services 1: PTV has none of the 1 ids",
+    ]
+
+
+def test_fetch_of_an_organisation_ptv_does_not_have_fails(tmp_path: Path) -> None:
+    with (
+        httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(404))) as client,
+        pytest.raises(PtvFetchError, match="HTTP 404"),
+    ):
+        fetch_ptv(client, tmp_path, organization_ids=[ORG_A], base_url=BASE, sleep=lambda _: None)
+
+
+def test_a_fetch_that_also_asked_for_organisations_covers_no_municipality(
+    tmp_path: Path, municipality_regions: dict[str, str], mapping: PtvServiceMapping
+) -> None:
+    scope = {"polkuFetchScope": {"municipalities": ["179"], "organizations": [ORG_A]}}
+    paths = [*ALL_FILES, write(tmp_path, "fetch-scope.json", scope)]
+    parsed = parse_ptv_files(paths, municipality_regions=municipality_regions, mapping=mapping)
+    assert parsed.scope_municipalities is None
+    # nothing left out: Turku's and Helsinki's units stay
+    assert sorted(by_id(parsed)) == [channel_id(n) for n in (1, 2, 4, 5, 8)]

@@ -162,6 +162,22 @@ def test_a_valid_row_becomes_a_record_with_codes_and_its_region(
     assert found.email is None, "an empty cell stays empty"
 
 
+def test_a_file_saved_by_a_finnish_excel_reads_the_same(
+    session: Session, resources: CatalogueResources, tmp_path: Path
+) -> None:
+    """Excel in a Finnish locale saves CSV with semicolons (and a byte-order mark)."""
+    row = {**ROW, "services": "kuntouttava työtoiminta; päivätoiminta", "name": "Paja, Kotka"}
+    comma = parse(session, resources, write_csv(tmp_path / "comma.csv", row))
+    path = tmp_path / "excel.csv"
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS, delimiter=";")
+        writer.writeheader()
+        writer.writerow(row)
+    semicolon = parse(session, resources, path)
+    assert not semicolon.errors and not semicolon.warnings
+    assert semicolon.records == comma.records and semicolon.records[0].name == "Paja, Kotka"
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
@@ -457,6 +473,21 @@ def test_ptv_input_with_errors_is_refused_by_the_command(cli_site: Path) -> None
     assert result.returncode == 1
     assert "invalid.json" in result.stdout and "Nothing was written" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_ptv_units_that_cannot_be_placed_are_skipped_unless_strict(cli_site: Path) -> None:
+    files = [
+        str(path) for path in sorted(Path("tests/fixtures/ptv/kuntaapi-shapes").glob("*.json"))
+    ]
+    dry = run_cli(cli_site, "import", "ptv", *files)
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert "Skipped (not imported; the rest is) (3):" in dry.stdout
+    assert "channels.json item 5: the visiting address is abroad" in dry.stdout
+    assert "6 new" in dry.stdout and "Dry run: nothing was written" in dry.stdout
+    strict = run_cli(cli_site, "import", "ptv", *files, "--strict", "--apply")
+    assert strict.returncode == 1
+    assert "Errors (3):" in strict.stdout and "Nothing was written" in strict.stdout
+    assert "Traceback" not in strict.stdout + strict.stderr
 
 
 def test_an_hsds_export_imports_back_without_changes(cli_site: Path, tmp_path: Path) -> None:

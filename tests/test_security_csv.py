@@ -26,7 +26,8 @@ FORMULAS = {
 
 
 def _cells(text: str) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
+    """Rows of Polku's provider export (semicolon-separated by default, for Excel)."""
+    return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";"))
 
 
 def test_in05_csv_formula_cells_are_neutralised(

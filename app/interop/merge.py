@@ -8,7 +8,8 @@ The rules (docs/data.md tells maintainers the same):
 - A field a person edited on the web, or checked, later than the source last changed the
   entry is never overwritten: the import records an open `ImportConflict` with both values.
 - A full import marks the source's entries that vanished from it `verify` (never deletes),
-  within the regions the import covers.
+  within the regions the import covers, or only within the municipalities it covers when
+  the input says which (a PTV fetch by municipality).
 - Every change is written to the change log with the source's name.
 Free places and waiting time are the coordinators' own and never imported.
 """
@@ -333,14 +334,23 @@ class _Merger:
         else:
             self.report.unchanged += 1
 
-    def mark_vanished(self, seen: set[str], regions: set[str]) -> None:
-        """Entries of this source, in the regions imported, that the source no longer has."""
+    def mark_vanished(
+        self, seen: set[str], regions: set[str], municipalities: set[str] | None = None
+    ) -> None:
+        """Entries of this source, in the regions imported (or only in `municipalities`,
+        when the input says which it covers), that the source no longer has."""
         prefix = f"{self.source}:"
+        # A municipality the files cover but that has no record left still counts.
+        in_scope = (
+            col(Provider.municipality_code).in_(municipalities)
+            if municipalities is not None
+            else col(Provider.region_code).in_(regions)
+        )
         owned = self.session.exec(
             select(Provider).where(
                 col(Provider.external_id).startswith(prefix),
-                col(Provider.region_code).in_(regions),
                 Provider.status == "current",
+                in_scope,
             )
         ).all()
         for provider in owned:
@@ -386,7 +396,7 @@ def merge_records(
             progress(number, len(parsed.records))
     merger.flush_created()
     if full:
-        merger.mark_vanished(seen, regions)
+        merger.mark_vanished(seen, regions, parsed.scope_municipalities)
     report = merger.report
     changed = report.created or report.updated or report.marked_verify or report.conflicts
     if not (changed or record_unchanged):

@@ -61,6 +61,20 @@ PROVIDER_TEXT_FIELDS = tuple(
 PROVIDER_CODE_FIELDS = tuple(PROVIDER_CODE_TABLES)
 
 
+@dataclass(frozen=True)
+class InputLimits:
+    """How much one import may make Polku read (IM-08); the defaults are the settings'
+    (`IMPORT_MAX_*` in app/config.py)."""
+
+    max_file_bytes: int = 100_000_000  # one input file: JSON, zip, a package's CSV
+    max_unpacked_bytes: int = 200_000_000  # everything a zip data package unpacks to
+    max_zip_ratio: int = 100  # unpacked / packed size of one zip entry
+    max_zip_entries: int = 1000
+
+
+DEFAULT_LIMITS = InputLimits()
+
+
 MAX_PROBLEM_CHARS = 300  # a message quotes the input: a huge cell must not flood a terminal
 
 
@@ -78,22 +92,34 @@ class ImportProblem:
 
 @dataclass
 class ParsedSource:
-    """What one importer read: the records, errors (input is invalid) and warnings."""
+    """What one importer read: the records, errors (input is invalid), warnings, and the
+    items skipped because they cannot be placed (an importer that skips instead of
+    refusing: PTV). `run_import(strict=True)` turns the skipped items into errors."""
 
     source: str  # "ptv", "hsds" or "csv": also the prefix of the records' external ids
     records: list[ProviderRecord] = field(default_factory=list)
     errors: list[ImportProblem] = field(default_factory=list)
     warnings: list[ImportProblem] = field(default_factory=list)
+    skipped: list[ImportProblem] = field(default_factory=list)
+    # The municipalities the files hold all of the source's entries of (a PTV fetch by
+    # municipality): a full import then marks vanished entries only there, not in the
+    # whole regions of the records.
+    scope_municipalities: set[str] | None = None
+    # True for a source whose items stand alone (PTV): a record with unsafe values is then
+    # skipped like any item that cannot be imported, instead of stopping the whole run.
+    skips_bad_items: bool = False
     places: dict[str, str] = field(default_factory=dict)  # external id -> file and line
 
     def check_values(self) -> None:
         """Refuse records with values no source may give (`value_problems`), as errors
-        that say where the record is; such records are not imported."""
+        (or skips, for a source that `skips_bad_items`) that say where the record is;
+        such records are not imported."""
         valid = []
+        refused = self.skipped if self.skips_bad_items else self.errors
         for record in self.records:
             problems = value_problems(record)
             where = self.places.get(record.external_id, record.external_id)
-            self.errors.extend(ImportProblem(where, problem) for problem in problems)
+            refused.extend(ImportProblem(where, problem) for problem in problems)
             if not problems:
                 valid.append(record)
         self.records = valid

@@ -21,9 +21,11 @@ from app.web.auth import (
     require_csrf,
     session_signer,
     set_session_cookie,
+    set_sign_in_cookie,
+    sign_in_binding,
 )
 from app.web.deps import CatalogueDep, SessionDep
-from app.web.security import SESSION_COOKIE, AdminSession
+from app.web.security import SESSION_COOKIE, SIGN_IN_COOKIE, AdminSession
 from app.web.templating import render
 
 router = APIRouter(
@@ -84,14 +86,21 @@ def _safe_next(request: Request, target: str | None) -> str:
     return target if canonical.startswith("/admin") else home
 
 
+def _login_page(
+    request: Request, context: dict[str, object], binding: str, status: int = 200
+) -> Response:
+    """The sign-in form, its token bound to the pre-session cookie it sets (CS-04)."""
+    token = session_signer(request).sign_in_token(binding)
+    response = _page(request, "admin/login.html", {**context, "form_token": token}, status)
+    set_sign_in_cookie(request, response, binding)
+    return response
+
+
 @router.get("/login", name="admin_login")
 def read_login(request: Request, next: str = "") -> Response:
     """The sign-in form."""
-    return _page(
-        request, "admin/login.html",
-        {"form_token": session_signer(request).sign_in_token(), "next": _safe_next(request, next),
-         "error": None, "username": ""},
-    )  # fmt: skip
+    context: dict[str, object] = {"next": _safe_next(request, next), "error": None, "username": ""}
+    return _login_page(request, context, sign_in_binding(request))
 
 
 SIGN_IN_WAIT_S = 2.0  # a sign-in that finds no free slot this long is answered 429
@@ -108,13 +117,11 @@ async def submit_login(
 ) -> Response:
     """Check the credentials; the same message for any mistake (no user enumeration)."""
     signer = session_signer(request)
-    context = {
-        "form_token": signer.sign_in_token(),
-        "next": _safe_next(request, next),
-        "username": username,
-    }
-    if not signer.sign_in_token_valid(form_token):
-        return _page(request, "admin/login.html", {**context, "error": "expired"}, 400)
+    context: dict[str, object] = {"next": _safe_next(request, next), "username": username}
+    binding = sign_in_binding(request)
+    if not signer.sign_in_token_valid(form_token, request.cookies.get(SIGN_IN_COOKIE)):
+        # expired, forged, or fetched by another client (login CSRF): a new form to retry
+        return _login_page(request, {**context, "error": "expired"}, binding, 400)
     address = request.client.host if request.client else "unknown"
     # Waiting sign-ins wait here, on the event loop, not in threads that public pages need
     # (RE-02); past the wait they get a quick 429.
@@ -132,13 +139,14 @@ async def submit_login(
         finally:
             slots.release()
     if result.throttled or result.busy:
-        response = _page(request, "admin/login.html", {**context, "error": "throttled"}, 429)
+        response = _login_page(request, {**context, "error": "throttled"}, binding, 429)
         response.headers["Retry-After"] = "30"
         return response
     if result.user is None or result.user.id is None:
-        return _page(request, "admin/login.html", {**context, "error": "invalid"}, 401)
+        return _login_page(request, {**context, "error": "invalid"}, binding, 401)
     response = _redirect(_safe_next(request, next))
     set_session_cookie(request, response, signer.issue(result.user.id, result.user.session_version))
+    response.delete_cookie(SIGN_IN_COOKIE, path="/")
     return response
 
 

@@ -4,14 +4,28 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from app import i18n
-from app.catalogue.providers import PROVIDER_PAGES, get_provider, provider_details, provider_path
-from app.interop.csv.export import export_row, provider_json_ld, rows_to_csv
+from app import contacts, i18n
+from app.catalogue.providers import (
+    PROVIDER_PAGES,
+    ProviderDetail,
+    get_provider,
+    provider_details,
+    provider_path,
+)
+from app.interop.csv.export import (
+    DEFAULT_SEPARATOR,
+    Separator,
+    export_row,
+    how_to_apply,
+    provider_json_ld,
+    rows_to_csv,
+)
 from app.search.facets import build_facets
 from app.search.widen import widenings
 from app.web.deps import (
@@ -74,24 +88,48 @@ async def read_providers(
     return response
 
 
+def _where_to_ask(
+    session: SessionDep, details: list[ProviderDetail]
+) -> dict[str, contacts.WhereToAsk]:
+    """The contact facts of the regions the providers are in, by region code."""
+    regions = {detail.region.code: detail.region for detail in details}
+    return contacts.where_to_ask(session=session, regions=list(regions.values()))
+
+
 def _export_rows(
-    request: Request, query: ProviderQueryDep, session: SessionDep, search: ProviderSearchDep,
-    base_url: str,
+    query: ProviderQueryDep, session: SessionDep, search: ProviderSearchDep,
+    catalogue: CatalogueDep, base_url: str,
 ) -> list[dict[str, str]]:  # fmt: skip
     ids = search.matching_ids(query, EXPORT_LIMIT)
     details = provider_details(session=session, provider_ids=ids)
-    return [export_row(detail, f"{base_url}{provider_path(detail.id)}") for detail in details]
+    where = _where_to_ask(session, details)
+    version, today = i18n.current_version(), dt.date.today()
+    return [
+        export_row(
+            detail,
+            f"{base_url}{provider_path(detail.id)}",
+            catalogue=catalogue,
+            version=version,
+            where=where.get(detail.region.code),
+            today=today,
+        )
+        for detail in details
+    ]
 
 
 @router.get(f"{PROVIDER_PAGES}.csv", name="providers_csv")
 def export_providers_csv(
-    request: Request, query: ProviderQueryDep, session: SessionDep, search: ProviderSearchDep,
-    settings: SettingsDep,
+    query: ProviderQueryDep, session: SessionDep, search: ProviderSearchDep,
+    catalogue: CatalogueDep, settings: SettingsDep,
+    sep: Annotated[
+        Separator, Query(description="Cell separator: semicolon (Finnish Excel) or comma")
+    ] = DEFAULT_SEPARATOR,
 ) -> Response:  # fmt: skip
-    """The whole result set as CSV (UTF-8 with BOM, opens in Excel)."""
-    rows = _export_rows(request, query, session, search, settings.base_url)
+    """The whole result set as CSV for Excel: UTF-8 with a byte-order mark, semicolons
+    between cells (a Finnish Excel's list separator), or commas with `?sep=comma`."""
+    rows = _export_rows(query, session, search, catalogue, settings.base_url)
     return Response(
-        rows_to_csv(rows),
+        rows_to_csv(rows, sep),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="palveluntuottajat.csv"'},
     )
@@ -99,11 +137,11 @@ def export_providers_csv(
 
 @router.get(f"{PROVIDER_PAGES}.json", name="providers_json")
 def export_providers_json(
-    request: Request, query: ProviderQueryDep, session: SessionDep, search: ProviderSearchDep,
-    settings: SettingsDep,
+    query: ProviderQueryDep, session: SessionDep, search: ProviderSearchDep,
+    catalogue: CatalogueDep, settings: SettingsDep,
 ) -> Response:  # fmt: skip
     """The whole result set as JSON rows with the same columns as the CSV."""
-    rows = _export_rows(request, query, session, search, settings.base_url)
+    rows = _export_rows(query, session, search, catalogue, settings.base_url)
     return Response(
         json.dumps(rows, ensure_ascii=False, indent=1),
         media_type="application/json",
@@ -116,13 +154,27 @@ def read_providers_print(
     request: Request, query: ProviderQueryDep, session: SessionDep, search: ProviderSearchDep,
     catalogue: CatalogueDep,
 ) -> Response:  # fmt: skip
-    """A compact table of the whole result set for printing on A4."""
+    """The whole result set as a handout for A4 portrait: each provider with its contact,
+    work types, free places, how to apply; then where to ask in each region."""
     ids = search.matching_ids(query, EXPORT_LIMIT)
     details = provider_details(session=session, provider_ids=ids)
+    where = _where_to_ask(session, details)
+    version = i18n.current_version()
+    apply_lines = {
+        detail.id: how_to_apply(detail.services, detail.region, catalogue, version)
+        for detail in details
+    }
     return render(
         request,
         "providers/print.html",
-        {"query": query, "details": details, "catalogue": catalogue, "today": dt.date.today()},
+        {
+            "query": query,
+            "details": details,
+            "catalogue": catalogue,
+            "today": dt.date.today(),
+            "apply_lines": apply_lines,
+            "where_by_region": where,
+        },
     )
 
 
@@ -143,5 +195,8 @@ def read_provider(
             "detail": detail,
             "catalogue": catalogue,
             "json_ld": provider_json_ld(detail, page_url),
+            "apply_lines": how_to_apply(
+                detail.services, detail.region, catalogue, i18n.current_version()
+            ),
         },
     )

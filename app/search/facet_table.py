@@ -49,6 +49,9 @@ class FacetTable:
     by_name: list[int]
     by_municipality: list[int]
     free_places_since: dict[int, dt.date]  # documents with free places, and since when
+    # The newest date any provider's free places were given (none free counts too): the
+    # "free places now" filter is offered only while this is recent.
+    newest_free_places_date: dt.date | None = None
 
     def __post_init__(self) -> None:
         # Each (facet index, value) pair gets a small integer; a document's pairs are counted
@@ -85,18 +88,26 @@ class FacetTable:
         name_keys: dict[int, str] = {}
         municipality_keys: dict[int, tuple[str, str]] = {}
         free_places_since: dict[int, dt.date] = {}
+        newest: dt.date | None = None
         for docnum, fields in searcher.reader().iter_docs():
             if fields.get("kind") != "provider":
                 continue
             summary = fields.get("summary") or {}
             if summary.get("free_places") and summary.get("availability_date"):
                 free_places_since[docnum] = summary["availability_date"]
+            given = summary.get("availability_date")
+            if (
+                summary.get("free_places") is not None
+                and given
+                and (newest is None or given > newest)
+            ):
+                newest = given
             records[docnum] = tuple(_values(fields.get(name)) for name in FACET_FIELDS)
             name_keys[docnum] = fields.get("name_sort", "")
             municipality_keys[docnum] = (fields.get("municipality_sort", ""), name_keys[docnum])
         by_name = sorted(records, key=name_keys.__getitem__)
         by_municipality = sorted(records, key=municipality_keys.__getitem__)
-        return cls(records, by_name, by_municipality, free_places_since)
+        return cls(records, by_name, by_municipality, free_places_since, newest)
 
     def in_places(self, places: Iterable[Place]) -> set[int]:
         """Documents in any of the places: a municipality's own, and those of its region
@@ -118,6 +129,11 @@ class FacetTable:
         oldest = today - AVAILABILITY_SHOWN_FOR
         since = self.free_places_since
         return [d for d in docnums if d in since and since[d] >= oldest]
+
+    def free_places_known(self, today: dt.date) -> bool:
+        """True when some provider's free places were given within the last 60 days."""
+        newest = self.newest_free_places_date
+        return newest is not None and today - newest <= AVAILABILITY_SHOWN_FOR
 
     def visible(self, docnums: Iterable[int], *, show_closed: bool) -> list[int]:
         """The provider documents among `docnums` (in their order), closed ones only if asked."""

@@ -79,6 +79,7 @@ class SearchResults:
     suggestion: str | None = None
     understood: UnderstoodQuery | None = None  # the place words taken from the text
     advice: PlaceAdvice | None = None  # when a place has nothing for the words
+    free_places_known: bool = False  # some provider has current free-place figures
 
     @property
     def places(self) -> tuple[Place, ...]:
@@ -411,7 +412,10 @@ def search_providers(
         advice = place_advice(searcher, table, cache, request, synonyms, understood)
     if not matched and understood.words:
         suggestion = suggest_spelling(searcher, request.text, keep=understood.place_words)
-    return SearchResults(len(matched), page, per_page, hits, facets, suggestion, understood, advice)
+    return SearchResults(
+        len(matched), page, per_page, hits, facets, suggestion, understood, advice,
+        free_places_known=table.free_places_known(dt.date.today()),
+    )  # fmt: skip
 
 
 def matching_provider_ids(

@@ -1,15 +1,33 @@
-"""Provider rows for CSV/JSON exports and schema.org JSON-LD for provider pages."""
+"""Provider rows for CSV/JSON exports and schema.org JSON-LD for provider pages.
+
+The export is also a handout a counsellor gives a client: besides the codes, each row
+carries the work types and services by name, free places and waiting time with their date
+(only while current), how to apply (through whom) and the region's contact, in the
+reader's language. The CSV opens in a Finnish Excel as it is: semicolons by default (the
+list separator of a Finnish locale), commas on request; both with a UTF-8 byte-order mark.
+"""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import io
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Literal
 
+from app import i18n
+from app.catalogue.policy import availability_is_current
 from app.catalogue.providers import ProviderDetail
+from app.catalogue.resources import CatalogueResources
+from app.contacts import (
+    ELSEWHERE_FIRST,
+    EMPLOYMENT_AREA_FIRST,
+    JOINT_PLAN,
+    WhereToAsk,
+    apply_routes,
+)
 from app.interop.csv.cells import spreadsheet_safe
-from app.models import PROVIDER_CODE_TABLES
+from app.models import PROVIDER_CODE_TABLES, Region
 
 # The export's columns, in the published order (CSV header and JSON keys). A column named
 # like a provider field or code list is filled from it by name; the others are below.
@@ -36,8 +54,20 @@ EXPORT_COLUMNS = (
     "source_date",
     "assured_date",
     "url",
+    # Added in December 2026 for handouts; after the older columns, so that readers that
+    # take columns by position keep working.
+    "service_names",
+    "work_types",
+    "free_places",
+    "waiting_time",
+    "availability_date",
+    "how_to_apply",
+    "region_contact",
 )
 CODE_SEPARATOR = "; "
+Separator = Literal["semicolon", "comma"]
+SEPARATORS: dict[str, str] = {"semicolon": ";", "comma": ","}
+DEFAULT_SEPARATOR: Separator = "semicolon"  # Excel in a Finnish locale splits on ";"
 
 
 def _cell(value: object) -> str:
@@ -51,8 +81,72 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def export_row(detail: ProviderDetail, page_url: str) -> dict[str, str]:
-    """One provider as a flat row of strings (codes joined with '; ')."""
+def _(message: str) -> str:
+    """A UI text in the reader's language (extracted by Babel like the templates' texts)."""
+    return i18n.translate(message)
+
+
+def local_name(region: Region) -> str:
+    """A region's name in the reader's language (as `name_of` in the templates)."""
+    return str(getattr(region, f"name_{i18n.current_locale()}", None) or region.name_fi)
+
+
+def how_to_apply(
+    services: Sequence[str], region: Region, catalogue: CatalogueResources, version: str
+) -> list[str]:
+    """Whom a person asks to get a place with a provider offering `services`, one line per
+    route (app.contacts.apply_routes), in the reader's language."""
+    lines = []
+    name = local_name(region)
+    for route, codes in apply_routes(services):
+        if route == JOINT_PLAN:
+            line = _(
+                "through a plan made with your employment area and the social services of "
+                "%(region)s"
+            ) % {"region": name}
+        elif route == EMPLOYMENT_AREA_FIRST:
+            line = _("ask your employment area")
+        elif route == ELSEWHERE_FIRST:
+            line = _("through Kela or your earnings-related pension provider")
+        else:
+            line = _("ask the social services of %(region)s") % {"region": name}
+        titles = ", ".join(catalogue.service_title(code, version) for code in codes)
+        lines.append(f"{titles}: {line}" if titles else line[:1].upper() + line[1:])
+    return lines
+
+
+def region_contact_text(where: WhereToAsk) -> str:
+    """Where to ask in the provider's region, as one cell: the channels with their phone
+    and hours (the source's Finnish) and source date, else the honest fallback; the
+    region's website. Urgent lines and maintainers' notes are left out."""
+    parts = []
+    for channel in where.channels:
+        if not (channel.phone or channel.web_url):
+            continue
+        details = ", ".join(
+            value for value in (channel.phone, channel.hours_fi, channel.web_url) if value
+        )
+        dated = f" ({_('Source')} {channel.source_date_text})" if channel.source_date_text else ""
+        parts.append(f"{channel.name_fi}: {details}{dated}")
+    if not where.has_direct_number:
+        parts.append(
+            _("We have not found a direct number yet – ask the social services of %(region)s.")
+            % {"region": local_name(where.region)}
+        )
+    if where.region.website:
+        parts.append(where.region.website)
+    return " / ".join(parts)
+
+
+def export_row(
+    detail: ProviderDetail, page_url: str, *, catalogue: CatalogueResources, version: str,
+    where: WhereToAsk | None, today: dt.date,
+) -> dict[str, str]:  # fmt: skip
+    """One provider as a flat row of strings (codes joined with '; '), with the handout
+    columns in the reader's language."""
+    provider = detail.provider
+    language = i18n.html_lang(version)
+    current = availability_is_current(provider, today)
     related: dict[str, object] = {
         "id": detail.id,
         "organization": detail.organization.name,
@@ -60,6 +154,16 @@ def export_row(detail: ProviderDetail, page_url: str) -> dict[str, str]:
         "municipality": detail.municipality.name_fi if detail.municipality else None,
         **{name: getattr(detail, name) for name in PROVIDER_CODE_TABLES},
         "url": page_url,
+        "service_names": [catalogue.service_title(code, version) for code in detail.services],
+        "work_types": [
+            catalogue.vocabularies.label("activity_types", code, language)
+            for code in detail.activities
+        ],
+        "free_places": provider.free_places if current else None,
+        "waiting_time": provider.waiting_time if current else None,
+        "availability_date": provider.availability_date if current else None,
+        "how_to_apply": how_to_apply(detail.services, detail.region, catalogue, version),
+        "region_contact": region_contact_text(where) if where else None,
     }
     return {
         column: _cell(related[column] if column in related else getattr(detail.provider, column))
@@ -67,12 +171,18 @@ def export_row(detail: ProviderDetail, page_url: str) -> dict[str, str]:
     }
 
 
-def rows_to_csv(rows: list[dict[str, str]]) -> str:
-    """CSV text with a byte-order mark, so that Excel opens the UTF-8 correctly; no cell
-    starts a formula (`spreadsheet_safe`)."""
+def rows_to_csv(rows: list[dict[str, str]], separator: Separator = DEFAULT_SEPARATOR) -> str:
+    """CSV text for Excel: a byte-order mark (so that Excel reads UTF-8), semicolons
+    between cells by default (a Finnish Excel's list separator) or commas, CRLF line ends;
+    no cell starts a formula (`spreadsheet_safe`)."""
     buffer = io.StringIO()
     buffer.write("\ufeff")
-    writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, lineterminator="\r\n")
+    writer = csv.DictWriter(
+        buffer,
+        fieldnames=EXPORT_COLUMNS,
+        delimiter=SEPARATORS[separator],
+        lineterminator="\r\n",
+    )
     writer.writeheader()
     writer.writerows(
         {column: spreadsheet_safe(row[column]) for column in EXPORT_COLUMNS} for row in rows

@@ -48,6 +48,13 @@ def template_csv() -> str:
     return ",".join(COLUMNS) + "\r\n"
 
 
+def cell_separator(text: str) -> str:
+    """`;` for a file whose header row is split by semicolons (as a Finnish Excel saves a
+    CSV, and as Polku's own export is by default), else `,`."""
+    header = text.split("\n", 1)[0]
+    return ";" if header.count(";") > header.count(",") else ","
+
+
 def _value(row: Mapping[str, str | None], column: str) -> str | None:
     value = " ".join((row.get(column) or "").split())
     return value or None
@@ -190,7 +197,7 @@ def parse_csv_files(
         except (OSError, UnicodeDecodeError) as error:
             parsed.errors.append(ImportProblem(path.name, f"cannot read the file: {error}"))
             continue
-        rows = csv.DictReader(io.StringIO(text, newline=""))
+        rows = csv.DictReader(io.StringIO(text, newline=""), delimiter=cell_separator(text))
         try:
             _read_file(path, rows, reader, parsed, seen)
         except csv.Error as error:  # e.g. a cell longer than the csv module's field limit

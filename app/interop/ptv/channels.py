@@ -12,8 +12,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from app.interop.ptv.fields import (
+    AddressFields,
     accessibility,
     address_fields,
+    area_municipality,
     description,
     email_address,
     opening_hours,
@@ -27,6 +29,7 @@ from app.interop.ptv.services import LinkedServices, linked_services
 from app.interop.ptv.values import (
     LANGUAGE_ORDER,
     JsonObject,
+    json_objects,
     line_text,
     preferred_text,
     ptv_id,
@@ -121,61 +124,97 @@ class ChannelReader:
         self.municipality_regions = municipality_regions
         self.mapping = mapping
 
-    def organization(self, channel: JsonObject, errors: list[str]) -> OrganizationFields:
-        """The channel's organization from the files; we never invent one."""
-        organization_id = ptv_id(channel.get("organizationId"))
-        if organization_id is None:
-            errors.append("the channel has no organizationId")
-            return OrganizationFields()
-        organization = self.collected.organizations.get(organization_id)
-        if organization is None:
-            # Not in the files: fetch it and import again.
-            errors.append(f"organisation {organization_id} is not in the given files")
-            return OrganizationFields()
-        data = organization.data
-        name = preferred_text(texts_by_language(data.get("organizationNames"), types=("Name",)))
-        if name is None:
-            errors.append(f"organisation {organization_id} has no name")
-        return OrganizationFields(
-            name=name,
-            type=line_text(data.get("organizationType")),
-            website=website(data.get("webPages")),
-        )
+    def organization(
+        self, channel: JsonObject, own_name: str | None, warnings: list[str]
+    ) -> OrganizationFields:
+        """The channel's organization from the files; we never invent one.
 
-    def region_code(self, municipality_code: str | None, errors: list[str]) -> str | None:
-        """The wellbeing region of the municipality, or None (with an error)."""
-        if municipality_code is None:
-            errors.append("no visiting (Location) address with a municipality: region unknown")
+        When the files do not have it, the unit is imported under its own name (with a
+        warning): an import that brings the organisation later fills it in.
+        """
+        organization_id = ptv_id(channel.get("organizationId"))
+        organization = self.collected.organizations.get(organization_id or "")
+        name = None
+        if organization is not None:
+            data = organization.data
+            name = preferred_text(texts_by_language(data.get("organizationNames"), types=("Name",)))
+            if name is not None:
+                return OrganizationFields(
+                    name=name,
+                    type=line_text(data.get("organizationType")),
+                    website=website(data.get("webPages")),
+                )
+        if organization_id is None:
+            why = "the channel has no organizationId"
+        elif organization is None:
+            why = f"organisation {organization_id} is not in the given files"
+        else:
+            why = f"organisation {organization_id} has no name"
+        warnings.append(f"{why}: imported under the unit's own name")
+        return OrganizationFields(name=own_name)
+
+    def municipality(
+        self, channel: JsonObject, place: AddressFields, skips: list[str], warnings: list[str]
+    ) -> str | None:
+        """The municipality the unit is in: its visiting address's, else (with a warning)
+        its service area's when that is one municipality; None (a skip reason) otherwise."""
+        if place.abroad:
+            skips.append("the visiting address is abroad")
             return None
+        if place.municipality_code is not None:
+            return place.municipality_code
+        if place.map_point:
+            why = "the visiting address is a map point without a municipality"
+        elif visiting_address(channel) is None:
+            postal = any(a.get("type") == "Postal" for a in json_objects(channel.get("addresses")))
+            why = "no visiting (Location) address" + (", only a postal one" if postal else "")
+        else:
+            why = "the visiting address has no municipality"
+        area = area_municipality(channel)
+        if area is None:
+            skips.append(f"{why}, and the service area is not one municipality: region unknown")
+            return None
+        warnings.append(f"{why}: placed in its service-area municipality {area}")
+        return area
+
+    def region_code(self, municipality_code: str, skips: list[str]) -> str | None:
+        """The wellbeing region of the municipality, or None (with a skip reason)."""
         region_code = self.municipality_regions.get(municipality_code)
         if region_code is None:
-            errors.append(f"municipality {municipality_code} is not a known municipality")
+            skips.append(f"municipality {municipality_code} is not a known municipality")
         elif region_code in ("", OUTSIDE_SYSTEM_REGION_CODE):
-            errors.append(
+            skips.append(
                 f"municipality {municipality_code} is in Åland, outside the wellbeing regions"
             )
             return None
         return region_code
 
     def record(
-        self, item: PtvItem, errors: list[str], warnings: list[str]
+        self, item: PtvItem, skips: list[str], warnings: list[str]
     ) -> tuple[ProviderRecord | None, LinkedServices]:
-        """The record of one channel (None when it has errors) and its linked services."""
+        """The record of one channel and its linked services.
+
+        The record is None when the unit cannot be placed or named; `skips` then says why,
+        and the unit's warnings are left out (they would be about a unit not imported).
+        """
         channel = item.data
+        noted: list[str] = []
         languages = channel_languages(channel)  # only Polku's three languages
         order = text_order(languages)
         name = channel_name(channel, order)
         if name is None:
-            errors.append("the channel has no name")
-        organization = self.organization(channel, errors)
+            skips.append("the channel has no name")
+        organization = self.organization(channel, name, noted)
         address = visiting_address(channel)
         place = address_fields(address, order)
-        region_code = self.region_code(place.municipality_code, errors)
-        status, publishing_status = polku_status(channel, warnings)
-        modified = modified_date(channel, warnings)
+        municipality_code = self.municipality(channel, place, skips, noted)
+        region_code = self.region_code(municipality_code, skips) if municipality_code else None
+        status, publishing_status = polku_status(channel, noted)
+        modified = modified_date(channel, noted)
         services = linked_services(channel, self.collected.services, self.mapping)
-        if errors or name is None or organization.name is None or region_code is None:
+        if skips or name is None or organization.name is None or region_code is None:
             return None, services
+        warnings.extend(noted)
         return (
             ProviderRecord(
                 external_id=f"{SOURCE}:{item.id}",
@@ -184,15 +223,15 @@ class ChannelReader:
                 organization_website=organization.website,
                 name=name,
                 region_code=region_code,
-                municipality_code=place.municipality_code,
+                municipality_code=municipality_code,
                 street_address=place.street_address,
                 postal_code=place.postal_code,
                 post_office=place.post_office,
                 phone=phone_number(channel, order),
-                email=email_address(channel, order),
+                email=email_address(channel, order, warnings),
                 website=website(channel.get("webPages"), order),
                 accessibility=accessibility(channel, address, order),
-                opening_hours=opening_hours(channel, order),
+                opening_hours=opening_hours(channel, order, warnings),
                 description=description(channel, order),
                 services=list(services.codes.services),
                 activities=list(services.codes.activities),

@@ -6,9 +6,15 @@ imported can always be traced back to the exact file.
 
 What is fetched (all endpoints are public, no key needed):
 1. the service channels of each municipality (`ServiceChannel/list/area/Municipality/code/
-   {code}`) and/or of each organisation (`ServiceChannel/list/organization`), page by page;
-2. the organisations those service locations belong to (`Organization/list?guids=`);
-3. the services linked to them (`Service/list?guids=`), for their names and classes.
+   {code}`, nationwide ones included) and/or of each organisation
+   (`ServiceChannel/list/organization`), page by page;
+2. for a municipality: the channels of every organisation that has a service location
+   whose *address* is in it, because the municipality list filters on the service area,
+   and a location without an area (or located elsewhere than its area) is not on it;
+3. the organisations those service locations belong to (`Organization/list?guids=`);
+4. the services linked to them (`Service/list?guids=`), for their names and classes;
+5. `fetch-scope.json`: what was asked for, so that the import knows which municipalities
+   the files cover (a full import marks vanished entries only there).
 
 The client is polite: at most `rate_per_second` requests, a timeout on each, and retries
 with exponential backoff on timeouts, connection errors, 429 and 5xx answers.
@@ -30,10 +36,17 @@ DEFAULT_BASE_URL = "https://api.palvelutietovaranto.suomi.fi/api/v11"
 GUIDS_PER_REQUEST = 100  # the `list?guids=` endpoints take at most 100 ids
 MAX_PAGES = 1000  # a guard against a server that never stops paging
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+SCOPE_FILE = "fetch-scope.json"
+SCOPE_KEY = "polkuFetchScope"  # app/interop/ptv/files.py reads it
 
 
 class PtvFetchError(RuntimeError):
     """The API could not be read (after the retries); the message names the URL."""
+
+
+class PtvNotFound(PtvFetchError):
+    """HTTP 404: PTV answers so for an organisation it does not publish and for a
+    `list?guids=` of which no id exists ("Services not found.")."""
 
 
 @dataclass
@@ -42,6 +55,7 @@ class FetchReport:
 
     files: list[Path] = field(default_factory=list)
     requests: int = 0
+    notes: list[str] = field(default_factory=list)  # what was not found, for the operator
 
 
 class _PoliteClient:
@@ -91,7 +105,9 @@ class _PoliteClient:
             if response.status_code in RETRY_STATUSES:
                 problem = f"HTTP {response.status_code}"
                 continue
-            if response.status_code != 200:  # 400, 404 …: asking again will not help
+            if response.status_code == 404:
+                raise PtvNotFound(f"{response.request.url}: HTTP 404")
+            if response.status_code != 200:  # 400 …: asking again will not help
                 raise PtvFetchError(f"{response.request.url}: HTTP {response.status_code}")
             try:
                 json.loads(response.content)
@@ -139,6 +155,20 @@ def _chunks(ids: Sequence[str]) -> Iterator[Sequence[str]]:
         yield ids[start : start + GUIDS_PER_REQUEST]
 
 
+def address_municipalities(channel: dict[str, Any]) -> set[str]:
+    """The municipality codes of a channel's visiting (Location) addresses."""
+    codes = set()
+    for address in channel.get("addresses") or []:
+        if not isinstance(address, dict) or address.get("type") != "Location":
+            continue
+        street = address.get("streetAddress")
+        municipality = street.get("municipality") if isinstance(street, dict) else None
+        code = municipality.get("code") if isinstance(municipality, dict) else None
+        if isinstance(code, str) and code.strip():
+            codes.add(code.strip().zfill(3))
+    return codes
+
+
 def _safe_name(value: str) -> str:
     """A file-name-safe form of a code or id given on the command line."""
     return "".join(char if char.isalnum() or char in "-_" else "_" for char in value)
@@ -184,17 +214,48 @@ def fetch_ptv(
         clock=clock,
     )
     report = FetchReport()
+    codes = [code.zfill(3) for code in municipality_codes]
     channels: list[dict[str, Any]] = []
-    for code in municipality_codes:
-        url = f"{base}/ServiceChannel/list/area/Municipality/code/{code.zfill(3)}"
-        stem = f"channels-municipality-{_safe_name(code.zfill(3))}"
-        for page in _pages(http, url, {"includeWholeCountry": "false"}, out_dir, stem, report):
-            channels.extend(item for item in page.get("itemList") or [] if isinstance(item, dict))
-    for organization_id in organization_ids:
+
+    def organization_pages(organization_id: str, *, asked: bool) -> None:
         url = f"{base}/ServiceChannel/list/organization"
         stem = f"channels-organization-{_safe_name(organization_id)}"
-        for page in _pages(http, url, {"organizationId": organization_id}, out_dir, stem, report):
+        pages = _pages(http, url, {"organizationId": organization_id}, out_dir, stem, report)
+        try:
+            for page in pages:
+                channels.extend(
+                    item for item in page.get("itemList") or [] if isinstance(item, dict)
+                )
+        except PtvNotFound:
+            if asked:
+                raise  # an organisation given on the command line must exist
+            report.notes.append(f"organisation {organization_id}: PTV has no channels of it")
+
+    for code in codes:
+        url = f"{base}/ServiceChannel/list/area/Municipality/code/{code}"
+        stem = f"channels-municipality-{_safe_name(code)}"
+        # Nationwide channels too: a national agency's office in the municipality has a
+        # nationwide service area.
+        for page in _pages(http, url, {"includeWholeCountry": "true"}, out_dir, stem, report):
             channels.extend(item for item in page.get("itemList") or [] if isinstance(item, dict))
+    for organization_id in organization_ids:
+        organization_pages(organization_id, asked=True)
+    # The municipality lists go by service area. A location with no area, or with an area
+    # elsewhere, is found through its organisation: every organisation with a location
+    # whose address is in a fetched municipality has its channels fetched too.
+    asked = {str(uuid.UUID(organization_id)) for organization_id in organization_ids}
+    located_here = sorted(
+        {
+            str(channel["organizationId"])
+            for channel in channels
+            if channel.get("serviceChannelType") == "ServiceLocation"
+            and channel.get("organizationId")
+            and address_municipalities(channel) & set(codes)
+        }
+        - asked
+    )
+    for organization_id in located_here:
+        organization_pages(organization_id, asked=False)
 
     # Only service locations become records, so only their links are followed.
     locations = [c for c in channels if c.get("serviceChannelType") == "ServiceLocation"]
@@ -211,11 +272,18 @@ def fetch_ptv(
             and link["service"].get("id")
         }
     )
-    for number, chunk in enumerate(_chunks(linked_organization_ids), start=1):
-        body = http.get(f"{base}/Organization/list", {"guids": ",".join(chunk)})
-        _save(out_dir, f"organizations-{number}.json", body, report)
-    for number, chunk in enumerate(_chunks(service_ids), start=1):
-        body = http.get(f"{base}/Service/list", {"guids": ",".join(chunk)})
-        _save(out_dir, f"services-{number}.json", body, report)
+    for kind, path, ids in (
+        ("organizations", "Organization/list", linked_organization_ids),
+        ("services", "Service/list", service_ids),
+    ):
+        for number, chunk in enumerate(_chunks(ids), start=1):
+            try:
+                body = http.get(f"{base}/{path}", {"guids": ",".join(chunk)})
+            except PtvNotFound:  # none of these ids is published: the import warns
+                report.notes.append(f"{kind} {number}: PTV has none of the {len(chunk)} ids")
+                continue
+            _save(out_dir, f"{kind}-{number}.json", body, report)
+    scope = {SCOPE_KEY: {"municipalities": codes, "organizations": list(organization_ids)}}
+    _save(out_dir, SCOPE_FILE, json.dumps(scope, indent=1).encode(), report)
     report.requests = http.requests
     return report

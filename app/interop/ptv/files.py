@@ -35,6 +35,9 @@ class CollectedItems:
     channels: dict[str, PtvItem] = field(default_factory=dict)
     organizations: dict[str, PtvItem] = field(default_factory=dict)
     services: dict[str, PtvItem] = field(default_factory=dict)
+    # What the fetch asked for (fetch-scope.json): {"municipalities": [...], "organizations":
+    # [...]}, or None when the files do not say.
+    fetch_scope: JsonObject | None = None
 
 
 def item_kind(item: JsonObject) -> str | None:
@@ -51,7 +54,12 @@ def item_kind(item: JsonObject) -> str | None:
     return None
 
 
-def _file_items(path: Path, errors: list[ImportProblem]) -> list[Any] | None:
+SCOPE_KEY = "polkuFetchScope"  # written by app/interop/ptv/fetch.py
+
+
+def _file_items(
+    path: Path, errors: list[ImportProblem], collected: CollectedItems
+) -> list[Any] | None:
     """The items a file holds, or None (with an error) when it cannot be read."""
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
@@ -64,6 +72,9 @@ def _file_items(path: Path, errors: list[ImportProblem]) -> list[Any] | None:
     except json.JSONDecodeError as error:
         errors.append(ImportProblem(path.name, f"not valid JSON: {error}"))
         return None
+    if isinstance(data, dict) and isinstance(data.get(SCOPE_KEY), dict):
+        _add_scope(collected, data[SCOPE_KEY])  # the fetch's own note, not PTV data
+        return []
     if isinstance(data, list):  # the `list?guids=` endpoints answer with a plain array
         return data
     if isinstance(data, dict) and "itemList" in data:  # a page of a paged list
@@ -78,6 +89,17 @@ def _file_items(path: Path, errors: list[ImportProblem]) -> list[Any] | None:
         return [data]
     errors.append(ImportProblem(path.name, "expected a JSON object, an array or a paged list"))
     return None
+
+
+def _add_scope(collected: CollectedItems, scope: JsonObject) -> None:
+    """Several fetches imported together cover what each covers."""
+    merged = collected.fetch_scope or {"municipalities": [], "organizations": []}
+    for key in ("municipalities", "organizations"):
+        values = scope.get(key)
+        for value in values if isinstance(values, list) else []:
+            if str(value) not in merged[key]:
+                merged[key].append(str(value))
+    collected.fetch_scope = merged
 
 
 def _identified_item(where: str, data: Any, parsed: ParsedSource) -> tuple[str, PtvItem] | None:
@@ -106,6 +128,8 @@ def _identified_item(where: str, data: Any, parsed: ParsedSource) -> tuple[str, 
 def _keep_newer(table: dict[str, PtvItem], kind: str, item: PtvItem, parsed: ParsedSource) -> None:
     """Add the item, unless the table already has a version of it modified later."""
     earlier = table.get(item.id)
+    if earlier is not None and earlier.data.get("modified") == item.data.get("modified"):
+        return  # the same version twice (a municipality's and its organisation's pages)
     if earlier is not None:
         # Pages fetched at different times can overlap; the newer version wins.
         keep_new = str(item.data.get("modified") or "") >= str(earlier.data.get("modified") or "")
@@ -130,7 +154,7 @@ def collect_items(paths: Sequence[Path], parsed: ParsedSource) -> CollectedItems
         "service": collected.services,
     }
     for path in paths:
-        items = _file_items(path, parsed.errors)
+        items = _file_items(path, parsed.errors, collected)
         if items is None:
             continue
         for index, data in enumerate(items, start=1):

@@ -74,7 +74,7 @@ def parse_ptv_files(
     `municipality_regions` maps a three-digit municipality code to its region code (Åland's
     municipalities map to "" or to the pseudo-region "91": their channels are errors).
     """
-    parsed = ParsedSource(SOURCE)
+    parsed = ParsedSource(SOURCE, skips_bad_items=True)
     collected = collect_items(paths, parsed)
     reader = ChannelReader(collected, municipality_regions, mapping)
     ignored: Counter[str] = Counter()
@@ -85,14 +85,39 @@ def parse_ptv_files(
         if channel_type != SERVICE_LOCATION:
             ignored[channel_type or "no type"] += 1
             continue
-        errors: list[str] = []
+        skips: list[str] = []
         warnings: list[str] = []
-        record, services = reader.record(item, errors, warnings)
-        parsed.errors.extend(ImportProblem(item.where, message) for message in errors)
+        record, services = reader.record(item, skips, warnings)
+        parsed.skipped.extend(ImportProblem(item.where, message) for message in skips)
         parsed.warnings.extend(ImportProblem(item.where, message) for message in warnings)
         unmapped.update(services.unmapped)
         not_in_files += services.not_in_files
         if record is not None:
             parsed.records.append(record)
+            parsed.places[record.external_id] = item.where
     _add_summaries(parsed, ignored, unmapped, not_in_files)
+    _apply_fetch_scope(parsed, collected.fetch_scope)
     return parsed
+
+
+def _apply_fetch_scope(parsed: ParsedSource, scope: Mapping[str, object] | None) -> None:
+    """A fetch by municipality covers those municipalities: units located elsewhere (on
+    the pages because their service area reaches a fetched municipality) are left out,
+    and a full import marks vanished entries only in the fetched municipalities."""
+    if scope is None:
+        return
+    municipalities, organizations = scope.get("municipalities"), scope.get("organizations")
+    if not isinstance(municipalities, list) or not municipalities or organizations:
+        return  # a fetch by organisation covers no municipality as a whole
+    codes = {str(code).zfill(3) for code in municipalities}
+    parsed.scope_municipalities = codes
+    inside = [r for r in parsed.records if r.municipality_code in codes]
+    if outside := len(parsed.records) - len(inside):
+        parsed.warnings.append(
+            ImportProblem(
+                "fetch-scope.json",
+                f"{outside} service locations in other municipalities than those fetched "
+                f"({', '.join(sorted(codes))}) left out: fetch their municipalities to import them",
+            )
+        )
+    parsed.records = inside
