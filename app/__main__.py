@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from app.config import Settings
+from app.interop.records import InputLimits
 from app.interop.runs import SOURCES, ImportOutcome
 from app.site_setup import (
     index_keeper_process,
@@ -159,6 +160,16 @@ def _import_progress(done: int, total: int) -> None:
         print(f"\r  merged {done}/{total} records", end=end, file=sys.stderr, flush=True)
 
 
+def import_limits(settings: Settings) -> InputLimits:
+    """The settings' bounds on what an import may read (IM-08)."""
+    return InputLimits(
+        max_file_bytes=settings.import_max_file_bytes,
+        max_unpacked_bytes=settings.import_max_unpacked_bytes,
+        max_zip_ratio=settings.import_max_zip_ratio,
+        max_zip_entries=settings.import_max_zip_entries,
+    )
+
+
 def command_import(settings: Settings, args: argparse.Namespace) -> int:
     """Check, and with --apply save, provider data from files; 0 ok, 1 bad input."""
     import datetime as dt
@@ -181,6 +192,7 @@ def command_import(settings: Settings, args: argparse.Namespace) -> int:
                 session=session, resources=resources, source=args.source, paths=args.files,
                 apply=args.apply, full=args.full, today=dt.date.today(),
                 progress=_import_progress, strict=args.strict,
+                limits=import_limits(settings),
             )  # fmt: skip
     finally:
         engine.dispose()

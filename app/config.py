@@ -93,6 +93,26 @@ class Settings(BaseSettings):
     body_timeout_s: float = Field(
         20, gt=0, description="A request body that stops arriving for this long gets 408."
     )
+    import_max_file_bytes: int = Field(
+        100_000_000,
+        ge=1024,
+        description="Largest HSDS import file (JSON, zip, or a data package's CSV); larger "
+        "ones are refused before they are read.",
+    )
+    import_max_unpacked_bytes: int = Field(
+        200_000_000,
+        ge=1024,
+        description="Largest total an HSDS zip data package may unpack to; checked from the "
+        "zip's directory before anything is extracted.",
+    )
+    import_max_zip_ratio: int = Field(
+        100,
+        ge=2,
+        description="Highest unpacked/packed size ratio of one zip entry over 1 MiB.",
+    )
+    import_max_zip_entries: int = Field(
+        1000, ge=1, description="Most entries an HSDS zip data package may hold."
+    )
     metrics_public: bool = Field(
         False,
         description="Serve /metrics without a token in production too (behind a proxy that "

@@ -9,8 +9,9 @@ correct them without a deploy. Their English columns (`applies_to`, `verify_note
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -22,11 +23,14 @@ from sqlmodel import Session, SQLModel, col, select
 
 from app.models import (
     EmploymentArea,
+    EmploymentAreaChangeLogEntry,
     EmploymentAreaMember,
     Municipality,
     Region,
+    RegionChangeLogEntry,
     RegionContact,
     RegionServicePage,
+    User,
 )
 
 DATA_DIR = Path(__file__).resolve().parent / "content" / "data"
@@ -60,11 +64,19 @@ def _positioned(rows: Iterator[dict[str, str]]) -> Iterator[tuple[int, dict[str,
         yield position, row
 
 
-def _replace_rows(session: Session, model: type[SQLModel], values: list[dict[str, Any]]) -> int:
-    """Insert or update the rows keyed by (region, position); drop rows the file no longer has."""
+def _replace_rows(
+    session: Session,
+    model: type[SQLModel],
+    values: list[dict[str, Any]],
+    keep_regions: frozenset[str] = frozenset(),
+) -> int:
+    """Insert or update the rows keyed by (region, position); drop rows the file no longer has.
+    The rows of `keep_regions` are left as they are, whatever the file says."""
+    values = [value for value in values if value["region_code"] not in keep_regions]
     existing = {
         (row.region_code, row.position): row  # type: ignore[attr-defined]
         for row in session.exec(select(model))
+        if row.region_code not in keep_regions  # type: ignore[attr-defined]
     }
     for value in values:
         row = existing.pop((value["region_code"], value["position"]), None)
@@ -78,8 +90,16 @@ def _replace_rows(session: Session, model: type[SQLModel], values: list[dict[str
     return len(values)
 
 
+def maintained_regions(*, session: Session) -> frozenset[str]:
+    """Regions whose contact channels a maintainer has edited (they have a change log)."""
+    return frozenset(session.exec(select(RegionChangeLogEntry.region_code).distinct()).all())
+
+
 def load_region_contacts(*, session: Session, data_dir: Path = DATA_DIR) -> tuple[int, int]:
-    """Load the contact channels and service pages; return how many of each."""
+    """Load the contact channels and service pages; return how many of each were loaded.
+
+    The channels of a region a maintainer has edited (`maintained_regions`) are kept as the
+    maintainers left them: the bundled file never overwrites a person's edit."""
     contacts = [
         {
             "region_code": row["region_code"],
@@ -112,7 +132,7 @@ def load_region_contacts(*, session: Session, data_dir: Path = DATA_DIR) -> tupl
         for position, row in _positioned(_rows(data_dir / "region_service_pages.csv"))
     ]
     counts = (
-        _replace_rows(session, RegionContact, contacts),
+        _replace_rows(session, RegionContact, contacts, maintained_regions(session=session)),
         _replace_rows(session, RegionServicePage, pages),
     )
     session.commit()
@@ -288,12 +308,25 @@ def apply_routes(services: Sequence[str]) -> list[tuple[str, list[str]]]:
 # --- Employment areas -----------------------------------------------------------------------
 
 
+# What an administrator may edit of an employment area, with the longest allowed length.
+AREA_FIELDS: dict[str, int] = {"website": 500, "phone": 40, "source_url": 500, "source_date": 10}
+
+
+def maintained_areas(*, session: Session) -> frozenset[int]:
+    """Employment areas whose site, phone or source an administrator has edited."""
+    statement = select(EmploymentAreaChangeLogEntry.area_id).distinct()
+    return frozenset(session.exec(statement).all())
+
+
 def load_employment_areas(*, session: Session, data_dir: Path = DATA_DIR) -> tuple[int, int]:
     """Load the employment areas and their members; return (areas, member municipalities).
 
     A member code that is not a municipality is an error in the data file: loading stops.
+    An area an administrator has edited keeps its edited fields (`AREA_FIELDS`), and is not
+    deleted when the file drops it (its members still follow the file).
     """
     known = set(session.exec(select(Municipality.code)).all())
+    kept = maintained_areas(session=session)
     existing = {area.name_fi: area for area in session.exec(select(EmploymentArea))}
     seen: set[str] = set()
     members: list[tuple[EmploymentArea, list[str]]] = []
@@ -313,6 +346,8 @@ def load_employment_areas(*, session: Session, data_dir: Path = DATA_DIR) -> tup
             area = EmploymentArea(name_fi=name)
             session.add(area)
         for key, value in values.items():
+            if area.id in kept and key in AREA_FIELDS:
+                continue  # an administrator's edit wins over the file
             setattr(area, key, value)
         codes = [code.strip() for code in row["member_municipality_codes"].split(";")]
         codes = [code for code in codes if code]
@@ -325,7 +360,7 @@ def load_employment_areas(*, session: Session, data_dir: Path = DATA_DIR) -> tup
         session.delete(member)  # membership follows the file as a whole
     session.flush()
     for name, area in existing.items():
-        if name not in seen:
+        if name not in seen and area.id not in kept:
             session.delete(area)
     session.flush()
     count = 0
@@ -407,6 +442,268 @@ def employment_areas_by_region(
     known = [group for key, group in groups.items() if key is not None]
     unknown = [group for key, group in groups.items() if key is None]
     return known + unknown
+
+
+KTT_CODE = "kuntouttava-tyotoiminta"  # starts through the employment area or the region
+
+
+def local_contact_pages(data_dir: Path = DATA_DIR) -> frozenset[str]:
+    """Service pages that offer "where to ask in your municipality": rehabilitative work
+    activity and the services whose first contact is the employment area."""
+    codes = {code for code, ask in first_contacts(data_dir).items() if ask == EMPLOYMENT_AREA_FIRST}
+    return frozenset({KTT_CODE, *codes})
+
+
+@dataclass(frozen=True)
+class LocalContacts:
+    """Where a person in one municipality asks: the region's social services (None outside
+    the wellbeing regions) and the employment area (None when no source names it)."""
+
+    municipality: Municipality
+    region: Region
+    where: WhereToAsk | None
+    employment_area: EmploymentAreaInfo | None
+
+
+def local_contacts(*, session: Session, municipality_code: str) -> LocalContacts | None:
+    """The contacts for a municipality; None when the code is not a municipality."""
+    municipality = session.get(Municipality, municipality_code)
+    if municipality is None:
+        return None
+    region = session.get(Region, municipality.region_code)
+    if region is None:
+        raise RuntimeError(f"municipality {municipality_code} has no region")
+    where = where_to_ask_in(session=session, region=region) if region.is_organiser else None
+    area = employment_areas_of(session=session, municipality_codes=[municipality_code])
+    return LocalContacts(municipality, region, where, area.get(municipality_code))
+
+
+# --- Maintainers' edits of a region's contact channels -----------------------------------
+
+CHANNEL_KINDS = ("advice-line", "switchboard", "named-service", "chat", "own-municipality",
+                 EMERGENCY_KIND)  # fmt: skip
+# The fields a maintainer edits, with their longest allowed length.
+CONTACT_FIELDS: dict[str, int] = {
+    "channel_kind": 40,
+    "channel_name_fi": 200,
+    "phone": 40,
+    "hours_fi": 200,
+    "web_url": 500,
+    "source_url": 500,
+    "source_date": 10,
+}
+_REQUIRED = ("channel_kind", "channel_name_fi")
+_PHONE = re.compile(r"^\+?[0-9 ()/-]{5,40}$")  # as printed: 019 5600 111, +358 40 733 3949
+_WEB = re.compile(r"^https?://[^\s/?#]+[^\s]*$", re.IGNORECASE)  # http and https only
+NEW_ROW = "new"  # the form's prefix for a channel being added
+
+
+def _valid_date(value: str) -> bool:
+    match = _SOURCE_DATE.match(value)
+    if match is None:
+        return False
+    year, month, day = (int(part) if part else 1 for part in match.groups())
+    try:
+        dt.date(year, month, day)
+    except ValueError:
+        return False
+    return 2000 <= year <= 2100
+
+
+def _field_problem(name: str, value: str | None) -> str | None:
+    """The problem with one value ("required", "too-long" or "invalid"), or None."""
+    if value is None:
+        return "required" if name in _REQUIRED else None
+    if len(value) > {**AREA_FIELDS, **CONTACT_FIELDS}[name]:
+        return "too-long"
+    checks = {
+        "channel_kind": lambda v: v in CHANNEL_KINDS,
+        "phone": lambda v: bool(_PHONE.match(v)) and sum(c.isdigit() for c in v) >= 5,
+        "web_url": lambda v: bool(_WEB.match(v)),
+        "website": lambda v: bool(_WEB.match(v)),
+        "source_url": lambda v: bool(_WEB.match(v)),
+        "source_date": _valid_date,
+    }
+    check = checks.get(name)
+    return "invalid" if check is not None and not check(value) else None
+
+
+@dataclass
+class ContactRow:
+    """One channel as the edit form shows it: `key` is the row id, or NEW_ROW."""
+
+    key: str
+    values: dict[str, str | None]
+    remove: bool = False
+
+
+def region_contact_rows(*, session: Session, region_code: str) -> list[RegionContact]:
+    """A region's channels in their order (emergency lines included)."""
+    statement = (
+        select(RegionContact)
+        .where(RegionContact.region_code == region_code)
+        .order_by(col(RegionContact.position), col(RegionContact.id))
+    )
+    return list(session.exec(statement).all())
+
+
+def contact_form_rows(rows: Sequence[RegionContact]) -> list[ContactRow]:
+    """The stored channels and an empty one to add, as the form first shows them."""
+    shown = [
+        ContactRow(str(row.id), {name: getattr(row, name) for name in CONTACT_FIELDS})
+        for row in rows
+    ]
+    return [*shown, ContactRow(NEW_ROW, dict.fromkeys(CONTACT_FIELDS))]
+
+
+def validate_contact_form(
+    form: Mapping[str, Sequence[str]], rows: Sequence[RegionContact]
+) -> tuple[list[ContactRow], dict[str, str]]:
+    """The sent channels (one-line texts, whitespace collapsed, empty None) and the problems
+    by form field name (`<key>-<field>`); nothing is saved when there is a problem.
+
+    A stored channel the form did not send (added meanwhile on another node) is kept as it
+    is; the empty new row is ignored."""
+    found: list[ContactRow] = []
+    errors: dict[str, str] = {}
+    for key in [str(row.id) for row in rows] + [NEW_ROW]:
+        if f"{key}-channel_kind" not in form:
+            continue
+        values = {
+            name: " ".join((form.get(f"{key}-{name}") or [""])[0].split()) or None
+            for name in CONTACT_FIELDS
+        }
+        remove = bool(form.get(f"{key}-remove"))
+        if key == NEW_ROW and all(values[n] is None for n in CONTACT_FIELDS if n != "channel_kind"):
+            continue
+        found.append(ContactRow(key, values, remove))
+        if remove:
+            continue
+        for name, value in values.items():
+            problem = _field_problem(name, value)
+            if problem:
+                errors[f"{key}-{name}"] = problem
+    return found, errors
+
+
+def _log_region(
+    session: Session, region_code: str, user: User, action: str, item: int,
+    field: str | None, before: str | None, after: str | None,
+) -> None:  # fmt: skip
+    entry = RegionChangeLogEntry(
+        region_code=region_code, user_id=user.id, action=action, item=item, field=field,
+        before=before, after=after,
+    )  # fmt: skip
+    session.add(entry)
+
+
+def save_region_contacts(
+    *, session: Session, region_code: str, sent: Sequence[ContactRow], user: User
+) -> int:
+    """Apply a validated form in one transaction, one change-log entry per changed field
+    (and per channel added or removed); return how many entries were written."""
+    stored = region_contact_rows(session=session, region_code=region_code)
+    rows = {str(row.id): row for row in stored}
+    order = list(rows)
+    changes = 0
+    for item in sent:
+        row = rows.get(item.key)
+        number = order.index(item.key) + 1 if row is not None else len(order) + 1
+        if row is None and item.key != NEW_ROW:
+            continue  # removed meanwhile on another node: nothing to edit
+        if item.remove:
+            if row is not None:
+                _log_region(session, region_code, user, "remove", number, "channel_name_fi",
+                            row.channel_name_fi, None)  # fmt: skip
+                session.delete(row)
+                changes += 1
+            continue
+        if row is None:
+            position = max((r.position for r in rows.values()), default=-1) + 1
+            new = RegionContact(region_code=region_code, position=position,
+                                channel_kind=item.values["channel_kind"] or "named-service",
+                                channel_name_fi=item.values["channel_name_fi"] or "")  # fmt: skip
+            for name in CONTACT_FIELDS:
+                setattr(new, name, item.values[name])
+                if item.values[name] is not None:
+                    _log_region(session, region_code, user, "add", number, name, None,
+                                item.values[name])  # fmt: skip
+                    changes += 1
+            session.add(new)
+            continue
+        for name in CONTACT_FIELDS:
+            before, after = getattr(row, name), item.values[name]
+            if before != after:
+                setattr(row, name, after)
+                _log_region(session, region_code, user, "edit", number, name, before, after)
+                changes += 1
+        session.add(row)
+    session.commit()
+    return changes
+
+
+def region_change_log(
+    *, session: Session, region_code: str
+) -> list[tuple[RegionChangeLogEntry, str | None]]:
+    """Changes to a region's channels, newest first, with the maintainer's username."""
+    statement = (
+        select(RegionChangeLogEntry, User.username)
+        .join(User, col(User.id) == RegionChangeLogEntry.user_id, isouter=True)
+        .where(RegionChangeLogEntry.region_code == region_code)
+        .order_by(col(RegionChangeLogEntry.at).desc(), col(RegionChangeLogEntry.id).desc())
+    )
+    return [(entry, username) for entry, username in session.exec(statement).all()]
+
+
+def list_employment_areas(*, session: Session) -> list[EmploymentArea]:
+    """Every employment area, by its Finnish name."""
+    return list(session.exec(select(EmploymentArea).order_by(col(EmploymentArea.name_fi))))
+
+
+def validate_area_form(
+    form: Mapping[str, Sequence[str]],
+) -> tuple[dict[str, str | None], dict[str, str]]:
+    """The sent site, phone and source (whitespace collapsed, empty None) and the problems
+    by field; nothing is saved when there is a problem."""
+    values = {name: " ".join((form.get(name) or [""])[0].split()) or None for name in AREA_FIELDS}
+    errors = {name: p for name, value in values.items() if (p := _field_problem(name, value))}
+    return values, errors
+
+
+def save_area(
+    *, session: Session, area: EmploymentArea, values: Mapping[str, str | None], user: User
+) -> int:
+    """Save the changed fields in one transaction, one change-log entry per field."""
+    if area.id is None:
+        raise ValueError("the employment area is not stored")
+    changes = 0
+    for name in AREA_FIELDS:
+        before, after = getattr(area, name), values[name]
+        if before != after:
+            setattr(area, name, after)
+            entry = EmploymentAreaChangeLogEntry(
+                area_id=area.id, user_id=user.id, field=name, before=before, after=after
+            )
+            session.add(entry)
+            changes += 1
+    session.add(area)
+    session.commit()
+    return changes
+
+
+def area_change_log(
+    *, session: Session, area_id: int
+) -> list[tuple[EmploymentAreaChangeLogEntry, str | None]]:
+    """Changes to an employment area, newest first, with the maintainer's username."""
+    statement = (
+        select(EmploymentAreaChangeLogEntry, User.username)
+        .join(User, col(User.id) == EmploymentAreaChangeLogEntry.user_id, isouter=True)
+        .where(EmploymentAreaChangeLogEntry.area_id == area_id)
+        .order_by(
+            col(EmploymentAreaChangeLogEntry.at).desc(), col(EmploymentAreaChangeLogEntry.id).desc()
+        )
+    )
+    return [(entry, username) for entry, username in session.exec(statement).all()]
 
 
 # --- The same facts for the JSON API ------------------------------------------------------

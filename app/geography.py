@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import functools
 import math
+import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, TypeVar
@@ -87,6 +89,25 @@ _FINNISH_ORDER = str.maketrans({"å": "{", "ä": "|", "ö": "}"})  # after z, as
 def finnish_sort_key(name: str) -> str:
     """Sort key that puts å, ä and ö after z, as Finnish alphabetical order does."""
     return name.casefold().translate(_FINNISH_ORDER)
+
+
+# Finnish and Swedish share the end of the alphabet (… x y z å ä ö); the Danish and
+# Norwegian letters sort with their Swedish twins and ü with y, as both languages' dictionaries
+# do. Other accents are ignored (é as e). Checked: PyICU is not installed here, and this short
+# explicit key is enough for place names.
+_NORDIC_PRIMARY = {"å": "{", "ä": "|", "æ": "|", "ö": "}", "ø": "}", "ü": "y"}
+
+
+def collation_key(name: str) -> tuple[str, str]:
+    """Sort key for Finnish and Swedish names: å, ä, ö after z, other accents ignored.
+
+    The second part breaks ties (e.g. "Närpes" and "Narpes") in a stable, case-blind way.
+    """
+    folded = unicodedata.normalize("NFC", name.casefold())
+    primary = "".join(
+        _NORDIC_PRIMARY.get(char) or unicodedata.normalize("NFD", char)[0] for char in folded
+    )
+    return primary, folded
 
 
 def list_municipalities(*, session: Session) -> list[Municipality]:
@@ -240,3 +261,48 @@ def municipality_choices(names: dict[str, str], locale: str) -> list[tuple[str, 
     known = municipality_centroids()
     pairs = [(code, name) for code, name in names.items() if code in known]
     return sorted(pairs, key=lambda pair: (finnish_sort_key(pair[1]), pair[0]))
+NEARBY_REGION_COUNT = 3
+_EARTH_RADIUS_KM = 6371.0
+
+
+def _distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance between two (lat, lon) points in degrees."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2
+    h += math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * _EARTH_RADIUS_KM * math.asin(math.sqrt(h))
+
+
+@cache
+def nearby_regions(data_dir: Path = DATA_DIR) -> dict[str, tuple[str, ...]]:
+    """For each organiser, the `NEARBY_REGION_COUNT` other organisers nearest to it.
+
+    No bundled source says which regions border each other, so nearness is derived from
+    the municipality centroids (`municipality_centroids.csv`): the distance between two
+    organisers is the shortest distance between a municipality of one and a municipality
+    of the other. Åland (no organiser) is neither a region here nor anyone's neighbour.
+    Pages call these "nearby regions", not "neighbouring" (see the data README).
+    """
+    centroids = {
+        row["municipality_code"]: (float(row["lat"]), float(row["lon"]))
+        for row in _rows(data_dir / "municipality_centroids.csv")
+    }
+    points: dict[str, list[tuple[float, float]]] = {}
+    for row in _rows(data_dir / "municipalities.csv"):
+        region = row["region_code"]
+        if (
+            region
+            and region != OUTSIDE_SYSTEM_REGION_CODE
+            and row["municipality_code"] in centroids
+        ):
+            points.setdefault(region, []).append(centroids[row["municipality_code"]])
+    nearest: dict[str, tuple[str, ...]] = {}
+    for region, own in points.items():
+        distances = {
+            other: min(_distance_km(a, b) for a in own for b in theirs)
+            for other, theirs in points.items()
+            if other != region
+        }
+        ranked = sorted(distances, key=lambda other: (distances[other], other))
+        nearest[region] = tuple(ranked[:NEARBY_REGION_COUNT])
+    return nearest

@@ -272,6 +272,41 @@ class ChangeLogEntry(SQLModel, table=True):
     after: str | None = None
 
 
+class RegionChangeLogEntry(SQLModel, table=True):
+    """One change a maintainer made to a region's contact channels: who, when, before, after.
+
+    A region with any entry here is maintained by people: `init` no longer replaces its
+    contact channels from the bundled file (docs/data.md, "Region contacts")."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    region_code: str = Field(foreign_key="region.code", index=True, max_length=2)
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    source: str = Field(default="web", description="web (a maintainer's edit)")
+    at: dt.datetime = Field(default_factory=lambda: dt.datetime.now(dt.UTC), index=True)
+    action: str = Field(description="edit, add or remove (of one contact channel)")
+    item: int | None = Field(default=None, description="The channel's number, from 1")
+    field: str | None = None
+    before: str | None = None
+    after: str | None = None
+
+
+class EmploymentAreaChangeLogEntry(SQLModel, table=True):
+    """One change an administrator made to an employment area's site, phone or source.
+
+    An area with any entry keeps those fields when `init` reloads the bundled file; its
+    member municipalities still follow the file (docs/data.md)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    area_id: int = Field(foreign_key="employmentarea.id", index=True)
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    source: str = Field(default="web", description="web (a maintainer's edit)")
+    at: dt.datetime = Field(default_factory=lambda: dt.datetime.now(dt.UTC), index=True)
+    action: str = Field(default="edit", description="edit")
+    field: str | None = None
+    before: str | None = None
+    after: str | None = None
+
+
 class ProviderAlias(SQLModel, table=True):
     """Another source's id for an entry (`ptv:…`, `csv:…`), so later imports find it again.
 

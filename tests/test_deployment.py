@@ -22,6 +22,7 @@ from app.config import Settings
 from app.db import make_engine_for
 from app.models import Provider
 from app.web.main import create_app
+from app.web.security import SIGN_IN_COOKIE
 from tests.fixtures.web import served_in_thread
 
 PROXY = "203.0.113.1"  # the proxy is another machine: never the loopback address
@@ -40,15 +41,25 @@ def _forwarded(client_address: str) -> dict[str, str]:
     return {"X-Forwarded-For": client_address, "X-Forwarded-Proto": "https"}
 
 
-def _sign_in_attempt(base: str, client_address: str, username: str) -> httpx.Response:
-    headers = _forwarded(client_address)
+def _sign_in_form(base: str, headers: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """The sign-in form's token, and the headers that post it: the token is bound to the
+    form's pre-session cookie (CS-04), which is Secure when the proxy says https, so it is
+    sent here by hand over the test's plain http."""
     form_page = httpx.get(f"{base}/admin/login", headers=headers)
     token = re.search(r'name="form_token" value="([^"]+)"', form_page.text)
     assert token, "the sign-in form has a form token"
+    cookie = form_page.headers["set-cookie"]
+    assert cookie.startswith(f"{SIGN_IN_COOKIE}=")
+    assert ("secure" in cookie.lower()) == (headers.get("X-Forwarded-Proto") == "https")
+    return token[1], {**headers, "Cookie": cookie.split(";", 1)[0]}
+
+
+def _sign_in_attempt(base: str, client_address: str, username: str) -> httpx.Response:
+    token, headers = _sign_in_form(base, _forwarded(client_address))
     return httpx.post(
         f"{base}/admin/login",
         headers=headers,
-        data={"username": username, "password": "wrong password", "form_token": token[1]},
+        data={"username": username, "password": "wrong password", "form_token": token},
     )
 
 
@@ -87,14 +98,11 @@ def test_session_cookie_is_secure_when_the_proxy_says_https(site_settings: Setti
     engine.dispose()
     trusting = _settings(site_settings, forwarded_allow_ips="127.0.0.1")
     with served(trusting) as base:
-        headers = _forwarded("198.51.100.30")
-        form_page = httpx.get(f"{base}/admin/login", headers=headers)
-        token = re.search(r'name="form_token" value="([^"]+)"', form_page.text)
-        assert token
+        token, headers = _sign_in_form(base, _forwarded("198.51.100.30"))
         response = httpx.post(
             f"{base}/admin/login",
             headers=headers,
-            data={"username": username, "password": password, "form_token": token[1]},
+            data={"username": username, "password": password, "form_token": token},
         )
     assert response.status_code == 303
     cookie = response.headers["set-cookie"]

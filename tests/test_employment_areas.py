@@ -136,3 +136,68 @@ def test_the_pathway_api_names_the_area_or_leaves_it_null(client: TestClient) ->
     assert "notes" not in kouvola["region"]["employment_area"]
     kajaani = client.get(f"/api/v1/pathway?{RESULT_ANSWERS}&municipality=205").json()
     assert kajaani["region"]["employment_area"] is None
+
+
+# --- "Where to ask in your municipality" on the service pages (GET `kunta`) ---------------
+
+
+def _local_section(client: TestClient, path: str, *, status: int = 200) -> str:
+    response = client.get(path)
+    assert response.status_code == status
+    text = html.unescape(response.text)
+    return text.split('<section class="local-contacts" id="where-to-ask"')[1].split("</section>")[0]
+
+
+@pytest.mark.parametrize("version", i18n.VERSIONS)
+@pytest.mark.parametrize("code", ["kuntouttava-tyotoiminta", "tyollisyyspalvelut"])
+def test_a_service_page_names_the_area_and_region_contact_for_a_member_municipality(
+    client: TestClient, version: str, code: str
+) -> None:
+    path = i18n.localized_path(f"/palvelut/{code}", version)
+    section = _local_section(client, f"{path}?kunta=286")  # Kouvola organises alone
+    assert "Kouvolan kaupunki (työvoimaviranomainen)" in section
+    assert ASK_YOUR_MUNICIPALITY[version] not in section
+    assert 'class="contact-note region-contact"' in section  # Kymenlaakso's contact
+    assert "Sosiaalihuollon asiakasneuvonta" in section
+    assert JOBSEEKER_REGISTRATION_URL in section
+    assert '<option value="286" selected>' in section
+
+
+@pytest.mark.parametrize("version", i18n.VERSIONS)
+def test_a_service_page_says_ask_for_a_municipality_in_no_area(
+    client: TestClient, version: str
+) -> None:
+    assert "205" not in _bundled_members()  # Kajaani
+    path = i18n.localized_path("/palvelut/kuntouttava-tyotoiminta", version)
+    section = _local_section(client, f"{path}?kunta=205")
+    assert ASK_YOUR_MUNICIPALITY[version] in section
+    assert "työllisyysalue</strong>" not in section
+    assert "(työvoimaviranomainen)" not in section
+    assert 'class="contact-note region-contact"' in section  # Kainuu's fallback at least
+    assert JOBSEEKER_REGISTRATION_URL in section
+
+
+def test_the_form_alone_before_a_municipality_is_chosen(client: TestClient) -> None:
+    section = _local_section(client, "/palvelut/tyollisyyspalvelut")
+    assert 'method="get"' in section
+    assert 'name="kunta"' in section
+    assert "employment-area" not in section and "region-contact" not in section
+    assert JOBSEEKER_REGISTRATION_URL in section
+    assert '<option value="941"' not in section  # Åland (Vårdö) is not offered
+
+
+def test_an_unknown_municipality_is_answered_422_with_a_message(client: TestClient) -> None:
+    section = _local_section(client, "/en/services/tyollisyyspalvelut?kunta=999", status=422)
+    assert "Choose your municipality from the list." in section
+    assert 'aria-invalid="true"' in section
+
+
+def test_an_aland_municipality_is_not_given_a_region_or_area(client: TestClient) -> None:
+    section = _local_section(client, "/palvelut/kuntouttava-tyotoiminta?kunta=478")  # Maarianhamina
+    assert "Ahvenanmaalla" in section or "Ahvenanmaa" in section
+    assert "region-contact" not in section and "employment-area" not in section
+
+
+def test_pages_without_the_employment_area_have_no_form(client: TestClient) -> None:
+    text = client.get("/palvelut/sosiaalinen-kuntoutus?kunta=286").text
+    assert 'id="where-to-ask"' not in text

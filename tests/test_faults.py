@@ -642,3 +642,33 @@ def test_fa05_a_generation_damaged_while_served_answers_503_and_the_keeper_rebui
     fresh = IndexReader(site.search_index_dir)
     assert ProviderSearch(fresh, Synonyms()).search(ProviderQuery(text="kierrätys")).total > 0
     fresh.close()
+
+
+def test_fa05_a_damaged_generation_gives_the_503_page_and_healthz_says_unavailable(
+    site: Settings, site_app: FastAPI
+) -> None:
+    """What a reader and the load balancer see of the damage above: the designed 503 page
+    in the reader's language (never a 500), and /healthz 503."""
+    with TestClient(site_app) as client:
+        assert client.get("/palveluntuottajat", params={"q": "kotka"}).status_code == 200
+        generation = (site.search_index_dir / "CURRENT").read_text(encoding="utf-8")
+        segment = max(
+            (site.search_index_dir / generation).glob("*.seg"), key=lambda f: f.stat().st_size
+        )
+        noise = random.Random(5)  # noqa: S311 – repeatable damage, not a secret
+        with segment.open("r+b") as handle:
+            for offset in range(0, segment.stat().st_size, 4096):
+                handle.seek(offset)
+                handle.write(bytes(noise.randrange(256) for _ in range(64)))
+        words = ("kierrätys", "jyväskylä", "nuoret", "kahvila", "puutyö", "tekstiili", "ompelu")
+        statuses = [
+            client.get("/palveluntuottajat", params={"q": word}).status_code for word in words
+        ]
+        assert 503 in statuses and set(statuses) <= {200, 503}, statuses
+        finnish = client.get("/palveluntuottajat", params={"q": "ruoka"})
+        assert finnish.status_code == 503
+        assert "Haku ei ole tilapäisesti käytettävissä" in finnish.text
+        english = client.get("/en/providers", params={"q": "ruoka"})
+        assert english.status_code == 503 and "Search is temporarily unavailable" in english.text
+        health = client.get("/healthz")
+        assert health.status_code == 503 and health.json()["index"] == "unavailable"

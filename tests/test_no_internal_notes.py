@@ -76,6 +76,11 @@ def _public_answers(client: TestClient) -> Iterator[tuple[str, str]]:
             f"/api/v1/pathway?{RESULT_ANSWERS}&municipality={code}&lang={version}"
             for code in municipalities
         ]
+        paths += [  # "where to ask in your municipality" on the service pages
+            f"{i18n.localized_path(f'/palvelut/{page}', version)}?kunta={code}"
+            for page in ("kuntouttava-tyotoiminta", "tyollisyyspalvelut")
+            for code in municipalities
+        ]
         for path in paths:
             response = client.get(path)
             assert response.status_code == 200, path

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -107,6 +108,22 @@ def test_re02_a_sign_in_holds_no_database_connection_while_hashing(
     assert verify.connections_held == [0, 0]
 
 
+def test_re02_password_hashes_run_below_the_public_pages_cpu_priority(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    niceness: list[int] = []
+    real = accounts._hasher
+
+    class Recording:
+        def verify(self, stored: str, password: str) -> bool:
+            niceness.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+            return real.verify(stored, password)
+
+    monkeypatch.setattr(accounts, "_hasher", Recording())
+    assert _try(engine, PASSWORD, at=T0).user is not None
+    assert niceness == [min(os.getpriority(os.PRIO_PROCESS, 0) + accounts.HASH_NICENESS, 19)]
+
+
 def test_cs13_a_parallel_burst_gets_at_most_the_limit_checked(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -160,6 +177,9 @@ def test_cs17_a_failed_sign_in_keeps_public_form_rows_within_their_hour(
 
 def test_pr02_sender_addresses_are_kept_only_as_a_keyed_daily_hash(engine: Engine) -> None:
     address = "192.0.2.77"
+    with Session(engine) as session:  # another sender's row, past its hour
+        session.add(ThrottleEvent(key="form:0123456789abcdef", at=T0 - dt.timedelta(minutes=61)))
+        session.commit()
     with Session(engine) as session:
         outcome = submissions.submit(
             session=session, kind="feedback", message="Hei", contact="", honeypot="",
@@ -168,6 +188,7 @@ def test_pr02_sender_addresses_are_kept_only_as_a_keyed_daily_hash(engine: Engin
         assert outcome.saved
         keys = [row.key for row in session.exec(select(ThrottleEvent)).all()]
     plain = hashlib.sha256(address.encode()).hexdigest()[:32]
+    # the only row left: this sender's keyed hash (the old row is deleted after its hour)
     assert keys == [accounts.address_key("form:", address, secret=SECRET, now=T0)]
     assert plain not in keys[0] and address not in keys[0]
     other_key = accounts.address_key("form:", address, secret=SECRET + "x", now=T0)

@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app import i18n
+from app.geography import nearby_regions
 from app.search.service import ProviderQuery, SearchResults
 from app.search.widen import widenings
 
@@ -21,6 +22,13 @@ ALL_FILTERS_MESSAGE = {
     "fi-selko": "Yksikään palveluntuottaja ei täytä kaikkia näitä rajauksia yhtä aikaa.",
     "sv": "Ingen tjänsteproducent uppfyller alla dessa filter samtidigt.",
     "en": "No providers match all of these filters together.",
+}
+
+NEARBY_HEADING = {
+    "fi": "Sama haku lähialueilla:",
+    "fi-selko": "Sama haku lähialueilla:",
+    "sv": "Samma sökning i närliggande områden:",
+    "en": "The same search in nearby regions:",
 }
 
 
@@ -80,10 +88,12 @@ def test_filters_that_empty_the_list_are_named_with_a_wider_search(
     assert ALL_FILTERS_MESSAGE[version] in html.unescape(text)
     offered = _offered(text)
     assert [dict(parse_qsl(query)) for query, _ in offered] == [
-        {"service": "kuntouttava-tyotoiminta"}
-    ], "Pohjanmaa has no providers: only leaving out the region finds some"
-    query, count = offered[0]
-    assert count == _json_count(client, query) > 0
+        {"service": "kuntouttava-tyotoiminta"},
+        {"service": "kuntouttava-tyotoiminta", "region": "16"},
+    ], "Pohjanmaa has no providers: leaving out the region or a nearby region finds some"
+    for query, count in offered:
+        assert count == _json_count(client, query) > 0
+    assert NEARBY_HEADING[version] in html.unescape(text)
 
 
 def test_several_words_are_offered_one_at_a_time(client: TestClient) -> None:
@@ -99,3 +109,35 @@ def test_several_words_are_offered_one_at_a_time(client: TestClient) -> None:
 
 def test_a_search_with_results_offers_no_widening(client: TestClient) -> None:
     assert '<div class="widen">' not in client.get("/palveluntuottajat?q=puutöitä").text
+
+
+def test_a_region_filter_is_tried_in_each_nearby_region_other_filters_kept() -> None:
+    query = ProviderQuery(region=["17"], service=["kuntouttava-tyotoiminta"])
+    nearby = nearby_regions()["17"]
+    totals: dict[SearchKey, int] = {("", (nearby[0],), ("kuntouttava-tyotoiminta",), False): 4}
+    found = [(w.kind, w.region, w.count) for w in widenings(_fake_search(totals), query)]
+    assert found == [("nearby-region", nearby[0], 4)], "only the nearby search that finds"
+
+
+def test_nearby_regions_come_from_the_municipality_centroids() -> None:
+    nearby = nearby_regions()
+    assert len(nearby) == 22, "every organiser, never Åland"
+    assert "91" not in nearby and all("91" not in codes for codes in nearby.values())
+    assert all(len(codes) == 3 and code not in codes for code, codes in nearby.items())
+    # Pohjanmaa (17) lies between Etelä-Pohjanmaa (16) and Keski-Pohjanmaa (18)
+    assert set(nearby["17"][:2]) == {"16", "18"}
+    # Kymenlaakso (10) borders Etelä-Karjala (11); Lappi (21) is nowhere near Uusimaa
+    assert nearby["10"][0] == "11"
+    assert not {"01", "02", "03", "04", "90"} & set(nearby["21"])
+
+
+def test_a_place_word_with_an_empty_region_offers_nearby_regions(client: TestClient) -> None:
+    text = client.get("/sv/tjansteproducenter?q=Vasa").text
+    assert NEARBY_HEADING["sv"] in html.unescape(text)
+    offered = _offered(text)
+    assert offered, "Österbotten is empty: nearby regions with providers are offered"
+    for query, count in offered:
+        params = dict(parse_qsl(query))
+        assert "q" not in params, "the place word is left out of the nearby search"
+        assert params["region"] in nearby_regions()["17"]
+        assert count == _json_count(client, query) > 0

@@ -13,6 +13,7 @@ import yaml
 
 from app.guide.facts import Fact, FactError, default_facts, render_facts
 from app.guide.links import GuideLinkExtension
+from app.guide.tables import StackedTableExtension
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 GUIDE_DIR = CONTENT_DIR / "guide"
@@ -226,7 +227,13 @@ def _parse_sections(
             raise ContentError(f"{path}:{line}: link to unknown page 'guide:{link.group(1)}'")
     headings = list(_SECTION_HEADING.finditer(body))
     renderer = markdown.Markdown(
-        extensions=["attr_list", "tables", "sane_lists", GuideLinkExtension(version, base_path)],
+        extensions=[
+            "attr_list",
+            "tables",
+            "sane_lists",
+            GuideLinkExtension(version, base_path),
+            StackedTableExtension(),
+        ],
         output_format="html",
     )
     # Content is Markdown only: raw HTML in a file is shown as text, never injected.

@@ -61,6 +61,20 @@ PROVIDER_TEXT_FIELDS = tuple(
 PROVIDER_CODE_FIELDS = tuple(PROVIDER_CODE_TABLES)
 
 
+@dataclass(frozen=True)
+class InputLimits:
+    """How much one import may make Polku read (IM-08); the defaults are the settings'
+    (`IMPORT_MAX_*` in app/config.py)."""
+
+    max_file_bytes: int = 100_000_000  # one input file: JSON, zip, a package's CSV
+    max_unpacked_bytes: int = 200_000_000  # everything a zip data package unpacks to
+    max_zip_ratio: int = 100  # unpacked / packed size of one zip entry
+    max_zip_entries: int = 1000
+
+
+DEFAULT_LIMITS = InputLimits()
+
+
 MAX_PROBLEM_CHARS = 300  # a message quotes the input: a huge cell must not flood a terminal
 
 

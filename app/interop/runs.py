@@ -18,7 +18,7 @@ from app.geography import municipality_regions
 from app.interop.bundled import organiser_codes
 from app.interop.csv.reader import parse_csv_files
 from app.interop.merge import MergeReport, Progress, merge_records
-from app.interop.records import ParsedSource
+from app.interop.records import DEFAULT_LIMITS, InputLimits, ParsedSource
 
 SOURCES = ("csv", "ptv", "hsds")
 
@@ -42,7 +42,12 @@ class ImportOutcome:
 
 
 def parse_files(
-    source: str, paths: Sequence[Path], *, session: Session, resources: CatalogueResources
+    source: str,
+    paths: Sequence[Path],
+    *,
+    session: Session,
+    resources: CatalogueResources,
+    limits: InputLimits = DEFAULT_LIMITS,
 ) -> ParsedSource:
     """Read the files of one source into records (nothing is written)."""
     regions_by_municipality = municipality_regions(session=session)
@@ -65,7 +70,10 @@ def parse_files(
 
         known_codes = known_codes_for(session=session, vocabularies=resources.vocabularies)
         return parse_hsds(
-            paths, municipality_regions=regions_by_municipality, known_codes=known_codes
+            paths,
+            municipality_regions=regions_by_municipality,
+            known_codes=known_codes,
+            limits=limits,
         )
     raise ValueError(f"unknown source {source!r}")
 
@@ -81,6 +89,7 @@ def run_import(
     today: dt.date,
     progress: Progress | None = None,
     strict: bool = False,
+    limits: InputLimits = DEFAULT_LIMITS,
 ) -> ImportOutcome:
     """Check the files and merge them in one transaction: committed only when `apply`.
 
@@ -89,7 +98,7 @@ def run_import(
     skipped (a PTV unit that cannot be placed) are reported and the rest is merged; with
     `strict` they are errors, so that the import is all or nothing.
     """
-    parsed = parse_files(source, paths, session=session, resources=resources)
+    parsed = parse_files(source, paths, session=session, resources=resources, limits=limits)
     parsed.check_values()
     if strict and parsed.skipped:
         parsed.errors.extend(parsed.skipped)

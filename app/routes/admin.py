@@ -10,20 +10,22 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from app import accounts, geography, i18n
+from app import accounts, contacts, geography, i18n
 from app.catalogue import maintenance, policy, submissions
 from app.catalogue.providers import ProviderDetail, get_provider
 from app.guide.content import SERVICE_CODES
-from app.models import ImportConflict, Submission, User
+from app.models import EmploymentArea, ImportConflict, Region, Submission, User
 from app.web.auth import (
     UserDep,
     csrf_on_state_changes,
     require_csrf,
     session_signer,
     set_session_cookie,
+    set_sign_in_cookie,
+    sign_in_binding,
 )
 from app.web.deps import CatalogueDep, SessionDep
-from app.web.security import SESSION_COOKIE, AdminSession
+from app.web.security import SESSION_COOKIE, SIGN_IN_COOKIE, AdminSession
 from app.web.templating import render
 
 router = APIRouter(
@@ -84,14 +86,21 @@ def _safe_next(request: Request, target: str | None) -> str:
     return target if canonical.startswith("/admin") else home
 
 
+def _login_page(
+    request: Request, context: dict[str, object], binding: str, status: int = 200
+) -> Response:
+    """The sign-in form, its token bound to the pre-session cookie it sets (CS-04)."""
+    token = session_signer(request).sign_in_token(binding)
+    response = _page(request, "admin/login.html", {**context, "form_token": token}, status)
+    set_sign_in_cookie(request, response, binding)
+    return response
+
+
 @router.get("/login", name="admin_login")
 def read_login(request: Request, next: str = "") -> Response:
     """The sign-in form."""
-    return _page(
-        request, "admin/login.html",
-        {"form_token": session_signer(request).sign_in_token(), "next": _safe_next(request, next),
-         "error": None, "username": ""},
-    )  # fmt: skip
+    context: dict[str, object] = {"next": _safe_next(request, next), "error": None, "username": ""}
+    return _login_page(request, context, sign_in_binding(request))
 
 
 SIGN_IN_WAIT_S = 2.0  # a sign-in that finds no free slot this long is answered 429
@@ -108,13 +117,11 @@ async def submit_login(
 ) -> Response:
     """Check the credentials; the same message for any mistake (no user enumeration)."""
     signer = session_signer(request)
-    context = {
-        "form_token": signer.sign_in_token(),
-        "next": _safe_next(request, next),
-        "username": username,
-    }
-    if not signer.sign_in_token_valid(form_token):
-        return _page(request, "admin/login.html", {**context, "error": "expired"}, 400)
+    context: dict[str, object] = {"next": _safe_next(request, next), "username": username}
+    binding = sign_in_binding(request)
+    if not signer.sign_in_token_valid(form_token, request.cookies.get(SIGN_IN_COOKIE)):
+        # expired, forged, or fetched by another client (login CSRF): a new form to retry
+        return _login_page(request, {**context, "error": "expired"}, binding, 400)
     address = request.client.host if request.client else "unknown"
     # Waiting sign-ins wait here, on the event loop, not in threads that public pages need
     # (RE-02); past the wait they get a quick 429.
@@ -132,13 +139,14 @@ async def submit_login(
         finally:
             slots.release()
     if result.throttled or result.busy:
-        response = _page(request, "admin/login.html", {**context, "error": "throttled"}, 429)
+        response = _login_page(request, {**context, "error": "throttled"}, binding, 429)
         response.headers["Retry-After"] = "30"
         return response
     if result.user is None or result.user.id is None:
-        return _page(request, "admin/login.html", {**context, "error": "invalid"}, 401)
+        return _login_page(request, {**context, "error": "invalid"}, binding, 401)
     response = _redirect(_safe_next(request, next))
     set_session_cookie(request, response, signer.issue(result.user.id, result.user.session_version))
+    response.delete_cookie(SIGN_IN_COOKIE, path="/")
     return response
 
 
@@ -372,6 +380,134 @@ def submit_conflict(
         accept=(form.get("decision") or [""])[0] == "accept",
     )  # fmt: skip
     return _redirect(_local(request, "admin_provider", provider_id=provider_id) + "#imports")
+
+
+# --- Region contacts: where working-age adults ask (app/contacts.py) --------------------
+
+
+def _editable_region(session: SessionDep, user: User, code: str) -> Region:
+    region = geography.get_region(session=session, code=code)
+    if region is None or not region.is_organiser:
+        raise HTTPException(status_code=404)
+    if not accounts.can_edit_region(user, code):
+        raise HTTPException(status_code=403)
+    return region
+
+
+@router.get("/alueet", name="admin_regions")
+def read_admin_regions(request: Request, user: UserDep, session: SessionDep) -> Response:
+    """The regions whose contact channels the user may edit."""
+    regions = [
+        r
+        for r in geography.list_organisers(session=session)
+        if accounts.can_edit_region(user, r.code)
+    ]
+    maintained = contacts.maintained_regions(session=session)
+    return _page(
+        request, "admin/regions.html", {"user": user, "regions": regions, "maintained": maintained}
+    )
+
+
+def _region_page(
+    request: Request, session: SessionDep, user: User, region: Region,
+    rows: list[contacts.ContactRow], errors: dict[str, str], status: int = 200,
+) -> Response:  # fmt: skip
+    context = {
+        "user": user, "region": region, "rows": rows, "errors": errors,
+        "kinds": contacts.CHANNEL_KINDS, "new_row": contacts.NEW_ROW,
+        "log": contacts.region_change_log(session=session, region_code=region.code),
+        "saved": request.query_params.get("tallennettu") == "1",
+    }  # fmt: skip
+    return _page(request, "admin/region.html", context, status)
+
+
+@router.get("/alueet/{code}", name="admin_region")
+def read_admin_region(request: Request, code: str, user: UserDep, session: SessionDep) -> Response:
+    """The region's contact channels as a form, with their change log."""
+    region = _editable_region(session, user, code)
+    stored = contacts.region_contact_rows(session=session, region_code=code)
+    return _region_page(request, session, user, region, contacts.contact_form_rows(stored), {})
+
+
+@router.post("/alueet/{code}", name="admin_region_submit")
+def submit_admin_region(
+    request: Request, code: str, user: UserDep, session: SessionDep, form: FormDep
+) -> Response:
+    """Validate and save; errors are shown next to their fields and nothing is saved."""
+    region = _editable_region(session, user, code)
+    _require_csrf(request, form)
+    stored = contacts.region_contact_rows(session=session, region_code=code)
+    sent, errors = contacts.validate_contact_form(form, stored)
+    if errors:
+        keys = {row.key for row in sent}
+        rows = sent + [r for r in contacts.contact_form_rows(stored) if r.key not in keys]
+        rows.sort(key=lambda r: r.key == contacts.NEW_ROW)  # the new channel last
+        return _region_page(request, session, user, region, rows, errors, 422)
+    contacts.save_region_contacts(session=session, region_code=code, sent=sent, user=user)
+    return _redirect(_local(request, "admin_region", code=code) + "?tallennettu=1")
+
+
+# --- Employment areas: site, phone and source (administrators only; areas cross regions) ---
+
+
+def _require_admin(user: User) -> None:
+    if user.role != "admin":
+        raise HTTPException(status_code=403)
+
+
+@router.get("/tyollisyysalueet", name="admin_areas")
+def read_admin_areas(request: Request, user: UserDep, session: SessionDep) -> Response:
+    """Every employment area, for administrators."""
+    _require_admin(user)
+    areas = contacts.list_employment_areas(session=session)
+    maintained = contacts.maintained_areas(session=session)
+    return _page(
+        request, "admin/areas.html", {"user": user, "areas": areas, "maintained": maintained}
+    )
+
+
+def _area_page(
+    request: Request, session: SessionDep, user: User, area: EmploymentArea,
+    values: dict[str, str | None], errors: dict[str, str], status: int = 200,
+) -> Response:  # fmt: skip
+    assert area.id is not None  # noqa: S101 – a stored area
+    context = {
+        "user": user, "area": area, "values": values, "errors": errors,
+        "log": contacts.area_change_log(session=session, area_id=area.id),
+        "saved": request.query_params.get("tallennettu") == "1",
+    }  # fmt: skip
+    return _page(request, "admin/area.html", context, status)
+
+
+def _stored_area(session: SessionDep, area_id: int) -> EmploymentArea:
+    area = session.get(EmploymentArea, area_id)
+    if area is None:
+        raise HTTPException(status_code=404)
+    return area
+
+
+@router.get("/tyollisyysalueet/{area_id}", name="admin_area")
+def read_admin_area(request: Request, area_id: int, user: UserDep, session: SessionDep) -> Response:
+    """An employment area's site, phone and source as a form, with their change log."""
+    _require_admin(user)
+    area = _stored_area(session, area_id)
+    values = {name: getattr(area, name) for name in contacts.AREA_FIELDS}
+    return _area_page(request, session, user, area, values, {})
+
+
+@router.post("/tyollisyysalueet/{area_id}", name="admin_area_submit")
+def submit_admin_area(
+    request: Request, area_id: int, user: UserDep, session: SessionDep, form: FormDep
+) -> Response:
+    """Validate and save; errors are shown next to their fields and nothing is saved."""
+    _require_admin(user)
+    area = _stored_area(session, area_id)
+    _require_csrf(request, form)
+    values, errors = contacts.validate_area_form(form)
+    if errors:
+        return _area_page(request, session, user, area, values, errors, 422)
+    contacts.save_area(session=session, area=area, values=values, user=user)
+    return _redirect(_local(request, "admin_area", area_id=area_id) + "?tallennettu=1")
 
 
 @router.get("/ilmoitukset", name="admin_submissions")

@@ -8,6 +8,8 @@ from starlette.responses import Response
 from app import contacts, geography, i18n
 from app.catalogue.providers import provider_details, providers_by_service, region_provider_ids
 from app.guide.site_pages import load_site_page
+from app.models import OUTSIDE_SYSTEM_REGION_CODE
+from app.pathway.content import Pathway
 from app.web.deps import CatalogueDep, NearChoicesDep, SessionDep
 from app.web.templating import render
 
@@ -24,6 +26,7 @@ def read_home(request: Request, near_choices: NearChoicesDep) -> Response:
 def read_regions(request: Request, session: SessionDep) -> Response:
     """All 22 organisers with their municipalities and official website."""
     regions = geography.list_organisers(session=session)
+    pathway: Pathway = request.app.state.pathway
     return render(
         request,
         "pages/regions.html",
@@ -31,6 +34,9 @@ def read_regions(request: Request, session: SessionDep) -> Response:
             "regions": regions,
             "where": contacts.where_to_ask(session=session, regions=regions),
             "municipalities": geography.municipalities_by_region(session=session),
+            "aland": geography.get_region(session=session, code=OUTSIDE_SYSTEM_REGION_CODE),
+            # The questionnaire's checked Åland note (KST, AMS), so that both pages agree.
+            "aland_note": pathway.text(i18n.current_version())["notes"]["outside-regions"],
         },
     )
 

@@ -70,7 +70,7 @@ async def read_providers(
     results = await search_without_blocking(search, query)
     version = i18n.current_version()
     wider = (
-        await run_in_threadpool(widenings, search.search, query)
+        await run_in_threadpool(widenings, search.search, query, results.understood)
         if results.total == 0 and (query.text or query.filters() or query.has_free_places)
         else []
     )

@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import Response
 
-from app import i18n
+from app import contacts, geography, i18n
 from app.guide.content import COMPARISON_CODE, REFORM_CODE, SERVICE_CODES, Guide
 from app.urgent_help import UrgentHelp
-from app.web.deps import NearChoicesDep
+from app.web.deps import NearChoicesDep, SessionDep
 from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -35,9 +35,32 @@ def read_services(request: Request) -> Response:
     )
 
 
+MUNICIPALITY_PARAMETER = "kunta"  # the municipality chosen in the "where to ask" form
+
+
+def _local_contacts(session: SessionDep, code: str, chosen: str) -> tuple[dict[str, object], int]:
+    """The "where to ask in your municipality" form and its answer, on the pages that
+    have one; an unknown municipality code is answered 422 with a message by the form."""
+    if code not in contacts.local_contact_pages():
+        return {"local_form": None}, 200
+    organisers = {region.code for region in geography.list_organisers(session=session)}
+    municipalities = [
+        m for m in geography.list_municipalities(session=session) if m.region_code in organisers
+    ]
+    found = contacts.local_contacts(session=session, municipality_code=chosen) if chosen else None
+    invalid = bool(chosen) and found is None
+    form = {"municipalities": municipalities, "chosen": chosen, "found": found, "invalid": invalid}
+    return {"local_form": form}, 422 if invalid else 200
+
+
 @router.get("/palvelut/{code}", name="service")
-def read_service(request: Request, code: str, near_choices: NearChoicesDep) -> Response:
-    """One guide page; a version not yet written shows the Finnish page with a notice."""
+def read_service(
+    request: Request, code: str, session: SessionDep, near_choices: NearChoicesDep, kunta: str = ""
+) -> Response:
+    """One guide page; a version not yet written shows the Finnish page with a notice.
+
+    Pages where the employment area is the way in (`contacts.local_contact_pages`) carry a
+    municipality form (GET `kunta`): it names the region's contact and the employment area."""
     guide, version = _guide(request), i18n.current_version()
     page = guide.page(code, version)
     if page is None:
@@ -47,6 +70,7 @@ def read_service(request: Request, code: str, near_choices: NearChoicesDep) -> R
     related = [p for c in shown.related if (p := guide.page(c, version)) is not None]
     urgent_help: UrgentHelp = request.app.state.urgent_help
     urgent = urgent_help.box(version) if urgent_help.shown_on_guide_page(code) else None
+    local, status = _local_contacts(session, code, kunta.strip()[:10])
     return render(
         request,
         "services/page.html",
@@ -59,5 +83,8 @@ def read_service(request: Request, code: str, near_choices: NearChoicesDep) -> R
             "urgent": urgent,
             # services that providers offer get "find places near you"
             "near_choices": near_choices if code in SERVICE_CODES else None,
+            "municipality_parameter": MUNICIPALITY_PARAMETER,
+            **local,
         },
+        status,
     )

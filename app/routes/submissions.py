@@ -7,17 +7,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from starlette.responses import RedirectResponse, Response
 
 from app import i18n
 from app.catalogue import submissions
 from app.catalogue.providers import get_provider
-from app.web.auth import session_signer
+from app.web.auth import refuse_cross_site, session_signer
 from app.web.deps import SessionDep
 from app.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(refuse_cross_site)])
 
 MessageField = Annotated[str, Form(max_length=20_000)]  # the 2 000-character limit is a message
 ShortField = Annotated[str, Form(max_length=2_000)]

@@ -10,7 +10,14 @@ from starlette.responses import Response
 
 from app.models import User
 from app.web.deps import SessionDep
-from app.web.security import SESSION_ABSOLUTE_S, SESSION_COOKIE, AdminSession, SessionSigner
+from app.web.security import (
+    SESSION_ABSOLUTE_S,
+    SESSION_COOKIE,
+    SIGN_IN_COOKIE,
+    SIGN_IN_FORM_MAX_AGE_S,
+    AdminSession,
+    SessionSigner,
+)
 
 
 class NotSignedInError(Exception):
@@ -63,6 +70,14 @@ def _same_origin(request: Request) -> bool:
     return origin in own
 
 
+def refuse_cross_site(request: Request) -> None:
+    """A state-changing request from another site's page is refused (CS-04). On the public
+    forms this keeps a hostile page from making its visitors send reports from their own
+    addresses (past the per-address limit); their anonymous form token cannot."""
+    if request.method not in SAFE_METHODS and not _same_origin(request):
+        raise HTTPException(status_code=403, detail="Cross-site request refused")
+
+
 async def csrf_on_state_changes(request: Request) -> None:
     """Router-level check of every maintainer POST, so that no route can forget it.
 
@@ -72,8 +87,7 @@ async def csrf_on_state_changes(request: Request) -> None:
     """
     if request.method in SAFE_METHODS:
         return
-    if not _same_origin(request):
-        raise HTTPException(status_code=403, detail="Cross-site request refused")
+    refuse_cross_site(request)
     route = request.scope.get("route")
     if getattr(route, "name", None) in SESSIONLESS_FORMS:
         return
@@ -92,6 +106,27 @@ def set_session_cookie(request: Request, response: Response, value: str) -> None
         SESSION_COOKIE,
         value,
         max_age=SESSION_ABSOLUTE_S,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+
+
+def sign_in_binding(request: Request) -> str:
+    """The browser's pre-session value for the sign-in form: its cookie's, or a new one."""
+    value = request.cookies.get(SIGN_IN_COOKIE)
+    if value is not None and SessionSigner.sign_in_binding_ok(value):
+        return value
+    return SessionSigner.new_sign_in_binding()
+
+
+def set_sign_in_cookie(request: Request, response: Response, binding: str) -> None:
+    """The pre-session cookie the sign-in token is bound to (CS-04), as long-lived as it."""
+    response.set_cookie(
+        SIGN_IN_COOKIE,
+        binding,
+        max_age=SIGN_IN_FORM_MAX_AGE_S,
         path="/",
         httponly=True,
         samesite="lax",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import time
 from dataclasses import astuple, dataclass, replace
@@ -11,6 +12,10 @@ from dataclasses import astuple, dataclass, replace
 from itsdangerous import BadSignature, TimestampSigner, URLSafeSerializer
 
 SESSION_COOKIE = "polku_admin"
+# A random pre-session value the sign-in form's token is bound to (CS-04): another
+# client's token is worthless without this browser's cookie.
+SIGN_IN_COOKIE = "polku_sign_in"
+_BINDING = re.compile(r"[A-Za-z0-9_-]{24}")  # secrets.token_urlsafe(18)
 SESSION_IDLE_S = 30 * 60  # 30 minutes without a request ends the session
 SESSION_ABSOLUTE_S = 8 * 60 * 60  # a working day at most, however active
 FORM_MAX_AGE_S = 2 * 60 * 60
@@ -82,15 +87,31 @@ class SessionSigner:
             return False
         return True
 
-    def sign_in_token(self) -> str:
-        """A signed, dated token for the sign-in form, valid for 15 minutes (CS-04); a
-        token of the public forms is not one."""
-        return self._sign_ins.sign(secrets.token_urlsafe(8)).decode()
+    @staticmethod
+    def new_sign_in_binding() -> str:
+        """A fresh value for the pre-session cookie of the sign-in form."""
+        return secrets.token_urlsafe(18)
 
-    def sign_in_token_valid(self, token: str) -> bool:
-        """True for a sign-in token this site issued in the last 15 minutes."""
+    @staticmethod
+    def sign_in_binding_ok(value: str | None) -> bool:
+        """Whether a cookie's value looks like one `new_sign_in_binding` made."""
+        return value is not None and _BINDING.fullmatch(value) is not None
+
+    def _bound(self, binding: str) -> str:
+        return hmac.new(self._secret, f"sign-in:{binding}".encode(), hashlib.sha256).hexdigest()
+
+    def sign_in_token(self, binding: str) -> str:
+        """A signed, dated token for the sign-in form, bound to the browser's pre-session
+        cookie `binding` and valid for 15 minutes (CS-04); a public form's token is not one."""
+        return self._sign_ins.sign(self._bound(binding)).decode()
+
+    def sign_in_token_valid(self, token: str, binding: str | None) -> bool:
+        """True for a sign-in token this site issued in the last 15 minutes for the same
+        pre-session cookie."""
+        if not self.sign_in_binding_ok(binding):
+            return False
         try:
-            self._sign_ins.unsign(token or "", max_age=SIGN_IN_FORM_MAX_AGE_S)
+            value = self._sign_ins.unsign(token or "", max_age=SIGN_IN_FORM_MAX_AGE_S)
         except BadSignature:
             return False
-        return True
+        return hmac.compare_digest(value, self._bound(str(binding)).encode())

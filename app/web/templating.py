@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import jinja2
 from babel import dates as babel_dates
@@ -22,6 +22,7 @@ from app import geography, i18n
 from app.catalogue.policy import availability_is_current
 from app.config import PROJECT_ROOT
 from app.contacts import JOBSEEKER_REGISTRATION_URL
+from app.geography import collation_key
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 STATIC_DIR = PROJECT_ROOT / "static"
@@ -101,6 +102,38 @@ def name_of(item: Any) -> str:
 def format_km(value: float) -> str:
     """A distance in whole kilometres in the current UI language ("1 234 km")."""
     return geography.format_distance(value, i18n.current_locale())
+def by_name(items: Iterable[Any]) -> list[Any]:
+    """Items in the alphabetical order of the names the reader sees (Swedish names in
+    Swedish, å ä ö after z), not in the order of their Finnish names."""
+    return sorted(items, key=lambda item: collation_key(name_of(item)))
+
+
+def unicode_host(host: str) -> str:
+    """A host name as people write it: `pakilantyökeskus.fi`, not `xn--pakilantykeskus-…`.
+
+    Display only: links keep the stored (working) address. A label that is not valid
+    IDNA stays as it was.
+    """
+    return ".".join(_unicode_label(label) for label in host.split("."))
+
+
+def _unicode_label(label: str) -> str:
+    if not label.lower().startswith("xn--"):
+        return label
+    try:
+        return label.encode("ascii").decode("idna")
+    except UnicodeError:
+        return label
+
+
+def display_url(url: str) -> str:
+    """A web address for reading: the host in Unicode and no `https://` (display only)."""
+    parts = urlsplit(url)
+    if not parts.hostname:
+        return url
+    host = parts.netloc.rsplit("@", 1)[-1]
+    shown = unicode_host(host) + url[url.index(parts.netloc) + len(parts.netloc) :]
+    return shown if parts.scheme == "https" else f"{parts.scheme}://{shown}"
 
 
 def format_date(value: dt.date) -> str:
@@ -150,6 +183,9 @@ def create_templates(template_dir: Path = TEMPLATES_DIR) -> Jinja2Templates:
     )
     environment.filters["date"] = format_date
     environment.filters["km"] = format_km
+    environment.filters["by_name"] = by_name
+    environment.filters["display_url"] = display_url
+    environment.filters["unicode_host"] = unicode_host
     environment.tests["web_address"] = is_web_address
     return Jinja2Templates(env=environment)
 

@@ -25,7 +25,13 @@ from app.guide.content import SERVICE_CODES
 from app.interop.csv.cells import spreadsheet_text
 from app.interop.hsds.objects import CODE_TAXONOMIES, TAXONOMY_URN
 from app.interop.hsds.tables import TABLE_KEYS, TABLES, WHERE, TableFlattener, Tables
-from app.interop.records import ImportProblem, ParsedSource, ProviderRecord
+from app.interop.records import (
+    DEFAULT_LIMITS,
+    ImportProblem,
+    InputLimits,
+    ParsedSource,
+    ProviderRecord,
+)
 from app.models import Region
 
 SOURCE = "hsds"
@@ -37,6 +43,9 @@ STATUS_FROM_HSDS = {
     "defunct": "closed",
 }
 Json = dict[str, Any]
+# Small entries may compress very well (a column of empty cells); only bigger ones are
+# held to IMPORT_MAX_ZIP_RATIO.
+RATIO_CHECKED_FROM_BYTES = 1_048_576
 
 
 @dataclass(frozen=True)
@@ -55,16 +64,18 @@ def parse_hsds(
     *,
     municipality_regions: Mapping[str, str],
     known_codes: KnownCodes | None = None,
+    limits: InputLimits = DEFAULT_LIMITS,
 ) -> ParsedSource:
     """Read HSDS files; problems are reported in the result, never raised.
 
     Without `known_codes` codes are taken unchecked and address regions are not matched.
+    Files and zip data packages beyond `limits` are refused before they are read (IM-08).
     """
     parsed = ParsedSource(source=SOURCE)
     for path in paths:
         flattener = TableFlattener()
         try:
-            _read_into(flattener, path)
+            _read_into(flattener, path, limits)
         except (OSError, UnicodeDecodeError, csv.Error, zipfile.BadZipFile) as error:
             parsed.errors.append(ImportProblem(path.name, f"cannot read the file: {error}"))
             continue
@@ -76,24 +87,41 @@ def parse_hsds(
             parsed.errors.append(ImportProblem(path.name, str(error)))
             continue
         parsed.errors += [ImportProblem(where, message) for where, message in flattener.problems]
-        _RecordBuilder(flattener.tables, municipality_regions, known_codes, parsed).build()
+        join_tables(flattener.tables, municipality_regions, known_codes, parsed)
     return parsed
+
+
+def join_tables(
+    tables: Tables,
+    municipality_regions: Mapping[str, str],
+    known_codes: KnownCodes | None,
+    parsed: ParsedSource,
+) -> None:
+    """Join the HSDS tables of one file into records (and problems) in `parsed`; each table
+    is read a fixed number of times, whatever the number of parents (IM-11)."""
+    _RecordBuilder(tables, municipality_regions, known_codes, parsed).build()
 
 
 # --- Reading the three input forms into tables -----------------------------------------
 
 
-def _read_into(flattener: TableFlattener, path: Path) -> None:
+def _read_into(flattener: TableFlattener, path: Path, limits: InputLimits) -> None:
     if path.is_dir():
         path = path / "datapackage.json"
+    _check_file_size(path, "the file", limits)
     if path.suffix == ".zip":
         with zipfile.ZipFile(path) as archive:
+            _check_archive(archive, limits)
             names = set(archive.namelist())
 
             def read_zip(name: str) -> str:
                 if name not in names:
                     raise ValueError(f"the data package has no {name}")
-                return archive.read(name).decode("utf-8-sig")
+                info = archive.getinfo(name)
+                with archive.open(info) as entry:
+                    # never more than the checked size, whatever the stream holds
+                    data = entry.read(info.file_size)
+                return data.decode("utf-8-sig")
 
             _read_datapackage(flattener, read_zip, path.name)
         return
@@ -102,6 +130,7 @@ def _read_into(flattener: TableFlattener, path: Path) -> None:
         base = path.parent
 
         def read_file(name: str) -> str:
+            _check_file_size(base / name, name, limits)
             return (base / name).read_text(encoding="utf-8-sig")
 
         _read_datapackage(flattener, read_file, path.name, document)
@@ -114,6 +143,47 @@ def _read_into(flattener: TableFlattener, path: Path) -> None:
         flattener.add_document(document, path.name)
     else:
         raise ValueError("expected a list of services or an object of HSDS tables")
+
+
+def _check_file_size(path: Path, name: str, limits: InputLimits) -> None:
+    size = path.stat().st_size
+    if size > limits.max_file_bytes:
+        raise ValueError(
+            f"{name} is {size} bytes, more than IMPORT_MAX_FILE_BYTES ({limits.max_file_bytes}); "
+            "not read"
+        )
+
+
+def _check_archive(archive: zipfile.ZipFile, limits: InputLimits) -> None:
+    """Refuse a zip before anything is extracted (IM-08): too many entries, an entry whose
+    path leaves the package, or more unpacked bytes or a higher compression ratio than the
+    limits allow. Only the archive's directory is read, so a zip bomb costs nothing."""
+    entries = archive.infolist()
+    if len(entries) > limits.max_zip_entries:
+        raise ValueError(
+            f"the zip has {len(entries)} entries, more than IMPORT_MAX_ZIP_ENTRIES "
+            f"({limits.max_zip_entries}); not extracted"
+        )
+    total = 0
+    for info in entries:
+        entry = info.filename
+        parts = entry.replace("\\", "/").split("/")
+        if entry.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
+            raise ValueError(f"entry {entry!r} points outside the package; not extracted")
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > RATIO_CHECKED_FROM_BYTES and ratio > limits.max_zip_ratio:
+            raise ValueError(
+                f"{entry} would unpack {ratio:.0f} times its packed size "
+                f"({info.file_size} bytes), more than IMPORT_MAX_ZIP_RATIO "
+                f"({limits.max_zip_ratio}); not extracted"
+            )
+        total += info.file_size
+        if total > limits.max_unpacked_bytes:
+            raise ValueError(
+                "the zip would unpack to more than IMPORT_MAX_UNPACKED_BYTES "
+                f"({limits.max_unpacked_bytes} bytes; {entry} alone is {info.file_size}); "
+                "not extracted"
+            )
 
 
 def _read_datapackage(
@@ -170,9 +240,20 @@ class _RecordBuilder:
         self.by_id = {
             table: {str(row["id"]): row for row in rows} for table, rows in tables.items()
         }
+        # (table, field) -> the field's value -> rows: each child table is read once, so the
+        # join is linear in the input (IM-11), not a scan of a table per parent
+        self._by_parent: dict[tuple[str, str], dict[object, list[Json]]] = {}
+        self._attribute_order = {id(row): n for n, row in enumerate(tables["attribute"])}
 
-    def _children(self, table: str, field: str, parent_id: str) -> list[Json]:
-        return [row for row in self.tables[table] if row.get(field) == parent_id]
+    def _children(self, table: str, field: str, parent_id: object) -> list[Json]:
+        index = self._by_parent.get((table, field))
+        if index is None:
+            index = {}
+            for row in self.tables[table]:
+                if (value := row.get(field)) is not None:
+                    index.setdefault(value, []).append(row)
+            self._by_parent[(table, field)] = index
+        return index.get(parent_id, [])
 
     def build(self) -> None:
         for service in self.tables["service"]:
@@ -249,11 +330,15 @@ class _RecordBuilder:
         self, service: Json, place: Json | None, location: Json | None, where: str
     ) -> dict[str, dict[str, str | None]]:
         """Polku taxonomy key -> term code -> attribute value, in input order."""
-        owners = {service["id"]} | {row["id"] for row in (place, location) if row is not None}
+        owners = [service["id"]] + [row["id"] for row in (place, location) if row is not None]
+        attributes = [
+            attribute
+            for owner in dict.fromkeys(owners)
+            for attribute in self._children("attribute", "link_id", owner)
+        ]
+        attributes.sort(key=lambda attribute: self._attribute_order[id(attribute)])
         found: dict[str, dict[str, str | None]] = {}
-        for attribute in self.tables["attribute"]:
-            if attribute.get("link_id") not in owners:
-                continue
+        for attribute in attributes:
             term = self.by_id["taxonomy_term"].get(str(attribute.get("taxonomy_term_id")))
             taxonomy = self.by_id["taxonomy"].get(str(term.get("taxonomy_id"))) if term else None
             # the taxonomy's uri, or HSDS 3.0's text `taxonomy` of the term when it has no object
