@@ -261,6 +261,8 @@ def municipality_choices(names: dict[str, str], locale: str) -> list[tuple[str, 
     known = municipality_centroids()
     pairs = [(code, name) for code, name in names.items() if code in known]
     return sorted(pairs, key=lambda pair: (finnish_sort_key(pair[1]), pair[0]))
+
+
 NEARBY_REGION_COUNT = 3
 _EARTH_RADIUS_KM = 6371.0
 

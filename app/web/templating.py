@@ -102,6 +102,8 @@ def name_of(item: Any) -> str:
 def format_km(value: float) -> str:
     """A distance in whole kilometres in the current UI language ("1 234 km")."""
     return geography.format_distance(value, i18n.current_locale())
+
+
 def by_name(items: Iterable[Any]) -> list[Any]:
     """Items in the alphabetical order of the names the reader sees (Swedish names in
     Swedish, å ä ö after z), not in the order of their Finnish names."""
