@@ -10,7 +10,10 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
+# A checkout keeps its data in ./var beside the code; an installed wheel never writes into
+# site-packages: it uses ./var under the working directory unless VAR_DIR says otherwise.
+_IN_CHECKOUT = (PROJECT_ROOT / "pyproject.toml").is_file()
+DEFAULT_VAR_DIR = PROJECT_ROOT / "var" if _IN_CHECKOUT else Path.cwd() / "var"
 _PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev"}
 
 
