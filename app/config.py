@@ -101,6 +101,12 @@ class Settings(BaseSettings):
         description="Serve /metrics without a token in production too (behind a proxy that "
         "keeps it private). Otherwise production serves metrics only with METRICS_TOKEN set.",
     )
+    prometheus_multiproc_dir: Path | None = Field(
+        None,
+        description="Folder where every worker writes its metric values, so that /metrics adds "
+        "up all workers (prometheus_client's multiprocess mode). `serve` with more than one "
+        "worker sets it to a fresh temporary folder of the node; if set, it is emptied at start.",
+    )
     metrics_token: str = Field(
         "",
         description="If set, /metrics requires the header `Authorization: Bearer <token>`.",
