@@ -103,9 +103,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     venv = root / "venv"
     _run([sys.executable, "-m", "venv", "--without-pip", venv])
     python = venv / "bin" / "python"
-    site_packages = Path(
-        _run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"]).stdout.strip()
-    )
+    purelib = "import sysconfig; print(sysconfig.get_path('purelib'))"
+    site_packages = Path(_run([python, "-c", purelib]).stdout.strip())
     _run([sys.executable, "-m", "pip", "--python", python, "install", "--no-deps", "--no-index",
           "--quiet", wheel])  # fmt: skip
     # Then the dependencies, from this interpreter's environment (after the install, so pip

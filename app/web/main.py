@@ -45,8 +45,8 @@ from app.web.observability import (
     RequestObservabilityMiddleware,
     RouteTemplateRecorder,
     create_registry,
-    worker_exited,
     install_access_log_privacy_filter,
+    worker_exited,
 )
 from app.web.request_limits import RequestLimitsMiddleware
 from app.web.security import SessionSigner

@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.gc_collector import GCCollector
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
@@ -275,7 +275,8 @@ def create_registry(
     """
     registry = CollectorRegistry()
     if multiprocess_dir is not None:
-        MultiProcessCollector(registry, path=str(multiprocess_dir))
+        # prometheus_client leaves the multiprocess functions unannotated
+        MultiProcessCollector(registry, path=str(multiprocess_dir))  # type: ignore[no-untyped-call]
     else:
         ProcessCollector(registry=registry)
         GCCollector(registry=registry)
@@ -296,7 +297,8 @@ def worker_exited(multiprocess_dir: Path | None) -> None:
     """Tell prometheus_client that this worker is gone: its live gauges stop counting
     (its counters and histograms keep adding to the node's totals, as they should)."""
     if multiprocess_dir is not None:
-        mark_process_dead(os.getpid(), path=str(multiprocess_dir))
+        # unannotated in prometheus_client
+        mark_process_dead(os.getpid(), path=str(multiprocess_dir))  # type: ignore[no-untyped-call]
 
 
 # --- Middleware --------------------------------------------------------------------------

@@ -24,7 +24,6 @@ from app.config import PROJECT_ROOT
 from app.contacts import JOBSEEKER_REGISTRATION_URL
 
 
-
 def _web_asset_dir(name: str) -> Path:
     """A folder of web assets: inside the package when installed from a wheel (setup.py
     copies it there), else at the top of the checkout."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from app.catalogue.providers import ProviderDetail
@@ -67,17 +69,38 @@ def export_row(detail: ProviderDetail, page_url: str) -> dict[str, str]:
     }
 
 
-def rows_to_csv(rows: list[dict[str, str]]) -> str:
+def rows_to_csv(rows: Iterable[dict[str, str]]) -> str:
     """CSV text with a byte-order mark, so that Excel opens the UTF-8 correctly; no cell
     starts a formula (`spreadsheet_safe`)."""
+    return "".join(csv_pieces(rows))
+
+
+CSV_PIECE_CHARS = 65_536  # a streamed download is handed on in pieces of about this size
+
+
+def csv_pieces(rows: Iterable[dict[str, str]]) -> Iterator[str]:
+    """The text of `rows_to_csv` in pieces, written as the rows arrive (streamed downloads)."""
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(
-        {column: spreadsheet_safe(row[column]) for column in EXPORT_COLUMNS} for row in rows
-    )
-    return buffer.getvalue()
+    for row in rows:
+        writer.writerow({column: spreadsheet_safe(row[column]) for column in EXPORT_COLUMNS})
+        if buffer.tell() >= CSV_PIECE_CHARS:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def json_pieces(rows: Iterable[dict[str, str]]) -> Iterator[str]:
+    """`json.dumps(list(rows), ensure_ascii=False, indent=1)`, written row by row."""
+    first = True
+    for row in rows:
+        item = json.dumps(row, ensure_ascii=False, indent=1).replace("\n", "\n ")
+        yield ("[\n " if first else ",\n ") + item
+        first = False
+    yield "[]" if first else "\n]"
 
 
 def provider_json_ld(detail: ProviderDetail, page_url: str) -> dict[str, Any]:
