@@ -287,6 +287,7 @@ def command_serve(
             keeper.join(timeout=15)
         if temporary_metrics_dir and metrics_dir is not None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
+            del os.environ["PROMETHEUS_MULTIPROC_DIR"]
     return 0
 
 

@@ -95,3 +95,29 @@ def test_metrics_add_up_the_requests_of_both_workers(node: tuple[str, Path]) -> 
         response = httpx.get(f"{url}/metrics", timeout=10)
         assert response.status_code == 200
         assert _healthz_count(response.text) == sent
+
+
+def test_serve_gives_several_workers_a_fresh_metrics_folder_and_removes_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from app import __main__ as cli
+    from app.config import Settings
+
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    seen: list[Path] = []
+
+    def fake_run(*args: object, **kwargs: object) -> None:
+        folder = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+        assert folder.is_dir() and not any(folder.iterdir())
+        seen.append(folder)
+
+    monkeypatch.setattr("uvicorn.run", fake_run)
+    settings = Settings(var_dir=tmp_path)
+    assert cli.command_serve(settings, "127.0.0.1", 8000, 2, False, keep_index=False) == 0
+    assert len(seen) == 1
+    assert not seen[0].exists()
+    assert "PROMETHEUS_MULTIPROC_DIR" not in os.environ
+    # one worker: plain in-process metrics, no folder
+    monkeypatch.setattr("uvicorn.run", lambda *a, **k: seen.append(Path()))
+    assert cli.command_serve(settings, "127.0.0.1", 8000, 1, False, keep_index=False) == 0
+    assert "PROMETHEUS_MULTIPROC_DIR" not in os.environ
