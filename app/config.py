@@ -84,6 +84,12 @@ class Settings(BaseSettings):
     index_poll_s: float = Field(
         5, gt=0, description="How often a node's index keeper checks for catalogue changes."
     )
+    index_min_interval_s: float = Field(
+        2,
+        ge=0,
+        description="Shortest time between two index updates on a node: edits arriving "
+        "faster are applied together (each update makes every worker rebuild its caches).",
+    )
     index_max_lag_s: float = Field(
         60, gt=0, description="/healthz says `degraded` when the index is behind by longer."
     )
