@@ -7,6 +7,7 @@ also listens for the commit's NOTIFY).
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import shutil
 import threading
 import time
@@ -327,5 +328,5 @@ def test_the_keeper_updates_the_index_at_most_once_per_interval(
     stop.set()
     runner.join(timeout=10)
     assert 2 <= len(started) <= 4, started
-    gaps = [later - earlier for earlier, later in zip(started, started[1:], strict=False)]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(started)]
     assert all(gap >= 0.49 for gap in gaps), gaps
