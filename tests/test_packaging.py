@@ -209,3 +209,31 @@ def test_the_installed_app_searches_the_bundled_catalogue(served: str) -> None:
     found = httpx.get(f"{served}/api/v1/providers", params={"q": "työ"}, timeout=10)
     assert found.status_code == 200
     assert found.json()["total"] > 0
+
+
+def _locked(lock_file: Path) -> dict[str, str]:
+    pins = re.findall(r"^([A-Za-z0-9_.\-]+)==([^\s;\\]+)", lock_file.read_text(), re.M)
+    return {re.sub(r"[-_.]+", "-", name).lower(): version for name, version in pins}
+
+
+def test_the_lock_files_pin_what_pyproject_pins_with_hashes() -> None:
+    """A pin changed in pyproject.toml without `scripts/lock.sh` fails here, not in setup."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    for lock_name, requirements in (
+        ("runtime.txt", project["dependencies"]),
+        ("dev.txt", [*project["dependencies"], *project["optional-dependencies"]["dev"]]),
+    ):
+        lock_file = ROOT / "requirements" / lock_name
+        locked = _locked(lock_file)
+        for requirement in requirements:
+            pinned = re.fullmatch(r"([A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?==(\S+)", requirement)
+            assert pinned, f"pyproject.toml: {requirement} is not pinned exactly"
+            name, version = pinned.groups()
+            key = re.sub(r"[-_.]+", "-", name).lower()
+            assert locked.get(key) == version, f"{lock_name}: {name} {locked.get(key)} != {version}"
+        text = lock_file.read_text()
+        blocks = re.split(r"\n(?=[A-Za-z0-9])", text.split("\n", 2)[2])
+        unhashed = [block.split()[0] for block in blocks if "--hash=sha256:" not in block]
+        assert not unhashed, f"{lock_name}: no hash for {unhashed}"
