@@ -171,12 +171,12 @@ def measure_admin_home(size: int) -> dict[str, float]:
             "rss_before_mb": before, "peak_added_mb": _peak_rss_mb() - before}  # fmt: skip
 
 
-def downloads(size: int) -> None:
+def downloads(size: int, only: list[str]) -> None:
     """Each download and the admin home in a fresh process; a table."""
     print(f"\n{size} synthetic providers on PostgreSQL, {os.cpu_count()} cores (busy machine)")
     print("| request | status | time | first byte | size | peak memory added |")
     print("|---|---|---|---|---|---|")
-    for path in (*DOWNLOADS, "admin-home"):
+    for path in only or (*DOWNLOADS, "admin-home"):
         result = subprocess.run(
             [sys.executable, __file__, "measure", "--size", str(size), "--path", path],
             capture_output=True, text=True, check=False,
@@ -319,6 +319,7 @@ def main() -> int:
                                             "drop", "measure"])  # fmt: skip
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--path", default="")
+    parser.add_argument("--only", action="append", default=[], help="downloads: these paths")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--window", type=float, default=15)
     parser.add_argument("--rounds", type=int, default=3)
@@ -329,7 +330,7 @@ def main() -> int:
     elif args.command == "drop":
         drop(args.size)
     elif args.command == "downloads":
-        downloads(args.size)
+        downloads(args.size, args.only)
     elif args.command == "measure":
         if args.path == "admin-home":
             figures = measure_admin_home(args.size)
