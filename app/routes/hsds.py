@@ -464,7 +464,8 @@ def read_export_json(
     request: Request, session: SessionDep, settings: SettingsDep, catalogue: CatalogueDep,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:  # fmt: skip
-    """The whole catalogue as one HSDS JSON document (every table as a list), streamed."""
+    """The whole catalogue as one HSDS JSON document (every table as a list)."""
+    # streamed: a chunk of providers at a time (100 000 nationally)
     etag = hsds_api.json_export_etag(
         session=session, catalogue=catalogue, base_url=settings.base_url
     )
