@@ -1,8 +1,17 @@
-# Slim production image: Debian packages for Finnish morphology, the project in a virtual
-# environment, uvicorn with workers. The container only serves: migrations and the bundled
-# data are a one-off job run once per deployment, never by every replica at start-up:
+# Slim production image: Debian packages for Finnish morphology, the dependencies from the
+# hash-pinned lock file, the project as a built wheel (not an editable checkout), uvicorn
+# with workers. The container only serves: migrations and the bundled data are a one-off job
+# run once per deployment, never by every replica at start-up:
 #   docker run --rm -e DATABASE_URL=… IMAGE python -m app init
 # (see docs/deployment.md).
+
+# Stage 1: build the wheel (templates, static files, content, translations, migrations).
+FROM python:3.11-slim-bookworm AS wheel
+WORKDIR /src
+COPY . .
+RUN pip wheel --no-cache-dir --no-deps --wheel-dir /dist .
+
+# Stage 2: the image that runs.
 FROM python:3.11-slim-bookworm
 
 RUN apt-get update \
@@ -10,10 +19,16 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 
 RUN useradd --create-home --uid 10001 polku
-WORKDIR /srv/polku
-COPY --chown=polku:polku . .
-RUN python -m venv /opt/venv && /opt/venv/bin/pip install --no-cache-dir -e . \
+# Dependencies first, from the lock file with hashes: a code change keeps this layer.
+COPY requirements/runtime.txt /tmp/runtime.txt
+RUN python -m venv /opt/venv \
+    && /opt/venv/bin/pip install --no-cache-dir --require-hashes -r /tmp/runtime.txt \
+    && rm /tmp/runtime.txt
+# The code belongs to root; the app user may write only its var folder.
+COPY --from=wheel /dist/ /tmp/dist/
+RUN /opt/venv/bin/pip install --no-cache-dir --no-deps /tmp/dist/*.whl && rm -rf /tmp/dist \
     && mkdir -p /srv/polku/var && chown polku:polku /srv/polku/var
+WORKDIR /srv/polku
 
 USER polku
 ENV ENVIRONMENT=production VAR_DIR=/srv/polku/var PATH=/opt/venv/bin:$PATH

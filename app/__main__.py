@@ -9,7 +9,10 @@ import getpass
 import logging
 import multiprocessing
 import multiprocessing.process
+import os
+import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -280,6 +283,7 @@ def command_serve(
 
     from app.web.observability import logging_config
 
+    metrics_dir, temporary_metrics_dir = _multiprocess_metrics_dir(settings, workers)
     keeper = _start_index_keeper(settings) if keep_index else None
     try:
         uvicorn.run(
@@ -299,7 +303,30 @@ def command_serve(
         if keeper is not None:
             keeper.terminate()
             keeper.join(timeout=15)
+        if temporary_metrics_dir and metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+            del os.environ["PROMETHEUS_MULTIPROC_DIR"]
     return 0
+
+
+def _multiprocess_metrics_dir(settings: Settings, workers: int) -> tuple[Path | None, bool]:
+    """Prometheus multiprocess mode for several workers: the folder where each worker writes
+    its metric values (PROMETHEUS_MULTIPROC_DIR, or a fresh temporary folder of this node),
+    emptied now and handed to the workers through the environment. Also whether it is
+    temporary (removed when serving ends)."""
+    from app.web.observability import prepare_multiprocess_dir
+
+    folder = settings.prometheus_multiproc_dir
+    temporary = False
+    if folder is None:
+        if workers <= 1:
+            return None, False
+        folder = Path(tempfile.mkdtemp(prefix="polku-metrics-"))
+        temporary = True
+    prepare_multiprocess_dir(folder)
+    # the workers read it twice: prometheus_client when imported, and Settings
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+    return folder, temporary
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -10,7 +10,10 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
+# A checkout keeps its data in ./var beside the code; an installed wheel never writes into
+# site-packages: it uses ./var under the working directory unless VAR_DIR says otherwise.
+_IN_CHECKOUT = (PROJECT_ROOT / "pyproject.toml").is_file()
+DEFAULT_VAR_DIR = PROJECT_ROOT / "var" if _IN_CHECKOUT else Path.cwd() / "var"
 _PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev"}
 
 
@@ -81,6 +84,12 @@ class Settings(BaseSettings):
     index_poll_s: float = Field(
         5, gt=0, description="How often a node's index keeper checks for catalogue changes."
     )
+    index_min_interval_s: float = Field(
+        2,
+        ge=0,
+        description="Shortest time between two index updates on a node: edits arriving "
+        "faster are applied together (each update makes every worker rebuild its caches).",
+    )
     index_max_lag_s: float = Field(
         60, gt=0, description="/healthz says `degraded` when the index is behind by longer."
     )
@@ -117,6 +126,12 @@ class Settings(BaseSettings):
         False,
         description="Serve /metrics without a token in production too (behind a proxy that "
         "keeps it private). Otherwise production serves metrics only with METRICS_TOKEN set.",
+    )
+    prometheus_multiproc_dir: Path | None = Field(
+        None,
+        description="Folder where every worker writes its metric values, so that /metrics adds "
+        "up all workers (prometheus_client's multiprocess mode). `serve` with more than one "
+        "worker sets it to a fresh temporary folder of the node; if set, it is emptied at start.",
     )
     metrics_token: str = Field(
         "",

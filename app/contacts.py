@@ -272,25 +272,22 @@ def where_to_ask_in(*, session: Session, region: Region) -> WhereToAsk:
 REGION_FIRST = "region"  # the wellbeing region's social services (the default)
 EMPLOYMENT_AREA_FIRST = "employment-area"
 ELSEWHERE_FIRST = "elsewhere"  # neither (Kela, a pension provider): the service page says whom
+# A plan made together by the person, the employment area and the region's social services
+# (rehabilitative work activity): either may be asked first.
+JOINT_PLAN = "joint-plan"
 
 
 @cache
 def first_contacts(data_dir: Path = DATA_DIR) -> dict[str, str]:
     """Service code -> whom to ask first, for services not started at the region's social
     services (first_contact.csv; every other service: `REGION_FIRST`)."""
-    allowed = {REGION_FIRST, EMPLOYMENT_AREA_FIRST, ELSEWHERE_FIRST}
+    allowed = {REGION_FIRST, EMPLOYMENT_AREA_FIRST, ELSEWHERE_FIRST, JOINT_PLAN}
     found: dict[str, str] = {}
     for row in _rows(data_dir / "first_contact.csv"):
         if row["ask_first"] not in allowed:
             raise ValueError(f"first_contact.csv: unknown ask_first {row['ask_first']!r}")
         found[row["service_code"]] = row["ask_first"]
     return found
-
-
-# Rehabilitative work activity starts from a plan made together by the person, the employment
-# area and the region's social services (guide page kuntouttava-tyotoiminta, #access).
-JOINT_PLAN = "joint-plan"
-JOINT_PLAN_SERVICES = ("kuntouttava-tyotoiminta",)
 
 
 def apply_routes(services: Sequence[str]) -> list[tuple[str, list[str]]]:
@@ -300,8 +297,7 @@ def apply_routes(services: Sequence[str]) -> list[tuple[str, list[str]]]:
     routes: dict[str, list[str]] = {}
     ask_first = first_contacts()
     for code in services:
-        route = JOINT_PLAN if code in JOINT_PLAN_SERVICES else ask_first.get(code, REGION_FIRST)
-        routes.setdefault(route, []).append(code)
+        routes.setdefault(ask_first.get(code, REGION_FIRST), []).append(code)
     return list(routes.items()) or [(REGION_FIRST, [])]
 
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what Polku needs on a Debian/Ubuntu machine with Python 3.11, into ./.venv.
+# Installs what Polku needs on a Debian/Ubuntu machine with Python 3.11–3.13, into ./.venv.
 #   scripts/setup.sh          runtime only
 #   scripts/setup.sh --dev    also test tools: Chromium, Node packages (axe-core), pytest, ruff, mypy
 set -euo pipefail
@@ -39,9 +39,13 @@ if [[ ! -x .venv/bin/python ]]; then
   "$PYTHON" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
+# Every dependency, transitive ones too, from the lock file with hashes (scripts/lock.sh
+# writes it); then the project itself without dependencies.
 if $dev; then
-  .venv/bin/python -m pip install --quiet -e ".[dev]"
+  .venv/bin/python -m pip install --quiet --require-hashes -r requirements/dev.txt
+  .venv/bin/python -m pip install --quiet --no-deps --no-build-isolation -e .
   npm ci --no-audit --no-fund --silent
 else
-  .venv/bin/python -m pip install --quiet -e .
+  .venv/bin/python -m pip install --quiet --require-hashes -r requirements/runtime.txt
+  .venv/bin/python -m pip install --quiet --no-deps -e .
 fi

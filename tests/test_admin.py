@@ -427,3 +427,34 @@ def test_an_import_conflict_is_shown_and_the_maintainer_decides(
         post_form(client, conflict_url, [("csrf", token), ("decision", "accept")]).status_code
         == 404
     )
+
+
+def test_review_list_pages_cover_every_entry_once_in_order(admin_db: Session) -> None:
+    """The admin home is cut into pages in the database (100 000 entries nationally); the
+    pages together are the whole list in the old order, with counts of the whole list."""
+    from app.catalogue import maintenance, policy
+    from app.catalogue.providers import provider_details
+    from app.models import Provider
+
+    today = dt.date.today()
+    every_id = [pid for pid in admin_db.exec(select(Provider.id)).all() if pid is not None]
+    everything = provider_details(session=admin_db, provider_ids=every_id)
+    everything.sort(key=lambda d: (d.provider.assured_date or dt.date.min, d.provider.name))
+    pages = []
+    page = 1
+    while True:
+        review = maintenance.review_list(
+            session=admin_db, regions=None, today=today, page=page, per_page=10
+        )
+        assert review.total == len(everything)
+        assert review.stale == sum(policy.is_stale(d.provider, today) for d in everything)
+        pages.append([d.id for d in review.entries])
+        if page == review.page_count:
+            break
+        page += 1
+    assert len(pages) == -(-len(everything) // 10) > 1
+    assert [pid for ids in pages for pid in ids] == [d.id for d in everything]
+    beyond = maintenance.review_list(
+        session=admin_db, regions=None, today=today, page=999, per_page=10
+    )
+    assert beyond.page == beyond.page_count  # a page past the end shows the last one

@@ -324,3 +324,21 @@ def test_corrupt_index_is_a_503_not_a_500(site_settings: Settings, tmp_path: Pat
     settings = site_settings.model_copy(update={"index_dir": broken})
     with TestClient(create_app(settings)) as client:
         assert client.get("/palveluntuottajat").status_code == 503
+
+
+def test_downloads_stream_the_same_text_the_whole_list_would_give(client: TestClient) -> None:
+    """The streamed CSV and JSON are byte for byte what writing the whole list at once gives
+    (`rows_to_csv`, `json.dumps(..., indent=1)`), across several streamed pieces."""
+    from app.interop.csv import export
+
+    csv_response = client.get("/palveluntuottajat.csv")
+    json_response = client.get("/palveluntuottajat.json")
+    assert csv_response.status_code == json_response.status_code == 200
+    rows = json_response.json()
+    assert len(rows) > 20
+    assert json_response.text == json.dumps(rows, ensure_ascii=False, indent=1)
+    assert csv_response.content.decode("utf-8") == export.rows_to_csv(rows)
+    pieces = list(export.csv_pieces(rows * 20))
+    assert len(pieces) > 1, "the rows should not fit one piece"
+    assert "".join(pieces) == export.rows_to_csv(rows * 20)
+    assert "".join(export.json_pieces([])) == "[]"

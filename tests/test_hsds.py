@@ -1060,3 +1060,20 @@ def test_wrong_method_is_405_with_allow(client: TestClient, method: str, path: s
     response = client.request(method, path)
     assert response.status_code == 405
     assert response.headers["allow"] == "GET"
+
+
+def test_streamed_json_export_is_byte_for_byte_the_whole_document(
+    client: TestClient, db_session: Session, catalogue: CatalogueResources
+) -> None:
+    """/hsds/export.json is written a chunk of providers at a time (100 000 nationally), and
+    is still exactly `json.dumps` of the whole document, in pieces when it is long."""
+    import json
+
+    from app.interop.hsds import objects
+
+    whole = json.dumps(export_hsds_json(db_session, BASE_URL, catalogue=catalogue),
+                       ensure_ascii=False)  # fmt: skip
+    pieces = list(objects.hsds_json_pieces(db_session, BASE_URL, catalogue=catalogue))
+    assert "".join(pieces) == whole
+    assert len(pieces) > 1, "the bundled catalogue is longer than one piece"
+    assert client.get("/hsds/export.json").content == whole.encode("utf-8")

@@ -7,6 +7,7 @@ also listens for the commit's NOTIFY).
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import shutil
 import threading
 import time
@@ -308,3 +309,24 @@ def test_a_running_node_counts_facets_and_places_from_the_new_generation(
         assert shown["total"] == 1 and shown["facets"]["status"] == {"closed": 1}
     maintenance.set_closed(session=session, provider=provider, user=_user(session), closed=False)
     keeper_b.catch_up()
+
+
+def test_the_keeper_updates_the_index_at_most_once_per_interval(
+    node_b: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Edits arriving every moment (here: a poll every 10 ms) make one new generation per
+    INDEX_MIN_INTERVAL_S, not one per edit: each generation costs every worker its caches."""
+    settings = node_b.model_copy(update={"index_poll_s": 0.01, "index_min_interval_s": 0.5})
+    keeper = index_keeper(settings)
+    started: list[float] = []
+    monkeypatch.setattr(keeper, "catch_up", lambda: started.append(time.monotonic()))
+    monkeypatch.setattr(keeper, "prune", lambda: None)
+    stop = threading.Event()
+    runner = threading.Thread(target=keeper.run, args=(stop,), daemon=True)
+    runner.start()
+    time.sleep(1.8)
+    stop.set()
+    runner.join(timeout=10)
+    assert 2 <= len(started) <= 4, started
+    gaps = [later - earlier for earlier, later in itertools.pairwise(started)]
+    assert all(gap >= 0.49 for gap in gaps), gaps

@@ -22,6 +22,13 @@ ASK_REGION = {
     "sv": "Fråga socialservicen i ",
     "en": "Ask the social services of ",
 }
+# Rehabilitative work activity starts from a plan made with both (first_contact.csv).
+ASK_EITHER = {
+    "fi": "Kysy työllisyysalueeltasi tai sosiaalipalveluista: ",
+    "fi-selko": "Kysy työllisyysalueeltasi tai sosiaalipalveluista: ",
+    "sv": "Fråga ditt sysselsättningsområde eller socialservicen i ",
+    "en": "Ask your employment area or the social services of ",
+}
 CARD = re.compile(
     r'<li class="suggestion-card">(.*?)</li>\s*(?=<li class="suggestion-card">|</ol>)', re.S
 )
@@ -68,10 +75,14 @@ def test_without_providers_the_card_says_whom_to_ask(client: TestClient, version
     ask_first = first_contacts()
     assert "tjansteproducenter?" not in "".join(cards.values())
     assert "palveluntuottajat?" not in "".join(cards.values())
+    assert ask_first.get("kuntouttava-tyotoiminta") == "joint-plan"
+    assert "kuntouttava-tyotoiminta" in cards, "the answers suggest rehabilitative work activity"
     for service, card in cards.items():
         kind = ask_first.get(service, "region")
         asks_region = ASK_REGION[version] in card and 'href="#contact"' in card
         assert asks_region == (kind == "region"), service
+        asks_either = ASK_EITHER[version] in card and 'href="#contact"' in card
+        assert asks_either == (kind == "joint-plan"), service
         if kind == "elsewhere":
             assert 'href="#contact"' not in card, "Kela's and pension providers' services"
 

@@ -8,10 +8,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from pydantic import ValidationError
-from sqlmodel import Session, col, delete, select
+from sqlalchemy import case, or_
+from sqlmodel import Session, col, delete, func, select
 
 from app.catalogue.fields import ProviderChoices, ProviderUpdate
-from app.catalogue.policy import AVAILABILITY_FIELDS, is_stale
+from app.catalogue.policy import AVAILABILITY_FIELDS, STALE_AFTER
 from app.catalogue.providers import ProviderDetail, provider_details
 from app.catalogue.values import CODE_SEPARATOR, text_or_none
 from app.catalogue.vocabularies import Vocabularies
@@ -42,23 +43,50 @@ def _code_list(value: object) -> Sequence[str]:
     return value
 
 
+REVIEW_PAGE_SIZE = 200  # entries per admin home page: a national catalogue has 100 000
+
+
 @dataclass(frozen=True)
 class ReviewList:
-    """A coordinator's entries, oldest check first, and how many are stale."""
+    """One page of a coordinator's entries, oldest check first, with the counts of all."""
 
     entries: list[ProviderDetail]
+    total: int
     stale: int
+    page: int = 1
+    page_count: int = 1
 
 
-def review_list(*, session: Session, regions: set[str] | None, today: dt.date) -> ReviewList:
-    """Entries of the given regions (all when None), never checked or oldest check first."""
-    statement = select(Provider.id)
-    if regions is not None:
-        statement = statement.where(col(Provider.region_code).in_(regions))
-    ids = [pid for pid in session.exec(statement).all() if pid is not None]
-    details = provider_details(session=session, provider_ids=ids)
-    details.sort(key=lambda d: (d.provider.assured_date or dt.date.min, d.provider.name))
-    return ReviewList(details, sum(is_stale(d.provider, today) for d in details))
+def review_list(
+    *, session: Session, regions: set[str] | None, today: dt.date, page: int = 1,
+    per_page: int = REVIEW_PAGE_SIZE,
+) -> ReviewList:  # fmt: skip
+    """Entries of the given regions (all when None), never checked or oldest check first.
+
+    Ordered, counted and cut to one page in the database, so that the page costs the same
+    whatever the size of the catalogue.
+    """
+    scope = [col(Provider.region_code).in_(regions)] if regions is not None else []
+    total = session.exec(select(func.count()).select_from(Provider).where(*scope)).one()
+    stale_condition = or_(
+        col(Provider.assured_date).is_(None), col(Provider.assured_date) < today - STALE_AFTER
+    )
+    stale = session.exec(
+        select(func.count()).select_from(Provider).where(*scope, stale_condition)
+    ).one()
+    page_count = max(1, -(-total // per_page))
+    page = min(max(1, page), page_count)
+    never_checked_first = case((col(Provider.assured_date).is_(None), 0), else_=1)
+    ids = session.exec(
+        select(Provider.id)
+        .where(*scope)
+        .order_by(never_checked_first, col(Provider.assured_date), col(Provider.name),
+                  col(Provider.id))
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).all()  # fmt: skip
+    details = provider_details(session=session, provider_ids=[pid for pid in ids if pid])
+    return ReviewList(details, total, stale, page, page_count)
 
 
 def clean_provider_form(form: Mapping[str, Sequence[str]]) -> dict[str, object]:

@@ -78,10 +78,17 @@ def provider_details(*, session: Session, provider_ids: Sequence[int]) -> list[P
     Any number of ids: they are read in chunks that stay under the databases' limits on
     bound parameters.
     """
-    by_id: dict[int, ProviderDetail] = {}
+    return list(iter_provider_details(session=session, provider_ids=provider_ids))
+
+
+def iter_provider_details(
+    *, session: Session, provider_ids: Sequence[int]
+) -> Iterator[ProviderDetail]:
+    """`provider_details` one statement-sized chunk at a time, so that a download of the
+    whole catalogue never holds more than one chunk of providers in memory."""
     for chunk in _chunks(provider_ids):
-        by_id.update(_details_by_id(session, chunk))
-    return [by_id[provider_id] for provider_id in provider_ids if provider_id in by_id]
+        by_id = _details_by_id(session, chunk)
+        yield from (by_id[provider_id] for provider_id in chunk if provider_id in by_id)
 
 
 def _details_by_id(session: Session, provider_ids: Sequence[int]) -> dict[int, ProviderDetail]:

@@ -6,7 +6,7 @@ import asyncio
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
@@ -176,11 +176,15 @@ def submit_logout_everywhere(
 
 
 @router.get("", name="admin_home")
-def read_admin_home(request: Request, user: UserDep, session: SessionDep) -> Response:
-    """The user's entries, never checked or oldest check first, with the stale count."""
+def read_admin_home(
+    request: Request, user: UserDep, session: SessionDep,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:  # fmt: skip
+    """The user's entries, never checked or oldest check first, with the stale count; one
+    page of them at a time."""
     regions = None if user.role == "admin" else user.region_codes()
     today = dt.date.today()
-    review = maintenance.review_list(session=session, regions=regions, today=today)
+    review = maintenance.review_list(session=session, regions=regions, today=today, page=page)
     waiting = len(submissions.open_submissions(session=session, user=user))
     conflicted = maintenance.providers_with_conflicts(session=session, regions=regions)
     context = {"user": user, "review": review, "today": today, "waiting": waiting,

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
+from sqlmodel import Session
 
 from app.interop.hsds import api as hsds_api
 from app.interop.hsds import objects as hsds
@@ -459,14 +461,22 @@ def read_datapackage(
     responses=_download_responses("application/json", {"type": "object"}),
 )
 def read_export_json(
-    session: SessionDep, settings: SettingsDep, catalogue: CatalogueDep, cache: HsdsCacheDep,
+    request: Request, session: SessionDep, settings: SettingsDep, catalogue: CatalogueDep,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:  # fmt: skip
     """The whole catalogue as one HSDS JSON document (every table as a list)."""
-    download = hsds_api.json_download(
-        session=session, cache=cache, catalogue=catalogue, base_url=settings.base_url
+    # streamed: a chunk of providers at a time (100 000 nationally)
+    etag = hsds_api.json_export_etag(
+        session=session, catalogue=catalogue, base_url=settings.base_url
     )
-    return _download(
-        if_none_match, download, media_type="application/json",
-        filename="polku-hsds.json",
-    )  # fmt: skip
+    if if_none_match and etag_matches(if_none_match, etag):
+        return Response(status_code=304, headers={"ETag": etag})
+    engine = request.app.state.engine
+
+    def pieces() -> Iterator[str]:
+        # a session of its own: the request's may be closed before the body is sent
+        with Session(engine) as own_session:
+            yield from hsds.hsds_json_pieces(own_session, settings.base_url, catalogue=catalogue)
+
+    headers = {"ETag": etag, "Content-Disposition": 'attachment; filename="polku-hsds.json"'}
+    return StreamingResponse(pieces(), media_type="application/json", headers=headers)

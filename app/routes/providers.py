@@ -3,28 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
+from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 
 from app import contacts, i18n
 from app.catalogue.providers import (
     PROVIDER_PAGES,
     ProviderDetail,
     get_provider,
+    iter_provider_details,
     provider_details,
     provider_path,
 )
 from app.interop.csv.export import (
     DEFAULT_SEPARATOR,
     Separator,
+    csv_pieces,
     export_row,
     how_to_apply,
+    json_pieces,
     provider_json_ld,
-    rows_to_csv,
 )
 from app.search.facets import build_facets
 from app.search.widen import widenings
@@ -42,7 +45,8 @@ from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-EXPORT_LIMIT = 10_000  # rows; a region's whole catalogue fits comfortably
+EXPORT_LIMIT = 200_000  # rows; the whole national catalogue (streamed: memory stays flat)
+PRINT_LIMIT = 10_000  # a printed handout is rendered whole, in memory
 
 
 def _is_htmx_fragment_request(request: Request) -> bool:
@@ -100,39 +104,50 @@ def _where_to_ask(
 
 
 def _export_rows(
-    query: ProviderQueryDep, session: SessionDep, search: ProviderSearchDep,
+    request: Request, query: ProviderQueryDep, search: ProviderSearchDep,
     catalogue: CatalogueDep, base_url: str,
-) -> list[dict[str, str]]:  # fmt: skip
+) -> Iterator[dict[str, str]]:  # fmt: skip
+    """The rows of a download, read from the database a chunk at a time while it streams (a
+    session of its own: the request's may be closed before the body is sent). The reading
+    version is taken now: the rows are written in another thread."""
     ids = search.matching_ids(query, EXPORT_LIMIT)
-    details = provider_details(session=session, provider_ids=ids)
-    where = _where_to_ask(session, details)
+    engine = request.app.state.engine
     version, today = i18n.current_version(), dt.date.today()
-    return [
-        export_row(
-            detail,
-            f"{base_url}{provider_path(detail.id)}",
-            catalogue=catalogue,
-            version=version,
-            where=where.get(detail.region.code),
-            today=today,
-        )
-        for detail in details
-    ]
+
+    def rows() -> Iterator[dict[str, str]]:
+        i18n.set_current_version(version)
+        where: dict[str, contacts.WhereToAsk] = {}
+        with Session(engine) as session:
+            for detail in iter_provider_details(session=session, provider_ids=ids):
+                region = detail.region
+                if region.code not in where:
+                    where[region.code] = contacts.where_to_ask_in(session=session, region=region)
+                yield export_row(
+                    detail,
+                    f"{base_url}{provider_path(detail.id)}",
+                    catalogue=catalogue,
+                    version=version,
+                    where=where[region.code],
+                    today=today,
+                )
+
+    return rows()
 
 
 @router.get(f"{PROVIDER_PAGES}.csv", name="providers_csv")
 def export_providers_csv(
-    query: ProviderQueryDep, session: SessionDep, search: ProviderSearchDep,
+    request: Request, query: ProviderQueryDep, search: ProviderSearchDep,
     catalogue: CatalogueDep, settings: SettingsDep,
     sep: Annotated[
         Separator, Query(description="Cell separator: semicolon (Finnish Excel) or comma")
     ] = DEFAULT_SEPARATOR,
 ) -> Response:  # fmt: skip
-    """The whole result set as CSV for Excel: UTF-8 with a byte-order mark, semicolons
-    between cells (a Finnish Excel's list separator), or commas with `?sep=comma`."""
-    rows = _export_rows(query, session, search, catalogue, settings.base_url)
-    return Response(
-        rows_to_csv(rows, sep),
+    """The whole result set as CSV for Excel, streamed: UTF-8 with a byte-order mark,
+    semicolons between cells (a Finnish Excel's list separator), or commas with
+    `?sep=comma`."""
+    rows = _export_rows(request, query, search, catalogue, settings.base_url)
+    return StreamingResponse(
+        csv_pieces(rows, sep),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="palveluntuottajat.csv"'},
     )
@@ -140,13 +155,13 @@ def export_providers_csv(
 
 @router.get(f"{PROVIDER_PAGES}.json", name="providers_json")
 def export_providers_json(
-    query: ProviderQueryDep, session: SessionDep, search: ProviderSearchDep,
+    request: Request, query: ProviderQueryDep, search: ProviderSearchDep,
     catalogue: CatalogueDep, settings: SettingsDep,
 ) -> Response:  # fmt: skip
-    """The whole result set as JSON rows with the same columns as the CSV."""
-    rows = _export_rows(query, session, search, catalogue, settings.base_url)
-    return Response(
-        json.dumps(rows, ensure_ascii=False, indent=1),
+    """The whole result set as JSON rows with the same columns as the CSV, streamed."""
+    rows = _export_rows(request, query, search, catalogue, settings.base_url)
+    return StreamingResponse(
+        json_pieces(rows),
         media_type="application/json",
         headers={"Content-Disposition": 'attachment; filename="palveluntuottajat.json"'},
     )
@@ -159,7 +174,7 @@ def read_providers_print(
 ) -> Response:  # fmt: skip
     """The whole result set as a handout for A4 portrait: each provider with its contact,
     work types, free places, how to apply; then where to ask in each region."""
-    ids = search.matching_ids(query, EXPORT_LIMIT)
+    ids = search.matching_ids(query, PRINT_LIMIT)
     details = provider_details(session=session, provider_ids=ids)
     where = _where_to_ask(session, details)
     version = i18n.current_version()

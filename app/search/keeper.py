@@ -180,7 +180,14 @@ class IndexKeeper:
         """Catch up until `stop` is set: on every notification, and every poll interval."""
         backoff = 1.0
         waiter = _ChangeWaiter(self.engine)
+        last_start = -self.settings.index_min_interval_s
         while not stop.is_set():
+            # a burst of edits becomes one new generation per interval, not one per edit:
+            # every generation costs each worker its per-generation caches (docs/performance.md)
+            pause = last_start + self.settings.index_min_interval_s - self._clock()
+            if pause > 0 and stop.wait(pause):
+                break
+            last_start = self._clock()
             try:
                 self.catch_up()
                 self.prune()

@@ -46,6 +46,7 @@ from app.web.observability import (
     RouteTemplateRecorder,
     create_registry,
     install_access_log_privacy_filter,
+    worker_exited,
 )
 from app.web.request_limits import RequestLimitsMiddleware
 from app.web.security import SessionSigner
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         app.state.index_reader.close()
         app.state.engine.dispose()
+        worker_exited(settings.prometheus_multiproc_dir)
 
     app = PolkuApp(
         title="Polku API",
@@ -106,8 +108,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sign_in_slots = asyncio.Semaphore(2 * MAX_CONCURRENT_HASHES)
 
     if settings.metrics_served:
-        app.state.metrics_registry = create_registry(app.state.engine, app.state.index_reader)
-        app.state.http_metrics = HttpMetrics(app.state.metrics_registry)
+        multiprocess_dir = settings.prometheus_multiproc_dir
+        app.state.metrics_registry = create_registry(
+            app.state.engine, app.state.index_reader, multiprocess_dir
+        )
+        # in multiprocess mode the workers' files are the store; the scrape adds them up
+        app.state.http_metrics = HttpMetrics(
+            None if multiprocess_dir is not None else app.state.metrics_registry
+        )
         app.include_router(metrics.router)
 
     app.add_middleware(RouteTemplateRecorder)  # innermost: sees the route the router chose

@@ -11,17 +11,20 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import re
 import time
 import uuid
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.gc_collector import GCCollector
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
@@ -161,9 +164,13 @@ def logging_config(log_format: Literal["json", "text"], level: str = "INFO") -> 
 
 
 class HttpMetrics:
-    """Request counts and latencies by route template (never raw paths: cardinality)."""
+    """Request counts and latencies by route template (never raw paths: cardinality).
 
-    def __init__(self, registry: CollectorRegistry) -> None:
+    With `registry=None` (multiprocess mode) the values are only written to the worker's
+    file in PROMETHEUS_MULTIPROC_DIR, and the scrape registry reads all workers' files.
+    """
+
+    def __init__(self, registry: CollectorRegistry | None) -> None:
         self.requests = Counter(
             "http_requests",
             "HTTP requests by method, route template and status.",
@@ -257,14 +264,41 @@ class SiteCollector(Collector):
         yield last
 
 
-def create_registry(engine: Engine, index_reader: IndexReader) -> CollectorRegistry:
-    """A registry of this app's own (not the process-global one, so apps never collide)."""
+def create_registry(
+    engine: Engine, index_reader: IndexReader, multiprocess_dir: Path | None = None
+) -> CollectorRegistry:
+    """A registry of this app's own (not the process-global one, so apps never collide).
+
+    In multiprocess mode (several workers) it adds up the request metrics of every worker of
+    the node from their files; the process and garbage-collector figures of one worker would
+    mislead there and are left out.
+    """
     registry = CollectorRegistry()
-    ProcessCollector(registry=registry)
+    if multiprocess_dir is not None:
+        # prometheus_client leaves the multiprocess functions unannotated
+        MultiProcessCollector(registry, path=str(multiprocess_dir))  # type: ignore[no-untyped-call]
+    else:
+        ProcessCollector(registry=registry)
+        GCCollector(registry=registry)
     PlatformCollector(registry=registry)
-    GCCollector(registry=registry)
     registry.register(SiteCollector(engine, index_reader))
     return registry
+
+
+def prepare_multiprocess_dir(folder: Path) -> None:
+    """Create the metrics folder of a node, or empty it of an earlier run's worker files
+    (those would otherwise be added to this run's counts)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+
+
+def worker_exited(multiprocess_dir: Path | None) -> None:
+    """Tell prometheus_client that this worker is gone: its live gauges stop counting
+    (its counters and histograms keep adding to the node's totals, as they should)."""
+    if multiprocess_dir is not None:
+        # unannotated in prometheus_client
+        mark_process_dead(os.getpid(), path=str(multiprocess_dir))  # type: ignore[no-untyped-call]
 
 
 # --- Middleware --------------------------------------------------------------------------

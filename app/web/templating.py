@@ -24,8 +24,16 @@ from app.config import PROJECT_ROOT
 from app.contacts import JOBSEEKER_REGISTRATION_URL
 from app.geography import collation_key
 
-TEMPLATES_DIR = PROJECT_ROOT / "templates"
-STATIC_DIR = PROJECT_ROOT / "static"
+
+def _web_asset_dir(name: str) -> Path:
+    """A folder of web assets: inside the package when installed from a wheel (setup.py
+    copies it there), else at the top of the checkout."""
+    packaged = Path(__file__).resolve().parent / name
+    return packaged if packaged.is_dir() else PROJECT_ROOT / name
+
+
+TEMPLATES_DIR = _web_asset_dir("templates")
+STATIC_DIR = _web_asset_dir("static")
 
 
 @cache

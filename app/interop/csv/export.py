@@ -12,7 +12,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Sequence
+import json
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Literal
 
 from app import i18n
@@ -171,10 +172,20 @@ def export_row(
     }
 
 
-def rows_to_csv(rows: list[dict[str, str]], separator: Separator = DEFAULT_SEPARATOR) -> str:
+def rows_to_csv(rows: Iterable[dict[str, str]], separator: Separator = DEFAULT_SEPARATOR) -> str:
     """CSV text for Excel: a byte-order mark (so that Excel reads UTF-8), semicolons
     between cells by default (a Finnish Excel's list separator) or commas, CRLF line ends;
     no cell starts a formula (`spreadsheet_safe`)."""
+    return "".join(csv_pieces(rows, separator))
+
+
+CSV_PIECE_CHARS = 65_536  # a streamed download is handed on in pieces of about this size
+
+
+def csv_pieces(
+    rows: Iterable[dict[str, str]], separator: Separator = DEFAULT_SEPARATOR
+) -> Iterator[str]:
+    """The text of `rows_to_csv` in pieces, written as the rows arrive (streamed downloads)."""
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.DictWriter(
@@ -184,10 +195,23 @@ def rows_to_csv(rows: list[dict[str, str]], separator: Separator = DEFAULT_SEPAR
         lineterminator="\r\n",
     )
     writer.writeheader()
-    writer.writerows(
-        {column: spreadsheet_safe(row[column]) for column in EXPORT_COLUMNS} for row in rows
-    )
-    return buffer.getvalue()
+    for row in rows:
+        writer.writerow({column: spreadsheet_safe(row[column]) for column in EXPORT_COLUMNS})
+        if buffer.tell() >= CSV_PIECE_CHARS:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def json_pieces(rows: Iterable[dict[str, str]]) -> Iterator[str]:
+    """`json.dumps(list(rows), ensure_ascii=False, indent=1)`, written row by row."""
+    first = True
+    for row in rows:
+        item = json.dumps(row, ensure_ascii=False, indent=1).replace("\n", "\n ")
+        yield ("[\n " if first else ",\n ") + item
+        first = False
+    yield "[]" if first else "\n]"
 
 
 def provider_json_ld(detail: ProviderDetail, page_url: str) -> dict[str, Any]:

@@ -551,6 +551,14 @@ def datapackage_download(
     )
 
 
+def json_export_etag(*, session: Session, catalogue: CatalogueResources, base_url: str) -> str:
+    """The ETag of the streamed JSON export, without building it: from what the export is
+    made of (the catalogue's state, the term labels, the address), so equal on every node."""
+    terms = hsds.PolkuTerms(session=session, catalogue=catalogue)
+    made_of = json.dumps([repr(catalogue_state(session)), terms.all(), base_url, hsds.HSDS_VERSION])
+    return f'"{hashlib.sha256(made_of.encode("utf-8")).hexdigest()[:32]}"'
+
+
 def json_download(
     *, session: Session, cache: HsdsCache, catalogue: CatalogueResources, base_url: str
 ) -> Download:

@@ -9,15 +9,23 @@ The API's pages and downloads are in `app.interop.hsds.api`; docs/hsds.md has th
 from __future__ import annotations
 
 import io
+import json
+import tempfile
 import uuid
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.catalogue.providers import ProviderDetail, provider_details, provider_path
+from app.catalogue.providers import (
+    ProviderDetail,
+    iter_provider_details,
+    provider_details,
+    provider_path,
+)
 from app.catalogue.resources import CatalogueResources
 from app.guide.content import SERVICE_CODES
 from app.interop.hsds.tables import datapackage_files
@@ -488,6 +496,92 @@ def export_hsds_json(
         "taxonomies": [taxonomy_object(taxonomy) for taxonomy in TAXONOMIES.values()],
         "taxonomy_terms": terms.all(),
     }
+
+
+JSON_PIECE_CHARS = 65_536  # the streamed export is handed on in pieces of about this size
+
+
+def hsds_json_pieces(
+    session: Session, base_url: str, *, catalogue: CatalogueResources | None = None
+) -> Iterator[str]:
+    """`json.dumps(export_hsds_json(...), ensure_ascii=False)`, written a chunk of providers
+    at a time: memory stays flat at any catalogue size (100 000 providers nationally).
+
+    One pass over the providers writes the services and keeps their service_at_locations
+    and locations in temporary files, which follow the services in the document.
+    """
+    terms = PolkuTerms(session=session, catalogue=_catalogue_or_load(catalogue))
+    rows = session.exec(
+        select(Provider.id, Provider.organization_id).order_by(col(Provider.id))
+    ).all()
+    ids = [pk for pk, _org in rows if pk is not None]
+    organization_pks = list(dict.fromkeys(org for _pk, org in rows))
+    del rows
+    terms.load_places(organization_pks)
+    out = _PieceWriter()
+    out.write('{"organizations": [')
+    first = True
+    for start in range(0, len(organization_pks), 10_000):
+        chunk = organization_pks[start : start + 10_000]
+        found = session.exec(select(Organization).where(col(Organization.id).in_(chunk))).all()
+        by_pk = {organization.id: organization for organization in found}
+        for pk in chunk:
+            out.write(("" if first else ", ") + _dumps(organization_object(by_pk[pk], terms=terms)))
+            first = False
+            yield from out.full_pieces()
+    out.write('], "services": [')
+    with (
+        tempfile.TemporaryFile("w+", encoding="utf-8") as service_at_locations,
+        tempfile.TemporaryFile("w+", encoding="utf-8") as locations,
+    ):
+        first_service = first_place = True
+        for detail in iter_provider_details(session=session, provider_ids=ids):
+            service = service_object(detail, terms=terms, base_url=base_url)
+            out.write(("" if first_service else ", ") + _dumps(service))
+            first_service = False
+            for place in service["service_at_locations"]:
+                separator = "" if first_place else ", "
+                service_at_locations.write(separator + _dumps(place))
+                locations.write(separator + _dumps(place["location"]))
+                first_place = False
+            yield from out.full_pieces()
+        for name, spooled in (("service_at_locations", service_at_locations),
+                              ("locations", locations)):  # fmt: skip
+            out.write(f'], "{name}": [')
+            spooled.seek(0)
+            while block := spooled.read(JSON_PIECE_CHARS):
+                out.write(block)
+                yield from out.full_pieces()
+    taxonomies = ", ".join(_dumps(taxonomy_object(t)) for t in TAXONOMIES.values())
+    out.write(f'], "taxonomies": [{taxonomies}], "taxonomy_terms": ')
+    out.write(_dumps(terms.all()) + "}")
+    yield from out.full_pieces()
+    yield out.rest()
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+class _PieceWriter:
+    """Collects text and hands it on in pieces of about JSON_PIECE_CHARS."""
+
+    def __init__(self) -> None:
+        self._parts: list[str] = []
+        self._size = 0
+
+    def write(self, text: str) -> None:
+        self._parts.append(text)
+        self._size += len(text)
+
+    def full_pieces(self) -> Iterator[str]:
+        if self._size >= JSON_PIECE_CHARS:
+            yield self.rest()
+
+    def rest(self) -> str:
+        text = "".join(self._parts)
+        self._parts, self._size = [], 0
+        return text
 
 
 def datapackage_zip(
