@@ -17,7 +17,7 @@ from whoosh.searching import Searcher
 from app.config import Settings
 from app.models import Provider, ProviderService
 from app.search.facet_table import FacetTable, Pool
-from app.search.finnish import compound_parts, voikko_available, word_forms
+from app.search.finnish import compound_parts, restored_accents, voikko_available, word_forms
 from app.search.service import (
     MatchPoolCache,
     ProviderQuery,
@@ -182,6 +182,29 @@ def test_inflected_words_typed_without_accents_find_the_accented_words(
     accented = ids(search(searcher, synonyms, "työtoimintaan"))
     assert accented
     assert ids(search(searcher, synonyms, "tyotoimintaan")) == accented
+
+
+@pytest.mark.parametrize(
+    ("typed", "accented"),
+    [
+        ("tyotoiminnassa", "työtoiminnassa"),  # the stem changes: -nta → -nna-
+        ("kuntouttavassa tyotoiminnassa", "kuntouttavassa työtoiminnassa"),
+        ("paihdekuntoutujat", "päihdekuntoutujat"),  # plural -t
+        ("kasitoita", "käsitöitä"),
+    ],
+)
+def test_inflected_words_whose_stem_changes_find_the_accented_words(
+    searcher: Searcher, synonyms: Synonyms, typed: str, accented: str
+) -> None:
+    expected = ids(search(searcher, synonyms, accented))
+    assert expected
+    assert ids(search(searcher, synonyms, typed)) == expected
+
+
+def test_accents_are_put_back_only_for_words_voikko_cannot_read() -> None:
+    assert restored_accents("tyotoiminnassa") == ("työtoiminnassa",)
+    assert restored_accents("kuntouttavassa") == ()  # a word as typed
+    assert restored_accents("työtoiminnassa") == ()  # already has them
 
 
 def test_accent_fallback_does_not_touch_words_the_index_has(

@@ -22,6 +22,7 @@ from app.search.finnish import (
     analyse_query_word,
     compound_parts,
     fold_accents,
+    restored_accents,
     unaccented_stems,
 )
 from app.search.hits import SearchHit
@@ -168,7 +169,8 @@ def word_query(
 ) -> q.Query:
     """One query word: its lemmas and synonyms, a name prefix, a compound's meaningful
     parts (ranked lower), and, for a word typed without ä, ö, å that the index does not
-    have, the index's words that differ from it only by those letters (ranked lowest)."""
+    have, the index's words that differ from it only by those letters, or else the lemmas
+    Voikko reads once they are put back (ranked lowest)."""
     reader = searcher.reader()
     lowered = word.lower()
     forms = synonyms.expand(analyse_query_word(word))
@@ -199,6 +201,18 @@ def word_query(
             accented_forms = synonyms.expand(accented)
             alternatives.append(
                 q.Or([q.Term("text", form) for form in accented_forms], boost=FOLDED_BOOST)
+            )
+        elif spellings := restored_accents(lowered):
+            # a stem that changes in inflection ("tyotoiminnassa"): the spellings Voikko
+            # reads with ä/ö put back, searched as if typed so (with compound parts)
+            alternatives.append(
+                q.Or(
+                    [
+                        word_query(spelling, synonyms, searcher, vocabulary)
+                        for spelling in spellings
+                    ],
+                    boost=FOLDED_BOOST,
+                )
             )
     return q.Or(alternatives)
 
