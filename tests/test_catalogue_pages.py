@@ -8,6 +8,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from sqlmodel import Session
@@ -153,6 +154,25 @@ def test_did_you_mean_links_to_the_corrected_search(client: TestClient) -> None:
     page = soup(client.get("/palveluntuottajat", params={"q": "Sotke"}).text)
     link = page.select_one(".suggestion a")
     assert link is not None and "q=sotek" in str(link["href"])
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/palveluntuottajat", "Tarkoititko kierrätys? (9 palveluntuottajaa)"),
+        ("/sv/tjansteproducenter", "Menade du kierrätys? (9 tjänsteproducenter)"),
+        ("/en/providers", "Did you mean kierrätys? (9 providers)"),
+    ],
+)
+def test_did_you_mean_says_how_many_the_correction_finds(
+    client: TestClient, path: str, expected: str
+) -> None:
+    page = soup(client.get(path, params={"q": "kierätys"}).text)
+    suggestion = page.select_one(".suggestion")
+    assert suggestion is not None
+    assert suggestion.get_text(" ", strip=True).replace(" ?", "?") == expected
+    api = client.get("/api/v1/providers", params={"q": "kierätys"}).json()
+    assert (api["suggestion"], api["suggestion_total"]) == ("kierrätys", 9)
 
 
 def test_bad_filter_values_get_a_clear_422_page(client: TestClient) -> None:

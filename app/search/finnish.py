@@ -206,6 +206,20 @@ def restored_accents(word: str) -> tuple[str, ...]:
     return ()
 
 
+MAX_SPELLINGS = 5
+
+
+@lru_cache(maxsize=20_000)
+def spelling_suggestions(word: str) -> tuple[str, ...]:
+    """Voikko's corrections of a misspelt word, inflection kept, best first: "kierätystä" →
+    kierrätystä, "Kouvla" → Kouvala, Kouvola. Empty without Voikko."""
+    voikko = _voikko()
+    if voikko is None:
+        return ()
+    with _voikko_lock:
+        return tuple(voikko.suggest(word)[:MAX_SPELLINGS])
+
+
 def analyse_query_word(word: str) -> tuple[str, ...]:
     """The forms a query word is searched by (same analysis as the index)."""
     lowered = word.lower()

@@ -13,6 +13,7 @@ from typing import Literal
 
 import yaml
 from whoosh import query as q
+from whoosh.reading import IndexReader as IndexReaderBase
 from whoosh.searching import Searcher
 
 from app.catalogue.vocabularies import CATALOGUE_CONTENT_DIR
@@ -23,6 +24,7 @@ from app.search.finnish import (
     compound_parts,
     fold_accents,
     restored_accents,
+    spelling_suggestions,
     unaccented_stems,
 )
 from app.search.hits import SearchHit
@@ -34,6 +36,10 @@ MAX_QUERY_WORDS = 12  # longer queries are cut: nobody types more, and it bounds
 MAX_PER_PAGE = 100
 MIN_PREFIX = 3
 MIN_CORRECTED_WORD = 4  # shorter words have too many neighbours to guess from
+FEW_RESULTS = 3  # a search finding fewer providers than this is offered a correction too
+# Fields whose terms a correction may come from: the analysed text (base forms of every word
+# in the providers' texts and labels, "kierrätys", "verhoomo") and names as written ("sotek").
+SPELLING_FIELDS = ("text", "plain")
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Ranking weights of a query word's alternatives: the word's own lemma (and synonyms) first,
 # then a compound's meaningful parts ("siivoustöitä" → siivous), then forms found only by
@@ -77,7 +83,8 @@ class SearchResults:
     per_page: int
     hits: list[SearchHit]
     facets: dict[str, dict[str, int]]
-    suggestion: str | None = None
+    suggestion: str | None = None  # a corrected query that finds more
+    suggestion_total: int = 0  # how many providers the suggestion finds with these filters
     understood: UnderstoodQuery | None = None  # the place words taken from the text
     advice: PlaceAdvice | None = None  # when a place has nothing for the words
 
@@ -244,6 +251,9 @@ class MatchPoolCache:
         # wait for the first one's result instead of all running the Whoosh query at once.
         self._computing: dict[tuple[str, bool], threading.Lock] = {}
         self._vocabulary: QueryVocabulary | None = None
+        # corrected texts ("did you mean") by text: reading the field's terms costs more
+        # than a cached search, and the same few-result texts come again
+        self._corrections: OrderedDict[str, str | None] = OrderedDict()
 
     def vocabulary(self, searcher: Searcher) -> QueryVocabulary:
         """The generation's place names and folded words, read on first use."""
@@ -255,6 +265,22 @@ class MatchPoolCache:
     def understand(self, searcher: Searcher, text: str) -> UnderstoodQuery:
         """The text's place words as places, and the words left to search the text with."""
         return self.vocabulary(searcher).places.understand(query_words(text))
+
+    def correction(
+        self, searcher: Searcher, text: str, synonyms: Synonyms, keep: Iterable[str]
+    ) -> str | None:
+        """The text with its unknown words corrected from the index (kept per text)."""
+        key = " ".join(word.lower() for word in query_words(text))
+        with self._lock:
+            if key in self._corrections:
+                self._corrections.move_to_end(key)
+                return self._corrections[key]
+        corrected = suggest_spelling(searcher, text, synonyms, keep=keep)
+        with self._lock:
+            self._corrections[key] = corrected
+            while len(self._corrections) > self.size:
+                self._corrections.popitem(last=False)
+        return corrected
 
     @classmethod
     def for_generation(cls, _searcher: Searcher) -> MatchPoolCache:
@@ -291,6 +317,9 @@ class MatchPoolCache:
             pool = self._search(
                 searcher, table, understood, synonyms, vocabulary, show_closed=show_closed
             )
+            # read now, in the search's thread: a later request with filters that leave few
+            # results may be answered on the event loop (see ProviderSearch.is_quick)
+            self.correction(searcher, text, synonyms, keep=understood.place_words)
             self._keep(key, pool)
         with self._lock:
             self._computing.pop(key, None)
@@ -421,11 +450,19 @@ def search_providers(
     hits = _hits(searcher, matched[start : start + per_page])
     understood = cache.understand(searcher, request.text)
     suggestion = advice = None
+    suggestion_total = 0
     if not matched and understood.places:
         advice = place_advice(searcher, table, cache, request, synonyms, understood)
-    if not matched and understood.words:
-        suggestion = suggest_spelling(searcher, request.text, keep=understood.place_words)
-    return SearchResults(len(matched), page, per_page, hits, facets, suggestion, understood, advice)
+    if len(matched) < FEW_RESULTS and understood.words:
+        corrected = cache.correction(searcher, request.text, synonyms, keep=understood.place_words)
+        if corrected:
+            found, _ = _ordered_matches(searcher, table, cache, request, synonyms, text=corrected)
+            if len(found) > len(matched):  # offered only when it finds more
+                suggestion, suggestion_total = corrected, len(found)
+    return SearchResults(
+        len(matched), page, per_page, hits, facets, suggestion, suggestion_total, understood,
+        advice,
+    )  # fmt: skip
 
 
 def matching_provider_ids(
@@ -499,24 +536,55 @@ def typo_distance(typed: str, word: str) -> int:
     return rows[-1][-1]
 
 
-def suggest_spelling(searcher: Searcher, text: str, keep: Iterable[str] = ()) -> str | None:
-    """A corrected query from names and places in the index ("did you mean"), if any;
-    words in `keep` (place words already understood) are left as they are."""
+def _is_known(reader: IndexReaderBase, word: str, synonyms: Synonyms) -> bool:
+    """True when the index has the word as written (names), or one of its base forms or
+    their synonyms ("kirpputori" finds what kierrätys finds)."""
+    lowered = word.lower()
+    return ("plain", lowered) in reader or any(
+        ("text", form) in reader for form in synonyms.expand(analyse_query_word(lowered))
+    )
+
+
+def correct_word(searcher: Searcher, word: str, synonyms: Synonyms) -> str | None:
+    """A correction of a word the index does not know, as a person would type it.
+
+    First Voikko's corrections that the index knows, inflection kept ("kierätystä" →
+    kierrätystä, "Kouvla" → Kouvola); else the index word nearest to it: fewest edits (a
+    swap of neighbouring letters is one), then the word more providers use ("Sotke" →
+    sotek). None when nothing is within two edits.
+    """
+    lowered = word.lower()
+    reader = searcher.reader()
+    for spelling in spelling_suggestions(lowered):
+        if " " not in spelling and _is_known(reader, spelling, synonyms):
+            return spelling
+    candidates: dict[str, int] = {}
+    for fieldname in SPELLING_FIELDS:
+        for candidate in searcher.corrector(fieldname).suggest(lowered, limit=8, maxdist=2):
+            if len(candidate) >= MIN_CORRECTED_WORD and "_" not in candidate:
+                frequency = reader.doc_frequency(fieldname, candidate)
+                candidates[candidate] = max(candidates.get(candidate, 0), frequency)
+    if not candidates:
+        return None
+    return min(candidates, key=lambda c: (typo_distance(lowered, c), -candidates[c], c))
+
+
+def suggest_spelling(
+    searcher: Searcher, text: str, synonyms: Synonyms, keep: Iterable[str] = ()
+) -> str | None:
+    """A corrected query from the index's own words ("did you mean"), if any: each word the
+    index does not know is replaced by its nearest index word, in its base form as a person
+    would type it ("kierätys" → kierrätys, "verhomo" → verhoomo). Words in `keep` (place
+    words already understood) and short words are left as they are."""
     corrected, changed = [], False
     kept = set(keep)
+    reader = searcher.reader()
     for word in query_words(text):
         lowered = word.lower()
         replacement = lowered
-        guessable = (
-            word not in kept
-            and len(lowered) >= MIN_CORRECTED_WORD
-            and ("plain", lowered) not in searcher.reader()
-        )
-        if guessable:
-            suggestions = searcher.corrector("plain").suggest(lowered, limit=5, maxdist=2)
-            if suggestions:
-                # typing two letters the wrong way round is the commonest slip: count it as one
-                replacement = min(suggestions, key=lambda word: typo_distance(lowered, word))
-        changed = changed or replacement != lowered
-        corrected.append(replacement)
+        guessable = len(lowered) >= MIN_CORRECTED_WORD and word not in kept
+        if guessable and not _is_known(reader, word, synonyms):
+            replacement = correct_word(searcher, lowered, synonyms) or lowered
+        changed = changed or replacement.lower() != lowered
+        corrected.append(replacement if replacement.lower() != lowered else word)
     return " ".join(corrected) if changed else None
