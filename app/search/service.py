@@ -68,6 +68,8 @@ class ProviderQuery:
     has_free_places: bool = False
     page: int = 1
     per_page: int = 20
+    # count the providers with no value per facet (the page's "show all options")
+    count_unrecorded: bool = False
 
     def filters(self) -> dict[str, list[str]]:
         """The active filters by facet field."""
@@ -87,6 +89,8 @@ class SearchResults:
     suggestion_total: int = 0  # how many providers the suggestion finds with these filters
     understood: UnderstoodQuery | None = None  # the place words taken from the text
     advice: PlaceAdvice | None = None  # when a place has nothing for the words
+    # per facet, matches with no value for it (only when the query asks to count them)
+    unrecorded: dict[str, int] = field(default_factory=dict)
 
     @property
     def places(self) -> tuple[Place, ...]:
@@ -363,16 +367,25 @@ class MatchPoolCache:
                 self._documents -= len(dropped.docnums)
 
 
+def _request_pool(
+    searcher: Searcher, table: FacetTable, cache: MatchPoolCache, request: ProviderQuery,
+    synonyms: Synonyms, text: str,
+) -> Pool:  # fmt: skip
+    """The text's pool, less providers without free places when only those are asked for."""
+    show_closed = "closed" in request.status
+    pool = cache.pool(searcher, table, text, synonyms, show_closed=show_closed)
+    if request.has_free_places:
+        pool = table.pool(table.with_free_places(pool.docnums, dt.date.today()))
+    return pool
+
+
 def _ordered_matches(
     searcher: Searcher, table: FacetTable, cache: MatchPoolCache, request: ProviderQuery,
     synonyms: Synonyms, text: str | None = None,
 ) -> tuple[list[int], dict[str, dict[str, int]]]:  # fmt: skip
     """Matching documents in the requested order, and the facet counts."""
     text = request.text if text is None else text
-    show_closed = "closed" in request.status
-    pool = cache.pool(searcher, table, text, synonyms, show_closed=show_closed)
-    if request.has_free_places:
-        pool = table.pool(table.with_free_places(pool.docnums, dt.date.today()))
+    pool = _request_pool(searcher, table, cache, request, synonyms, text)
     matched, facets = table.filter_and_count(pool, request.filters())
     if request.sort == "relevance" and (query_words(text)):
         return matched, facets  # already best first (a place alone: by name)
@@ -459,9 +472,13 @@ def search_providers(
             found, _ = _ordered_matches(searcher, table, cache, request, synonyms, text=corrected)
             if len(found) > len(matched):  # offered only when it finds more
                 suggestion, suggestion_total = corrected, len(found)
+    unrecorded = {}
+    if request.count_unrecorded:
+        pool = _request_pool(searcher, table, cache, request, synonyms, request.text)
+        unrecorded = table.unrecorded(pool, request.filters())
     return SearchResults(
         len(matched), page, per_page, hits, facets, suggestion, suggestion_total, understood,
-        advice,
+        advice, unrecorded,
     )  # fmt: skip
 
 
