@@ -164,7 +164,10 @@ def print_figures(figures: Figures, *, show: bool) -> None:
         print(line)
         if show:
             print("      top:", " ".join(item.top))
+    typos = [item for item in figures.scores if item.query.suggestion]
+    offered = sum(item.suggestion == item.query.suggestion for item in typos)
     print(f"\nqueries: {len(figures.scores)}")
+    print(f"typos offered the intended word: {offered}/{len(typos)}")
     print(f"recall@10: {figures.recall_at_10:.3f}")
     print(f"MRR:       {figures.mrr:.3f}")
 
