@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -84,6 +85,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--requests", type=int, default=300)
     args = parser.parse_args()
+    # stopped with SIGTERM: unwind, so that the server running and the site are cleaned up
+    signal.signal(signal.SIGTERM, lambda _signal, _frame: sys.exit(1))
     other = args.other.resolve()
     if document_format(other) != document_format(ROOT):
         print("The trees read different index formats; build a site for each instead.")

@@ -67,7 +67,7 @@ class ProviderPage(BaseModel):
     )
     suggestion: str | None = Field(
         description="A corrected query (words the index does not know replaced by the nearest "
-        "it knows) when fewer than 3 providers were found and the correction finds more"
+        "it knows) when the words match fewer than 3 providers and the correction finds more"
     )
     suggestion_total: int | None = Field(
         default=None,

@@ -36,7 +36,10 @@ MAX_QUERY_WORDS = 12  # longer queries are cut: nobody types more, and it bounds
 MAX_PER_PAGE = 100
 MIN_PREFIX = 3
 MIN_CORRECTED_WORD = 4  # shorter words have too many neighbours to guess from
-FEW_RESULTS = 3  # a search finding fewer providers than this is offered a correction too
+# Words matching fewer providers than this (before filters) are offered a correction too;
+# with more, the words are not what is wrong
+FEW_RESULTS = 3
+MAX_CORRECTED_WORD = 30  # longer "words" are not typos, and Voikko takes long to read them
 # Fields whose terms a correction may come from: the analysed text (base forms of every word
 # in the providers' texts and labels, "kierrätys", "verhoomo") and names as written ("sotek").
 SPELLING_FIELDS = ("text", "plain")
@@ -255,9 +258,9 @@ class MatchPoolCache:
         # wait for the first one's result instead of all running the Whoosh query at once.
         self._computing: dict[tuple[str, bool], threading.Lock] = {}
         self._vocabulary: QueryVocabulary | None = None
-        # corrected texts ("did you mean") by text: reading the field's terms costs more
-        # than a cached search, and the same few-result texts come again
-        self._corrections: OrderedDict[str, str | None] = OrderedDict()
+        # corrected texts ("did you mean") of the kept texts that match few documents,
+        # kept and dropped with their pools
+        self._corrections: dict[tuple[str, bool], str] = {}
 
     def vocabulary(self, searcher: Searcher) -> QueryVocabulary:
         """The generation's place names and folded words, read on first use."""
@@ -270,21 +273,10 @@ class MatchPoolCache:
         """The text's place words as places, and the words left to search the text with."""
         return self.vocabulary(searcher).places.understand(query_words(text))
 
-    def correction(
-        self, searcher: Searcher, text: str, synonyms: Synonyms, keep: Iterable[str]
-    ) -> str | None:
-        """The text with its unknown words corrected from the index (kept per text)."""
-        key = " ".join(word.lower() for word in query_words(text))
+    def correction(self, text: str, *, show_closed: bool) -> str | None:
+        """The corrected text read with the text's pool, if it matched few documents."""
         with self._lock:
-            if key in self._corrections:
-                self._corrections.move_to_end(key)
-                return self._corrections[key]
-        corrected = suggest_spelling(searcher, text, synonyms, keep=keep)
-        with self._lock:
-            self._corrections[key] = corrected
-            while len(self._corrections) > self.size:
-                self._corrections.popitem(last=False)
-        return corrected
+            return self._corrections.get(self._key(text, show_closed))
 
     @classmethod
     def for_generation(cls, _searcher: Searcher) -> MatchPoolCache:
@@ -321,10 +313,14 @@ class MatchPoolCache:
             pool = self._search(
                 searcher, table, understood, synonyms, vocabulary, show_closed=show_closed
             )
-            # read now, in the search's thread: a later request with filters that leave few
-            # results may be answered on the event loop (see ProviderSearch.is_quick)
-            self.correction(searcher, text, synonyms, keep=understood.place_words)
-            self._keep(key, pool)
+            corrected = None
+            if understood.words and len(pool.docnums) < FEW_RESULTS:
+                # read now, in the search's thread, with the corrected text's own pool: a
+                # later request for this text may be answered on the event loop
+                corrected = suggest_spelling(searcher, text, synonyms, understood.place_words)
+                if corrected:
+                    self.pool(searcher, table, corrected, synonyms, show_closed=show_closed)
+            self._keep(key, pool, corrected)
         with self._lock:
             self._computing.pop(key, None)
         return pool
@@ -356,14 +352,17 @@ class MatchPoolCache:
                 ]
         return table.pool(table.visible(ranked, show_closed=show_closed))
 
-    def _keep(self, key: tuple[str, bool], pool: Pool) -> None:
+    def _keep(self, key: tuple[str, bool], pool: Pool, corrected: str | None) -> None:
         with self._lock:
             self._items[key] = pool
+            if corrected:
+                self._corrections[key] = corrected
             self._documents += len(pool.docnums)
             while len(self._items) > 1 and (
                 len(self._items) > self.size or self._documents > self.max_documents
             ):
-                _key, dropped = self._items.popitem(last=False)
+                dropped_key, dropped = self._items.popitem(last=False)
+                self._corrections.pop(dropped_key, None)
                 self._documents -= len(dropped.docnums)
 
 
@@ -467,7 +466,7 @@ def search_providers(
     if not matched and understood.places:
         advice = place_advice(searcher, table, cache, request, synonyms, understood)
     if len(matched) < FEW_RESULTS and understood.words:
-        corrected = cache.correction(searcher, request.text, synonyms, keep=understood.place_words)
+        corrected = cache.correction(request.text, show_closed="closed" in request.status)
         if corrected:
             found, _ = _ordered_matches(searcher, table, cache, request, synonyms, text=corrected)
             if len(found) > len(matched):  # offered only when it finds more
@@ -599,7 +598,7 @@ def suggest_spelling(
     for word in query_words(text):
         lowered = word.lower()
         replacement = lowered
-        guessable = len(lowered) >= MIN_CORRECTED_WORD and word not in kept
+        guessable = MIN_CORRECTED_WORD <= len(lowered) <= MAX_CORRECTED_WORD and word not in kept
         if guessable and not _is_known(reader, word, synonyms):
             replacement = correct_word(searcher, lowered, synonyms) or lowered
         changed = changed or replacement.lower() != lowered
