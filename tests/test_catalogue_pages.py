@@ -8,11 +8,13 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app.config import Settings
+from app.models import ProviderActivity
 from app.web.main import create_app
 from tests.fixtures.catalogue import provider_ids_by_record
 
@@ -155,6 +157,87 @@ def test_did_you_mean_links_to_the_corrected_search(client: TestClient) -> None:
     page = soup(client.get("/palveluntuottajat", params={"q": "Sotke"}).text)
     link = page.select_one(".suggestion a")
     assert link is not None and "q=sotek" in str(link["href"])
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/palveluntuottajat", "Tarkoititko kierrätys? (9 palveluntuottajaa)"),
+        ("/sv/tjansteproducenter", "Menade du kierrätys? (9 tjänsteproducenter)"),
+        ("/en/providers", "Did you mean kierrätys? (9 providers)"),
+    ],
+)
+def test_did_you_mean_says_how_many_the_correction_finds(
+    client: TestClient, path: str, expected: str
+) -> None:
+    page = soup(client.get(path, params={"q": "kierätys"}).text)
+    suggestion = page.select_one(".suggestion")
+    assert suggestion is not None
+    assert suggestion.get_text(" ", strip=True).replace(" ?", "?") == expected
+    api = client.get("/api/v1/providers", params={"q": "kierätys"}).json()
+    assert (api["suggestion"], api["suggestion_total"]) == ("kierrätys", 9)
+
+
+def facet_labels(page: BeautifulSoup, name: str) -> dict[str, str]:
+    """A facet's options: value → label text as shown."""
+    return {
+        str(box["value"]): page.select_one(f"label[for='{box['id']}']").get_text(" ", strip=True)  # type: ignore[union-attr]
+        for box in page.select(f"input[type=checkbox][name={name}]")
+    }
+
+
+def test_facets_list_only_options_found_unless_all_are_asked_for(client: TestClient) -> None:
+    page = soup(client.get("/palveluntuottajat", params={"region": "15"}).text)
+    activities = facet_labels(page, "activity")
+    assert "puutyot" not in activities and all("(0)" not in t for t in activities.values())
+    toggle = page.find("a", string="Näytä kaikki vaihtoehdot, myös ne, joita tässä ei ole")
+    assert toggle is not None and "all_options=true" in str(toggle["href"])
+    assert "region=15" in str(toggle["href"])
+    assert page.select_one("input[name=all_options]") is None
+
+
+def test_all_options_tell_none_here_from_not_recorded(
+    client: TestClient, db_session: Session
+) -> None:
+    # A counsellor in Keski-Suomi: no woodwork there (0), and how many entries say nothing
+    page = soup(
+        client.get("/palveluntuottajat", params={"region": "15", "all_options": "true"}).text
+    )
+    activities = facet_labels(page, "activity")
+    assert activities["puutyot"] == "Puutyöt (0)"
+    greyed = page.select_one("label[for='f-activity-puutyot'] .count")
+    assert greyed is not None and greyed.get_text() == "Puutyöt (0)"
+    regions = facet_labels(page, "region")
+    lappi = next(code for code, label in regions.items() if label.startswith("Lapin"))
+    assert regions[lappi].endswith("(0)")
+    assert regions["15"].endswith("(12)")
+    # "not recorded": Keski-Suomi's open providers with no type of work in the database
+    ids = provider_ids_by_record(db_session)
+    keski_suomi = {ids[f"P0{n}"] for n in range(55, 67)}
+    with_activity = {
+        row.provider_id
+        for row in db_session.exec(select(ProviderActivity))
+        if row.provider_id in keski_suomi
+    }
+    unrecorded = len(keski_suomi - with_activity)
+    assert unrecorded > 0
+    activity_facet = page.select_one("input[name=activity]").find_parent("fieldset")  # type: ignore[union-attr]
+    assert f"Ei merkitty: {unrecorded}" in activity_facet.get_text(" ", strip=True)  # type: ignore[union-attr]
+    assert page.select_one("input[type=hidden][name=all_options][value=true]") is not None
+    back = page.find("a", string="Näytä vain löytyneet vaihtoehdot")
+    assert back is not None and "all_options" not in str(back["href"])
+    assert "region=15" in str(back["href"])
+
+
+def test_all_options_in_swedish_and_english(client: TestClient) -> None:
+    sv = soup(
+        client.get("/sv/tjansteproducenter", params={"region": "15", "all_options": "true"}).text
+    )
+    assert facet_labels(sv, "activity")["puutyot"] == "Träarbete (0)"
+    assert "Inte angivet:" in sv.get_text()
+    en = soup(client.get("/en/providers", params={"region": "15", "all_options": "true"}).text)
+    assert facet_labels(en, "activity")["puutyot"] == "Woodwork (0)"
+    assert "Not recorded:" in en.get_text()
 
 
 def test_bad_filter_values_get_a_clear_422_page(client: TestClient) -> None:

@@ -17,8 +17,9 @@ from whoosh.searching import Searcher
 from app.config import Settings
 from app.models import Provider, ProviderService
 from app.search.facet_table import FacetTable, Pool
-from app.search.finnish import compound_parts, voikko_available, word_forms
+from app.search.finnish import compound_parts, restored_accents, voikko_available, word_forms
 from app.search.service import (
+    FEW_RESULTS,
     MatchPoolCache,
     ProviderQuery,
     ProviderSearch,
@@ -84,6 +85,44 @@ def test_misspelled_name_suggests_a_correction(searcher: Searcher, synonyms: Syn
     assert results.total == 0
     assert results.suggestion == "sotek"
     assert search(searcher, synonyms, results.suggestion).total > 0
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("kierätys", "kierrätys"),  # a word of the providers' texts, not a name
+        ("kierätystä", "kierrätystä"),  # inflection kept, as a person would type it
+        ("verhomo", "verhoomo"),
+        ("Kouvla", "Kouvola"),  # a place, capitalised as Voikko writes it
+        ("kirpputor", "kirpputori"),  # a synonym the index finds through kierrätys
+        ("kahvla Kotkassa", "kahvila Kotkassa"),  # the place word kept as typed
+    ],
+)
+def test_a_misspelt_word_is_offered_the_word_from_the_index_with_its_count(
+    searcher: Searcher, synonyms: Synonyms, typed: str, meant: str
+) -> None:
+    results = search(searcher, synonyms, typed)
+    assert results.total == 0
+    assert results.suggestion == meant
+    assert results.suggestion_total == search(searcher, synonyms, meant).total > 0
+
+
+def test_few_results_are_offered_a_correction_that_finds_more(
+    searcher: Searcher, synonyms: Synonyms
+) -> None:
+    # "kahvil" finds one provider by the start of its name ("Kahvila Lime")
+    results = search(searcher, synonyms, "kahvil")
+    assert 0 < results.total < FEW_RESULTS
+    assert results.suggestion == "kahvila"
+    assert results.suggestion_total > results.total
+
+
+def test_no_suggestion_for_words_the_index_knows_or_a_correction_that_finds_no_more(
+    searcher: Searcher, synonyms: Synonyms
+) -> None:
+    assert search(searcher, synonyms, "kasvatus").suggestion is None  # one provider, known
+    assert search(searcher, synonyms, "ompelimo").suggestion is None  # a word, not a typo
+    assert search(searcher, synonyms, "kierrätys").suggestion is None
 
 
 def test_lay_synonyms_find_the_same_providers(searcher: Searcher, synonyms: Synonyms) -> None:
@@ -182,6 +221,29 @@ def test_inflected_words_typed_without_accents_find_the_accented_words(
     accented = ids(search(searcher, synonyms, "työtoimintaan"))
     assert accented
     assert ids(search(searcher, synonyms, "tyotoimintaan")) == accented
+
+
+@pytest.mark.parametrize(
+    ("typed", "accented"),
+    [
+        ("tyotoiminnassa", "työtoiminnassa"),  # the stem changes: -nta → -nna-
+        ("kuntouttavassa tyotoiminnassa", "kuntouttavassa työtoiminnassa"),
+        ("paihdekuntoutujat", "päihdekuntoutujat"),  # plural -t
+        ("kasitoita", "käsitöitä"),
+    ],
+)
+def test_inflected_words_whose_stem_changes_find_the_accented_words(
+    searcher: Searcher, synonyms: Synonyms, typed: str, accented: str
+) -> None:
+    expected = ids(search(searcher, synonyms, accented))
+    assert expected
+    assert ids(search(searcher, synonyms, typed)) == expected
+
+
+def test_accents_are_put_back_only_for_words_voikko_cannot_read() -> None:
+    assert restored_accents("tyotoiminnassa") == ("työtoiminnassa",)
+    assert restored_accents("kuntouttavassa") == ()  # a word as typed
+    assert restored_accents("työtoiminnassa") == ()  # already has them
 
 
 def test_accent_fallback_does_not_touch_words_the_index_has(

@@ -66,3 +66,45 @@ def test_filtered_counts_equal_counting_by_hand(
     expected_matched, expected_counts = counted_by_hand(table, pool.docnums, filters)
     assert matched == expected_matched
     assert {name: Counter(counts) for name, counts in facets.items()} == expected_counts
+
+
+@settings(
+    max_examples=30, derandomize=True, deadline=None, database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)  # fmt: skip
+@given(data=st.data())
+def test_unrecorded_counts_equal_counting_by_hand(
+    searcher: Searcher, synonyms: Synonyms, table: FacetTable, data: st.DataObject
+) -> None:
+    text = data.draw(st.sampled_from(TEXTS))
+    filters: dict[str, list[str]] = {}
+    for name in ("region", "activity", "target_group"):
+        chosen = data.draw(st.lists(st.sampled_from(values_in_index(table, name)), max_size=2))
+        if chosen:
+            filters[name] = chosen
+    pool = MatchPoolCache().pool(searcher, table, text, synonyms, show_closed=False)
+
+    unrecorded = table.unrecorded(pool, filters)
+
+    def passes_others(docnum: int, name: str) -> bool:
+        record = table.records[docnum]
+        return all(
+            set(values) & set(record[FACET_FIELDS.index(other)])
+            for other, values in filters.items()
+            if other != name
+        )
+
+    for index, name in enumerate(FACET_FIELDS):
+        by_hand = [
+            d for d in pool.docnums if not table.records[d][index] and passes_others(d, name)
+        ]
+        assert unrecorded[name] == len(by_hand), name
+
+
+def test_the_bundled_data_has_gaps_to_count(
+    searcher: Searcher, synonyms: Synonyms, table: FacetTable
+) -> None:
+    pool = MatchPoolCache().pool(searcher, table, "", synonyms, show_closed=False)
+    unrecorded = table.unrecorded(pool, {})
+    assert unrecorded["activity"] > 0 and unrecorded["target_group"] > 0
+    assert unrecorded["region"] == 0  # every provider has a region

@@ -128,8 +128,10 @@ def test_any_page_numbers_are_clamped(
 
 @SEARCH_SETTINGS
 @given(text=query_texts)
-def test_spelling_suggestion_never_raises(searcher: Searcher, text: str) -> None:
-    suggestion = suggest_spelling(searcher, text)
+def test_spelling_suggestion_never_raises(
+    searcher: Searcher, synonyms: Synonyms, text: str
+) -> None:
+    suggestion = suggest_spelling(searcher, text, synonyms)
     assert suggestion is None or len(suggestion.split()) <= MAX_QUERY_WORDS
 
 

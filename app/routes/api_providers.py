@@ -90,7 +90,15 @@ class ProviderPage(BaseModel):
         description="Counts per value of region, municipality, service, activity, "
         "target_group, language and status; a facet's own filter is not applied to its counts"
     )
-    suggestion: str | None = Field(description="A corrected query when nothing was found")
+    suggestion: str | None = Field(
+        description="A corrected query (words the index does not know replaced by the nearest "
+        "it knows) when the words match fewer than 3 providers and the correction finds more"
+    )
+    suggestion_total: int | None = Field(
+        default=None,
+        description="How many providers the suggestion finds with the same filters. "
+        "Added in 2026-12.",
+    )
     places: list[PlaceFilter] = Field(
         default_factory=list,
         description="Places named by words of q (any case form, Finnish or Swedish, with or "
@@ -151,6 +159,7 @@ async def read_providers(
         items=[_near_item(hit, results, settings.base_url) for hit in results.hits],
         facets=results.facets,
         suggestion=results.suggestion,
+        suggestion_total=results.suggestion_total if results.suggestion else None,
         places=[PlaceFilter(kind=place.kind, code=place.code) for place in results.places],
         place_advice=_place_advice(results, settings.base_url),
         near=_near_origin(results),

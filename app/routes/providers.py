@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 from typing import Annotated
@@ -71,6 +72,11 @@ async def read_providers(
     `async`: it never waits on the database (place names are read once per process), and
     a search answered from cached work runs without a thread hop.
     """
+    # "show all options": every region, type of work … with its count, 0 included, and
+    # how many matches have nothing recorded (a page option, not a filter of the search)
+    all_options = request.query_params.get("all_options") == "true"
+    if all_options:
+        query = dataclasses.replace(query, count_unrecorded=True)
     results = await search_without_blocking(search, query)
     version = i18n.current_version()
     wider = (
@@ -82,7 +88,8 @@ async def read_providers(
         "query": query,
         "results": results,
         "widenings": wider,
-        "facets": build_facets(results, query, catalogue, names, version),
+        "facets": build_facets(results, query, catalogue, names, version, all_options=all_options),
+        "all_options": all_options,
         "place_names": names,
         "catalogue": catalogue,
         "near_choices": near_choices,

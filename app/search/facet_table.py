@@ -85,8 +85,12 @@ class FacetTable:
             d: next(iter(record[region_index]), None) for d, record in self.records.items()
         }
         self._docs_with: dict[tuple[int, str], set[int]] = {}
+        # per facet, the documents with no value for it ("not recorded")
+        self._docs_without: list[set[int]] = [set() for _name in FACET_FIELDS]
         for docnum, record in self.records.items():
             for index, values in enumerate(record):
+                if not values:
+                    self._docs_without[index].add(docnum)
                 for value in values:
                     self._docs_with.setdefault((index, value), set()).add(docnum)
 
@@ -205,6 +209,27 @@ class FacetTable:
             for value, count in Counter(near_miss_values).items():
                 counts[value] = counts.get(value, 0) + count
         return matched, facets
+
+    def unrecorded(self, pool: Pool, filters: dict[str, list[str]]) -> dict[str, int]:
+        """Per facet, the documents of the pool that pass every other facet's filter but
+        have no value for this one: "not recorded", as against a value counted 0 ("none
+        here"). The same documents a facet's counts are taken over (see
+        `filter_and_count`)."""
+        in_pool = set(pool.docnums)
+        passing = {
+            FACET_FIELDS.index(name): set().union(
+                *(self._docs_with.get((FACET_FIELDS.index(name), v), set()) for v in values)
+            )
+            for name, values in filters.items()
+        }
+        counts = {}
+        for index, name in enumerate(FACET_FIELDS):
+            docs = in_pool & self._docs_without[index]
+            for other, allowed in passing.items():
+                if other != index:
+                    docs &= allowed
+            counts[name] = len(docs)
+        return counts
 
     def _facets_from(self, pair_counts: Counter[int]) -> dict[str, dict[str, int]]:
         facets: dict[str, dict[str, int]] = {name: {} for name in FACET_FIELDS}

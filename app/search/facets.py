@@ -27,17 +27,40 @@ class FacetOption:
     selected: bool
 
 
+# Facets whose every option can be listed on request ("show all options"): the list of
+# municipalities (over 300) is left out, they are found through their region.
+ALL_OPTIONS_FACETS = ("region", "service", "activity", "target_group", "language", "status")
+# Facets a provider may have no value for; their "not recorded" count is always shown with
+# all options (for the others only when some provider lacks a value).
+OPTIONAL_FACETS = ("municipality", "activity", "target_group", "language")
+
+
 @dataclass(frozen=True)
 class Facet:
-    """One filter group."""
+    """One filter group; `unrecorded` (with all options shown) counts the matches that have
+    no value for it, told apart from an option counted 0 ("none here")."""
 
     name: str
     options: list[FacetOption]
+    unrecorded: int | None = None
 
     @property
     def selected_count(self) -> int:
         """How many options are selected."""
         return sum(option.selected for option in self.options)
+
+
+def every_option(
+    name: str, catalogue: CatalogueResources, place_names: dict[str, dict[str, str]]
+) -> set[str]:
+    """Every value a facet can take (empty for a facet not listed in full)."""
+    if name not in ALL_OPTIONS_FACETS:
+        return set()
+    if name == "region":
+        return set(place_names["region"])
+    if name == "service":
+        return set(SERVICE_CODES)
+    return set(getattr(catalogue.vocabularies, FACET_VOCABULARY[name]))
 
 
 def build_facets(
@@ -46,13 +69,26 @@ def build_facets(
     catalogue: CatalogueResources,
     place_names: dict[str, dict[str, str]],
     version: str,
+    *,
+    all_options: bool = False,
 ) -> list[Facet]:
-    """Options with counts for every facet; selected values stay even with a zero count."""
+    """Options with counts for every facet; selected values stay even with a zero count.
+
+    With `all_options`, every region, service, type of work, group, language and status is
+    listed, those without a match with 0, and each facet says how many matches have no value
+    for it (from `results.unrecorded`).
+    """
     language = "fi" if version == "fi-selko" else version
     facets = []
     for name, counts in results.facets.items():
         selected = set(getattr(query, name))
         values = set(counts) | selected
+        unrecorded = None
+        if all_options:
+            values |= every_option(name, catalogue, place_names)
+            missing = results.unrecorded.get(name, 0)
+            if name in OPTIONAL_FACETS or missing:
+                unrecorded = missing
         if name == "service":
             labels = {code: catalogue.service_title(code, version) for code in values}
             order = {code: index for index, code in enumerate(SERVICE_CODES)}
@@ -70,5 +106,5 @@ def build_facets(
             FacetOption(code, labels[code], counts.get(code, 0), code in selected)
             for code in ordered
         ]
-        facets.append(Facet(name, options))
+        facets.append(Facet(name, options, unrecorded))
     return facets

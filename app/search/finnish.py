@@ -7,6 +7,7 @@ warning is logged once: it misses many forms, so production images install Voikk
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import threading
@@ -160,6 +161,63 @@ def unaccented_stems(word: str) -> tuple[str, ...]:
             if stem not in stems:
                 stems.append(stem)
     return tuple(stems)
+
+
+_ACCENTED = {"a": "ä", "o": "ö"}
+MAX_ACCENT_TRIES = 64  # spellings asked of Voikko per word, at most
+MAX_ACCENT_POSITIONS = 12  # a longer run of a/o letters is not a word typed in a hurry
+
+
+@lru_cache(maxsize=20_000)
+def restored_accents(word: str) -> tuple[str, ...]:
+    """Spellings of a word typed without ä and ö that Voikko reads once they are put
+    back: "tyotoiminnassa" → työtoiminnassa, "paihdekuntoutujat" → päihdekuntoutujat.
+
+    Spellings with the fewest a→ä, o→ö changes are tried first; the first number of changes
+    that gives words Voikko knows gives the spellings. Empty when the word has ä/ö/å,
+    Voikko reads it as typed or is missing, or nothing is found within `MAX_ACCENT_TRIES`.
+    """
+    voikko = _voikko()
+    lowered = word.lower()
+    if voikko is None or fold_accents(lowered) != lowered:
+        return ()
+    positions = [index for index, char in enumerate(lowered) if char in _ACCENTED]
+    if not positions or len(positions) > MAX_ACCENT_POSITIONS:
+        return ()
+    with _voikko_lock:
+        if voikko.analyze(lowered):
+            return ()
+    tries = 0
+    for changes in range(1, len(positions) + 1):
+        spellings: list[str] = []
+        for chosen in itertools.combinations(positions, changes):
+            tries += 1
+            if tries > MAX_ACCENT_TRIES:
+                return tuple(spellings)
+            letters = list(lowered)
+            for index in chosen:
+                letters[index] = _ACCENTED[letters[index]]
+            spelling = "".join(letters)
+            with _voikko_lock:
+                if voikko.analyze(spelling):
+                    spellings.append(spelling)
+        if spellings:
+            return tuple(spellings)
+    return ()
+
+
+MAX_SPELLINGS = 5
+
+
+@lru_cache(maxsize=20_000)
+def spelling_suggestions(word: str) -> tuple[str, ...]:
+    """Voikko's corrections of a misspelt word, inflection kept, best first: "kierätystä" →
+    kierrätystä, "Kouvla" → Kouvala, Kouvola. Empty without Voikko."""
+    voikko = _voikko()
+    if voikko is None:
+        return ()
+    with _voikko_lock:
+        return tuple(voikko.suggest(word)[:MAX_SPELLINGS])
 
 
 def analyse_query_word(word: str) -> tuple[str, ...]:

@@ -13,6 +13,7 @@ from typing import Literal
 
 import yaml
 from whoosh import query as q
+from whoosh.reading import IndexReader as IndexReaderBase
 from whoosh.searching import Searcher
 
 from app import geography
@@ -24,6 +25,8 @@ from app.search.finnish import (
     analyse_query_word,
     compound_parts,
     fold_accents,
+    restored_accents,
+    spelling_suggestions,
     unaccented_stems,
 )
 from app.search.hits import SearchHit
@@ -35,6 +38,13 @@ MAX_QUERY_WORDS = 12  # longer queries are cut: nobody types more, and it bounds
 MAX_PER_PAGE = 100
 MIN_PREFIX = 3
 MIN_CORRECTED_WORD = 4  # shorter words have too many neighbours to guess from
+# Words matching fewer providers than this (before filters) are offered a correction too;
+# with more, the words are not what is wrong
+FEW_RESULTS = 3
+MAX_CORRECTED_WORD = 30  # longer "words" are not typos, and Voikko takes long to read them
+# Fields whose terms a correction may come from: the analysed text (base forms of every word
+# in the providers' texts and labels, "kierrätys", "verhoomo") and names as written ("sotek").
+SPELLING_FIELDS = ("text", "plain")
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Ranking weights of a query word's alternatives: the word's own lemma (and synonyms) first,
 # then a compound's meaningful parts ("siivoustöitä" → siivous), then forms found only by
@@ -64,6 +74,8 @@ class ProviderQuery:
     page: int = 1
     per_page: int = 20
     near: str | None = None  # a municipality code: order nearest-first from its centre
+    # count the providers with no value per facet (the page's "show all options")
+    count_unrecorded: bool = False
 
     def filters(self) -> dict[str, list[str]]:
         """The active filters by facet field."""
@@ -79,11 +91,14 @@ class SearchResults:
     per_page: int
     hits: list[SearchHit]
     facets: dict[str, dict[str, int]]
-    suggestion: str | None = None
+    suggestion: str | None = None  # a corrected query that finds more
+    suggestion_total: int = 0  # how many providers the suggestion finds with these filters
     understood: UnderstoodQuery | None = None  # the place words taken from the text
     advice: PlaceAdvice | None = None  # when a place has nothing for the words
     near: NearOrder | None = None  # when ordered nearest-first from a municipality
     free_places_known: bool = False  # some provider has current free-place figures
+    # per facet, matches with no value for it (only when the query asks to count them)
+    unrecorded: dict[str, int] = field(default_factory=dict)
 
     @property
     def places(self) -> tuple[Place, ...]:
@@ -198,7 +213,8 @@ def word_query(
 ) -> q.Query:
     """One query word: its lemmas and synonyms, a name prefix, a compound's meaningful
     parts (ranked lower), and, for a word typed without ä, ö, å that the index does not
-    have, the index's words that differ from it only by those letters (ranked lowest)."""
+    have, the index's words that differ from it only by those letters, or else the lemmas
+    Voikko reads once they are put back (ranked lowest)."""
     reader = searcher.reader()
     lowered = word.lower()
     forms = synonyms.expand(analyse_query_word(word))
@@ -230,6 +246,18 @@ def word_query(
             alternatives.append(
                 q.Or([q.Term("text", form) for form in accented_forms], boost=FOLDED_BOOST)
             )
+        elif spellings := restored_accents(lowered):
+            # a stem that changes in inflection ("tyotoiminnassa"): the spellings Voikko
+            # reads with ä/ö put back, searched as if typed so (with compound parts)
+            alternatives.append(
+                q.Or(
+                    [
+                        word_query(spelling, synonyms, searcher, vocabulary)
+                        for spelling in spellings
+                    ],
+                    boost=FOLDED_BOOST,
+                )
+            )
     return q.Or(alternatives)
 
 
@@ -260,6 +288,9 @@ class MatchPoolCache:
         # wait for the first one's result instead of all running the Whoosh query at once.
         self._computing: dict[tuple[str, bool], threading.Lock] = {}
         self._vocabulary: QueryVocabulary | None = None
+        # corrected texts ("did you mean") of the kept texts that match few documents,
+        # kept and dropped with their pools
+        self._corrections: dict[tuple[str, bool], str] = {}
 
     def vocabulary(self, searcher: Searcher) -> QueryVocabulary:
         """The generation's place names and folded words, read on first use."""
@@ -271,6 +302,11 @@ class MatchPoolCache:
     def understand(self, searcher: Searcher, text: str) -> UnderstoodQuery:
         """The text's place words as places, and the words left to search the text with."""
         return self.vocabulary(searcher).places.understand(query_words(text))
+
+    def correction(self, text: str, *, show_closed: bool) -> str | None:
+        """The corrected text read with the text's pool, if it matched few documents."""
+        with self._lock:
+            return self._corrections.get(self._key(text, show_closed))
 
     @classmethod
     def for_generation(cls, _searcher: Searcher) -> MatchPoolCache:
@@ -307,7 +343,14 @@ class MatchPoolCache:
             pool = self._search(
                 searcher, table, understood, synonyms, vocabulary, show_closed=show_closed
             )
-            self._keep(key, pool)
+            corrected = None
+            if understood.words and len(pool.docnums) < FEW_RESULTS:
+                # read now, in the search's thread, with the corrected text's own pool: a
+                # later request for this text may be answered on the event loop
+                corrected = suggest_spelling(searcher, text, synonyms, understood.place_words)
+                if corrected:
+                    self.pool(searcher, table, corrected, synonyms, show_closed=show_closed)
+            self._keep(key, pool, corrected)
         with self._lock:
             self._computing.pop(key, None)
         return pool
@@ -339,15 +382,30 @@ class MatchPoolCache:
                 ]
         return table.pool(table.visible(ranked, show_closed=show_closed))
 
-    def _keep(self, key: tuple[str, bool], pool: Pool) -> None:
+    def _keep(self, key: tuple[str, bool], pool: Pool, corrected: str | None) -> None:
         with self._lock:
             self._items[key] = pool
+            if corrected:
+                self._corrections[key] = corrected
             self._documents += len(pool.docnums)
             while len(self._items) > 1 and (
                 len(self._items) > self.size or self._documents > self.max_documents
             ):
-                _key, dropped = self._items.popitem(last=False)
+                dropped_key, dropped = self._items.popitem(last=False)
+                self._corrections.pop(dropped_key, None)
                 self._documents -= len(dropped.docnums)
+
+
+def _request_pool(
+    searcher: Searcher, table: FacetTable, cache: MatchPoolCache, request: ProviderQuery,
+    synonyms: Synonyms, text: str,
+) -> Pool:  # fmt: skip
+    """The text's pool, less providers without free places when only those are asked for."""
+    show_closed = "closed" in request.status
+    pool = cache.pool(searcher, table, text, synonyms, show_closed=show_closed)
+    if request.has_free_places:
+        pool = table.pool(table.with_free_places(pool.docnums, dt.date.today()))
+    return pool
 
 
 def _ordered_matches(
@@ -357,10 +415,7 @@ def _ordered_matches(
     """Matching documents in the requested order, and the facet counts; with an origin,
     nearest first, the requested order breaking ties (same municipality)."""
     text = request.text if text is None else text
-    show_closed = "closed" in request.status
-    pool = cache.pool(searcher, table, text, synonyms, show_closed=show_closed)
-    if request.has_free_places:
-        pool = table.pool(table.with_free_places(pool.docnums, dt.date.today()))
+    pool = _request_pool(searcher, table, cache, request, synonyms, text)
     matched, facets = table.filter_and_count(pool, request.filters())
     if not (request.sort == "relevance" and query_words(text)):
         # (else already best first; a place alone: by name)
@@ -479,13 +534,23 @@ def search_providers(
     understood = cache.understand(searcher, text)  # the place words that filter
     near = _near_order(table, cache.vocabulary(searcher), origin, from_text, matched, text)
     suggestion = advice = None
+    suggestion_total = 0
     if not matched and understood.places:
         advice = place_advice(searcher, table, cache, request, synonyms, understood)
-    if not matched and understood.words:
-        suggestion = suggest_spelling(searcher, text, keep=understood.place_words)
+    if len(matched) < FEW_RESULTS and understood.words:
+        corrected = cache.correction(text, show_closed="closed" in request.status)
+        if corrected:
+            found, _ = _ordered_matches(searcher, table, cache, request, synonyms, text=corrected)
+            if len(found) > len(matched):  # offered only when it finds more
+                suggestion, suggestion_total = corrected, len(found)
+    unrecorded = {}
+    if request.count_unrecorded:
+        pool = _request_pool(searcher, table, cache, request, synonyms, text)
+        unrecorded = table.unrecorded(pool, request.filters())
     return SearchResults(
-        len(matched), page, per_page, hits, facets, suggestion, understood, advice,
-        free_places_known=table.free_places_known(dt.date.today()), near=near,
+        len(matched), page, per_page, hits, facets, suggestion, suggestion_total, understood,
+        advice, near=near, free_places_known=table.free_places_known(dt.date.today()),
+        unrecorded=unrecorded,
     )  # fmt: skip
 
 
@@ -563,24 +628,55 @@ def typo_distance(typed: str, word: str) -> int:
     return rows[-1][-1]
 
 
-def suggest_spelling(searcher: Searcher, text: str, keep: Iterable[str] = ()) -> str | None:
-    """A corrected query from names and places in the index ("did you mean"), if any;
-    words in `keep` (place words already understood) are left as they are."""
+def _is_known(reader: IndexReaderBase, word: str, synonyms: Synonyms) -> bool:
+    """True when the index has the word as written (names), or one of its base forms or
+    their synonyms ("kirpputori" finds what kierrätys finds)."""
+    lowered = word.lower()
+    return ("plain", lowered) in reader or any(
+        ("text", form) in reader for form in synonyms.expand(analyse_query_word(lowered))
+    )
+
+
+def correct_word(searcher: Searcher, word: str, synonyms: Synonyms) -> str | None:
+    """A correction of a word the index does not know, as a person would type it.
+
+    First Voikko's corrections that the index knows, inflection kept ("kierätystä" →
+    kierrätystä, "Kouvla" → Kouvola); else the index word nearest to it: fewest edits (a
+    swap of neighbouring letters is one), then the word more providers use ("Sotke" →
+    sotek). None when nothing is within two edits.
+    """
+    lowered = word.lower()
+    reader = searcher.reader()
+    for spelling in spelling_suggestions(lowered):
+        if " " not in spelling and _is_known(reader, spelling, synonyms):
+            return spelling
+    candidates: dict[str, int] = {}
+    for fieldname in SPELLING_FIELDS:
+        for candidate in searcher.corrector(fieldname).suggest(lowered, limit=8, maxdist=2):
+            if len(candidate) >= MIN_CORRECTED_WORD and "_" not in candidate:
+                frequency = reader.doc_frequency(fieldname, candidate)
+                candidates[candidate] = max(candidates.get(candidate, 0), frequency)
+    if not candidates:
+        return None
+    return min(candidates, key=lambda c: (typo_distance(lowered, c), -candidates[c], c))
+
+
+def suggest_spelling(
+    searcher: Searcher, text: str, synonyms: Synonyms, keep: Iterable[str] = ()
+) -> str | None:
+    """A corrected query from the index's own words ("did you mean"), if any: each word the
+    index does not know is replaced by its nearest index word, in its base form as a person
+    would type it ("kierätys" → kierrätys, "verhomo" → verhoomo). Words in `keep` (place
+    words already understood) and short words are left as they are."""
     corrected, changed = [], False
     kept = set(keep)
+    reader = searcher.reader()
     for word in query_words(text):
         lowered = word.lower()
         replacement = lowered
-        guessable = (
-            word not in kept
-            and len(lowered) >= MIN_CORRECTED_WORD
-            and ("plain", lowered) not in searcher.reader()
-        )
-        if guessable:
-            suggestions = searcher.corrector("plain").suggest(lowered, limit=5, maxdist=2)
-            if suggestions:
-                # typing two letters the wrong way round is the commonest slip: count it as one
-                replacement = min(suggestions, key=lambda word: typo_distance(lowered, word))
-        changed = changed or replacement != lowered
-        corrected.append(replacement)
+        guessable = MIN_CORRECTED_WORD <= len(lowered) <= MAX_CORRECTED_WORD and word not in kept
+        if guessable and not _is_known(reader, word, synonyms):
+            replacement = correct_word(searcher, lowered, synonyms) or lowered
+        changed = changed or replacement.lower() != lowered
+        corrected.append(replacement if replacement.lower() != lowered else word)
     return " ".join(corrected) if changed else None

@@ -66,6 +66,12 @@ PAGES = {
         "sv": "/sv/tjansteproducenter?service=kuntouttava-tyotoiminta",
         "en": "/en/providers?q=Sotke",
     },
+    "all facet options": {
+        "fi": "/palveluntuottajat?region=15&all_options=true",
+        "fi-selko": "/selko/palveluntuottajat?q=kierr%C3%A4tys&all_options=true",
+        "sv": "/sv/tjansteproducenter?activity=puutyot&all_options=true",
+        "en": "/en/providers?q=kier%C3%A4tys&all_options=true",
+    },
     "provider": {
         "fi": "/palveluntuottajat/1",
         "fi-selko": "/selko/palveluntuottajat/20",
