@@ -41,47 +41,6 @@
         });
       };
     });
-    typeahead();
-  }
-
-  // Municipality: a text field with suggestions instead of a 300-item list.
-  function typeahead() {
-    document.querySelectorAll("select[data-typeahead]").forEach(function (select) {
-      if (select.dataset.enhanced) {
-        return;
-      }
-      select.dataset.enhanced = "1";
-      var list = document.createElement("datalist");
-      list.id = select.id + "-list";
-      var input = document.createElement("input");
-      input.type = "text";
-      input.id = select.id;
-      input.setAttribute("list", list.id);
-      input.setAttribute("autocomplete", "off");
-      input.setAttribute("aria-describedby", select.getAttribute("aria-describedby") || "");
-      input.className = "typeahead";
-      var byName = {};
-      Array.prototype.forEach.call(select.options, function (option) {
-        if (option.value) {
-          var item = document.createElement("option");
-          item.value = option.text;
-          list.appendChild(item);
-          byName[option.text.toLowerCase()] = option.value;
-        }
-        if (option.selected && option.value) {
-          input.value = option.text;
-        }
-      });
-      select.id = select.id + "-select";
-      select.hidden = true;
-      select.setAttribute("aria-hidden", "true");
-      select.tabIndex = -1;
-      input.addEventListener("input", function () {
-        select.value = byName[input.value.trim().toLowerCase()] || "";
-      });
-      select.parentNode.insertBefore(input, select);
-      select.parentNode.insertBefore(list, select);
-    });
   }
 
   enhance();

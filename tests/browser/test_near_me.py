@@ -79,7 +79,7 @@ def test_pages_with_the_picker_have_no_axe_violations(
     live_server: str, phone_page: Page, path: str, enhanced: bool
 ) -> None:
     if not enhanced:  # as without JavaScript: the picker's script never arrives
-        phone_page.route("**/place-picker.js*", lambda route: route.abort())
+        phone_page.route("**/typeahead.js*", lambda route: route.abort())
     phone_page.goto(live_server + path)
     field = "input#near" if enhanced else "select#near"
     expect(phone_page.locator(field)).to_be_visible()

@@ -1,6 +1,6 @@
-// "Near me" place picker: a select of ~300 municipalities becomes a text field with
-// suggestions (a datalist). The select stays in the form, hidden, and carries the value,
-// so the form sends the same `near` code with or without this file.
+// Municipality pickers ("near me", the questionnaire): a select of ~300 municipalities
+// becomes a text field with suggestions (a datalist). The select stays in the form, hidden,
+// and carries the value, so the form sends the same code with or without this file.
 (function () {
   "use strict";
 
@@ -44,5 +44,11 @@
     select.parentNode.insertBefore(list, select);
   }
 
-  document.querySelectorAll("select[data-typeahead]").forEach(enhance);
+  function enhanceAll() {
+    document.querySelectorAll("select[data-typeahead]").forEach(enhance);
+  }
+
+  enhanceAll();
+  // Content swapped in by htmx (the questionnaire's next question) may bring a picker.
+  document.body.addEventListener("htmx:afterSettle", enhanceAll);
 })();
