@@ -201,3 +201,20 @@ def test_an_aland_municipality_is_not_given_a_region_or_area(client: TestClient)
 def test_pages_without_the_employment_area_have_no_form(client: TestClient) -> None:
     text = client.get("/palvelut/sosiaalinen-kuntoutus?kunta=286").text
     assert 'id="where-to-ask"' not in text
+
+
+def test_a_chosen_municipality_leads_on_to_the_nearest_places_offering_the_service(
+    client: TestClient,
+) -> None:
+    page = "/palvelut/kuntouttava-tyotoiminta"
+    section = _local_section(client, f"{page}?kunta=286")
+    link = "/palveluntuottajat?service=kuntouttava-tyotoiminta&near=286"
+    assert f'href="{link}"' in section
+    found = client.get("/api/v1/providers?service=kuntouttava-tyotoiminta&near=286").json()
+    assert found["total"] > 0, "the link never leads to an empty list"
+    assert found["items"][0]["distance_km"] is not None
+    near_form = html.unescape(client.get(f"{page}?kunta=286").text).split('class="near-picker"')[1]
+    assert '<option value="286" selected>' in near_form.split("</form>")[0]
+    # Without a choice, or with Åland's Maarianhamina, no such link
+    assert "near=" not in _local_section(client, page)
+    assert "near=" not in _local_section(client, f"{page}?kunta=478")
