@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import html
+import re
 import shutil
 from pathlib import Path
 
@@ -218,3 +219,14 @@ def test_a_chosen_municipality_leads_on_to_the_nearest_places_offering_the_servi
     # Without a choice, or with Åland's Maarianhamina, no such link
     assert "near=" not in _local_section(client, page)
     assert "near=" not in _local_section(client, f"{page}?kunta=478")
+
+
+@pytest.mark.parametrize("version", i18n.VERSIONS)
+def test_the_two_municipality_pickers_of_a_service_page_have_different_labels(
+    client: TestClient, version: str
+) -> None:
+    path = i18n.localized_path("/palvelut/kuntouttava-tyotoiminta", version)
+    text = html.unescape(client.get(path).text)
+    labels = re.findall(r'<label for="(?:local-municipality|near)">([^<]+)</label>', text)
+    assert len(labels) == 2, "both the where-to-ask and the near-me picker are on the page"
+    assert labels[0] != labels[1], "a screen reader must tell the two apart"

@@ -27,6 +27,7 @@ from app.config import Settings
 from app.db import make_engine
 from app.models import Provider
 from app.site_setup import initialise_site
+from app.web.security import SIGN_IN_COOKIE
 from tests.fixtures.databases import POSTGRES_URL, empty_database_url
 from tests.fixtures.web import free_port
 
@@ -148,9 +149,15 @@ def _form_token(client: httpx.Client, url: str, name: str) -> str:
 
 
 def _sign_in(client: httpx.Client, username: str, password: str) -> httpx.Response:
-    token = _form_token(client, "/admin/login", "form_token")
-    fields = {"username": username, "password": password, "form_token": token}
-    return client.post("/admin/login", data=fields)
+    """Sign in with the form's token and its pre-session cookie (CS-04). Through the proxy
+    that cookie is Secure (nginx says https), so it is sent by hand over the test's http."""
+    form = client.get("/admin/login")
+    token = re.search(r'name="form_token" value="([^"]+)"', form.text)
+    assert token, "the sign-in form has a form token"
+    pre_session = form.headers["set-cookie"].split(";", 1)[0]
+    assert pre_session.startswith(f"{SIGN_IN_COOKIE}=")
+    fields = {"username": username, "password": password, "form_token": token[1]}
+    return client.post("/admin/login", data=fields, headers={"Cookie": pre_session})
 
 
 def _post(client: httpx.Client, url: str, fields: list[tuple[str, str]]) -> httpx.Response:
