@@ -202,3 +202,30 @@ def test_searchers_of_ended_threads_are_closed_when_another_opens(tmp_path: Path
     assert searcher.doc_count() == 10
     assert [handle.searcher for handle in reader._handles] == [searcher], "only the live thread's"
     reader.close()
+
+
+def test_values_of_a_generation_only_an_idle_thread_still_holds_are_dropped(
+    tmp_path: Path,
+) -> None:
+    """Per-generation values (facet table, match cache) are memory: a pool thread that
+    searched once and sits idle on an old generation must not keep its values alive."""
+    build_index(tmp_path, SCHEMA, documents("a", 10))
+    reader = IndexReader(tmp_path)
+    holding = threading.Event()
+    release = threading.Event()
+
+    def search_once_then_idle() -> None:
+        reader.shared(lambda s: s.doc_count())
+        holding.set()
+        release.wait(10)
+
+    idle = threading.Thread(target=search_once_then_idle)
+    idle.start()
+    assert holding.wait(10)
+    build_index(tmp_path, SCHEMA, documents("b", 20))
+    assert reader.shared(lambda s: s.doc_count()) == 20
+    generations = {key[0] for key in reader._shared}
+    release.set()
+    idle.join()
+    assert generations == {generation_names(tmp_path)[-1]}
+    reader.close()
