@@ -539,7 +539,7 @@ class IndexReader:
                 # kept: the served generation's values and those of generations a search is
                 # still using; not those of threads idling on an older one (memory)
                 served = self._pointer[1] if self._pointer is not None else None
-                in_use = {other.generation for other in self._handles if other.users > 0}
+                in_use: set[str | None] = {h.generation for h in self._handles if h.users > 0}
                 in_use |= {handle.generation, served}
                 self._shared = {k: v for k, v in self._shared.items() if k[0] in in_use}
                 self._shared[key] = value
