@@ -90,6 +90,12 @@ class Settings(BaseSettings):
         description="Shortest time between two index updates on a node: edits arriving "
         "faster are applied together (each update makes every worker rebuild its caches).",
     )
+    index_generation_grace_s: float = Field(
+        60,
+        ge=0,
+        description="How long a replaced index generation stays on disk for workers still "
+        "reading it (disk: up to one index copy per update in this time, see docs/deployment.md).",
+    )
     index_max_lag_s: float = Field(
         60, gt=0, description="/healthz says `degraded` when the index is behind by longer."
     )

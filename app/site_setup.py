@@ -91,6 +91,7 @@ def reindex_site(
                 labels=IndexLabels.from_resources(resources),
                 progress=progress,
                 revision=catalogue_revision(session=session),
+                grace_s=settings.index_generation_grace_s,
             )
     finally:
         engine.dispose()

@@ -28,6 +28,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from itertools import cycle
 from pathlib import Path
 
@@ -231,17 +232,25 @@ def cold_start(size: int, runs: int) -> None:
           + f" (median {statistics.median(timings):.2f} s)")  # fmt: skip
 
 
-def _load(url: str, stop: threading.Event, counts: list[int], clients: int) -> None:
+def _load(
+    url: str, stop: threading.Event, counts: list[int], clients: int,
+    failures: Counter[str] | None = None,
+) -> None:  # fmt: skip
     def one(slot: int) -> None:
         with httpx.Client(base_url=url, timeout=30) as client:
             for params in cycle(QUERY_MIX[slot:] + QUERY_MIX[:slot]):
                 if stop.is_set():
                     return
                 try:
-                    if client.get("/api/v1/providers", params=params).status_code == 200:
-                        counts[slot] += 1
-                except httpx.HTTPError:  # a timeout counts as no answer; the client goes on
+                    status = client.get("/api/v1/providers", params=params).status_code
+                except httpx.HTTPError as error:  # no answer; the client goes on
+                    if failures is not None:
+                        failures[type(error).__name__] += 1
                     continue
+                if status == 200:
+                    counts[slot] += 1
+                elif failures is not None:
+                    failures[str(status)] += 1
 
     threads = [threading.Thread(target=one, args=(slot,)) for slot in range(clients)]
     for thread in threads:
@@ -279,9 +288,12 @@ def edits(size: int, window: float, rounds: int, clients: int) -> None:
         _wait_for_search(url, process, time.perf_counter())
         _run_window(url, 5, clients, settings, with_edits=False)  # warm-up, not counted
         quiet, busy = [], []
+        failures: dict[str, Counter[str]] = {"no edits": Counter(), "1 edit/s": Counter()}
         for _ in range(rounds):
-            quiet.append(_run_window(url, window, clients, settings, with_edits=False))
-            busy.append(_run_window(url, window, clients, settings, with_edits=True))
+            quiet.append(_run_window(url, window, clients, settings, with_edits=False,
+                                     failures=failures["no edits"]))  # fmt: skip
+            busy.append(_run_window(url, window, clients, settings, with_edits=True,
+                                    failures=failures["1 edit/s"]))  # fmt: skip
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -292,17 +304,20 @@ def edits(size: int, window: float, rounds: int, clients: int) -> None:
         listed = ", ".join(f"{v:.1f}" for v in values)
         print(f"| {name} | {listed} | {statistics.mean(values):.1f} |")
     print(f"1 edit/s keeps {statistics.mean(busy) / statistics.mean(quiet):.0%} of the throughput")
+    for name, counted in failures.items():
+        listed = ", ".join(f"{count} × {what}" for what, count in sorted(counted.items()))
+        print(f"answers other than 200, {name}: {listed or 'none'}")
 
 
 def _run_window(url: str, seconds: float, clients: int, settings: Settings, *,
-                with_edits: bool) -> float:  # fmt: skip
+                with_edits: bool, failures: Counter[str] | None = None) -> float:  # fmt: skip
     stop = threading.Event()
     counts = [0] * clients
     made = [0]
     editor = threading.Thread(target=_edit_every_second, args=(settings, stop, made))
     if with_edits:
         editor.start()
-    loader = threading.Thread(target=_load, args=(url, stop, counts, clients))
+    loader = threading.Thread(target=_load, args=(url, stop, counts, clients, failures))
     started = time.perf_counter()
     loader.start()
     time.sleep(seconds)

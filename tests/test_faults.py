@@ -39,6 +39,7 @@ from app.config import Settings
 from app.db import make_engine
 from app.guide.content import SERVICE_CODES
 from app.models import Provider
+from app.search import service as search_service
 from app.search import store as index_store
 from app.search.service import ProviderQuery, ProviderSearch, Synonyms
 from app.search.store import IndexReader, IndexUnavailableError, verify_generation
@@ -672,3 +673,142 @@ def test_fa05_a_damaged_generation_gives_the_503_page_and_healthz_says_unavailab
         assert english.status_code == 503 and "Search is temporarily unavailable" in english.text
         health = client.get("/healthz")
         assert health.status_code == 503 and health.json()["index"] == "unavailable"
+
+
+# --- 6. generations swapped under running searches (an edit a second) ----------------------
+
+
+def republish(site: Settings) -> str:
+    """What a node's keeper does for an edit: a copy of the current generation swapped in."""
+    state = index_store.index_state(site.search_index_dir)
+    assert state is not None and state.revision is not None and state.schema_version
+    published = index_store.update_index(
+        site.search_index_dir,
+        upserts=[],
+        deletions=[],
+        revision=state.revision,
+        schema_version=state.schema_version,
+    )
+    return published.name
+
+
+def test_a_generation_removed_while_a_worker_opens_it_is_not_damaged_and_search_answers(
+    site: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pointer named a generation; before the worker had checked and opened it, the
+    keeper swapped twice and the cleanup removed it. The worker opens the current one."""
+    reader = IndexReader(site.search_index_dir)
+    search = ProviderSearch(reader, Synonyms())
+    assert search.search(ProviderQuery(text="kotka")).total > 0
+    opening = republish(site)
+    checked = index_store.verify_generation
+
+    def keeper_swaps_twice_meanwhile(generation_dir: Path) -> None:
+        if generation_dir.name == opening:
+            republish(site)
+            republish(site)
+            shutil.rmtree(generation_dir, ignore_errors=True)  # the cleanup after the swaps
+        checked(generation_dir)
+
+    monkeypatch.setattr(index_store, "verify_generation", keeper_swaps_twice_meanwhile)
+    assert search.search(ProviderQuery(text="kotka")).total > 0
+    assert search.search(ProviderQuery(text="kierrätys")).total > 0
+    assert not list(site.search_index_dir.glob("*/DAMAGED"))
+    assert index_store.index_state(site.search_index_dir) is not None
+    reader.close()
+
+
+def test_a_search_failing_on_a_generation_replaced_meanwhile_runs_again_on_the_current_one(
+    site: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read failing because the generation went away under the search (a file removed by
+    the cleanup) is not damage: the search runs again on the current generation."""
+    reader = IndexReader(site.search_index_dir)
+    search = ProviderSearch(reader, Synonyms())
+    assert search.search(ProviderQuery(text="kotka")).total > 0
+    real = search_service.search_providers
+    searchers: list[Any] = []
+
+    def fails_once_after_a_swap(searcher: Any, *args: Any) -> Any:
+        searchers.append(searcher)
+        if len(searchers) == 1:
+            republish(site)
+            raise FileNotFoundError(errno.ENOENT, "a file of the replaced generation is gone")
+        return real(searcher, *args)
+
+    monkeypatch.setattr(search_service, "search_providers", fails_once_after_a_swap)
+    assert search.search(ProviderQuery(text="kotka")).total > 0
+    assert len(searchers) == 2 and searchers[0] is not searchers[1]
+    assert not list(site.search_index_dir.glob("*/DAMAGED"))
+    reader.close()
+
+
+def test_a_swap_in_the_middle_of_a_search_does_not_close_the_searcher_it_uses(
+    site: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Moving this worker thread to a new generation (here: the route's `is_quick` check)
+    while a search still reads the old one closed the old searcher under it
+    (`whoosh.reading.ReaderClosed`, a 500). Now it is closed when the search is done."""
+    reader = IndexReader(site.search_index_dir)
+    search = ProviderSearch(reader, Synonyms())
+    assert search.search(ProviderQuery(text="kotka")).total > 0
+    real = search_service.search_providers
+    searchers: list[Any] = []
+
+    def swap_during_the_search(searcher: Any, *args: Any) -> Any:
+        searchers.append(searcher)
+        if len(searchers) == 1:
+            republish(site)
+            search.is_quick(ProviderQuery(text="kierrätys"))  # opens the new generation
+        return real(searcher, *args)
+
+    monkeypatch.setattr(search_service, "search_providers", swap_during_the_search)
+    assert search.search(ProviderQuery(text="kierrätys")).total > 0
+    assert searchers[0].is_closed, "released after the search: no searcher is leaked"
+    assert search.search(ProviderQuery(text="kotka")).total > 0
+    assert searchers[1] is not searchers[0]
+    assert not list(site.search_index_dir.glob("*/DAMAGED"))
+    reader.close()
+
+
+def test_concurrent_searches_during_swaps_never_fail(site: Settings) -> None:
+    """Four threads searching while generations are swapped in and cleaned up at once (no
+    grace period): every search is answered, none says damaged or crashes."""
+    reader = IndexReader(site.search_index_dir)
+    search = ProviderSearch(reader, Synonyms())
+    words = ("kotka", "kierrätys", "nuoret", "kahvila", "jyväskylä", "ompelu")
+    failures: list[BaseException] = []
+    answered: list[int] = []
+    stop = threading.Event()
+
+    def search_continuously(offset: int) -> None:
+        turn = offset
+        while not stop.is_set():
+            try:
+                search.search(ProviderQuery(text=words[turn % len(words)]))
+                answered.append(turn)
+            except BaseException as error:  # every failure is the finding
+                failures.append(error)
+            turn += 1
+
+    threads = [threading.Thread(target=search_continuously, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    state = index_store.index_state(site.search_index_dir)
+    assert state is not None and state.revision is not None and state.schema_version
+    for _ in range(6):
+        index_store.update_index(
+            site.search_index_dir,
+            upserts=[],
+            deletions=[],
+            revision=state.revision,
+            schema_version=state.schema_version,
+            grace_s=0,
+        )
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=60)
+    reader.close()
+    assert answered, "the searches ran"
+    assert not failures, failures[:3]
+    assert not list(site.search_index_dir.glob("*/DAMAGED"))

@@ -27,7 +27,7 @@ from app.models import (
 )
 from app.search.finnish import finnish_analyzer
 from app.search.hits import SUMMARY_PROVIDER_FIELDS
-from app.search.store import build_index, update_index
+from app.search.store import GENERATION_GRACE_S, build_index, update_index
 
 LANGUAGES = ("fi", "sv", "en")
 FACET_FIELDS = (
@@ -209,6 +209,7 @@ def rebuild_search_index(
     labels: IndexLabels,
     progress: Callable[[int], None] | None = None,
     revision: int | None = None,
+    grace_s: float = GENERATION_GRACE_S,
 ) -> Path:
     """Build a fresh index from the database and make it current atomically.
 
@@ -227,6 +228,7 @@ def rebuild_search_index(
         progress=progress,
         revision=revision,
         schema_version=schema_version(),
+        grace_s=grace_s,
     )
 
 
@@ -237,6 +239,7 @@ def update_providers_in_index(
     labels: IndexLabels,
     provider_ids: Collection[int],
     revision: int,
+    grace_s: float = GENERATION_GRACE_S,
 ) -> Path:
     """Replace the documents of the given providers (delete those gone) in a new generation."""
     documents = list(provider_documents(session=session, labels=labels, only=provider_ids))
@@ -247,4 +250,5 @@ def update_providers_in_index(
         deletions=[f"provider:{pid}" for pid in sorted(set(provider_ids) - found)],
         revision=revision,
         schema_version=schema_version(),
+        grace_s=grace_s,
     )

@@ -129,6 +129,7 @@ class IndexKeeper:
                 labels=self.labels,
                 provider_ids=ids,
                 revision=held,
+                grace_s=self.settings.index_generation_grace_s,
             )
             logger.info("search index: %d providers updated, revision %d", len(ids), held)
             return CatchUp("incremental", held, len(ids))
@@ -140,6 +141,7 @@ class IndexKeeper:
             index_dir=self.settings.search_index_dir,
             labels=self.labels,
             revision=revision,
+            grace_s=self.settings.index_generation_grace_s,
         )
         # Revisions below the one just built that are not in the journal may belong to
         # transactions still committing: watch them like any other gap.

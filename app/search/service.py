@@ -6,10 +6,10 @@ import datetime as dt
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import yaml
 from whoosh import query as q
@@ -31,7 +31,7 @@ from app.search.finnish import (
 )
 from app.search.hits import SearchHit
 from app.search.places import Place, PlaceLexicon, UnderstoodQuery
-from app.search.store import IndexReader
+from app.search.store import IndexReader, Lease
 
 SYNONYMS_FILE = CATALOGUE_CONTENT_DIR / "synonyms.yaml"
 MAX_QUERY_WORDS = 12  # longer queries are cut: nobody types more, and it bounds the work
@@ -55,6 +55,7 @@ FOLDED_BOOST = 0.5
 NEARBY_SHOWN = 5  # hits shown for "nearest matches elsewhere" and "other places here"
 
 SortOrder = Literal["relevance", "name", "municipality"]
+T = TypeVar("T")
 
 
 @dataclass
@@ -570,16 +571,21 @@ class ProviderSearch:
 
     The searcher is taken when a search runs, in the thread that runs it: Whoosh searchers
     are per thread, and a request's dependencies may run in another thread than its handler.
+    A search leases one generation: its searcher, facet table and match cache all belong to
+    it, and the searcher stays open until the search is done, even if a newer generation is
+    swapped in meanwhile.
     """
 
     index_reader: IndexReader
     synonyms: Synonyms
 
-    def _parts(self) -> tuple[Searcher, FacetTable, MatchPoolCache]:
-        searcher = self.index_reader.searcher()
-        table = self.index_reader.shared(FacetTable.from_searcher)
-        cache = self.index_reader.shared(MatchPoolCache.for_generation)
-        return searcher, table, cache
+    def _run(self, work: Callable[[Searcher, FacetTable, MatchPoolCache], T]) -> T:
+        def leased(lease: Lease) -> T:
+            table = lease.shared(FacetTable.from_searcher)
+            cache = lease.shared(MatchPoolCache.for_generation)
+            return work(lease.searcher, table, cache)
+
+        return self.index_reader.run(leased)
 
     def is_quick(self, request: ProviderQuery) -> bool:
         """True when the search will be answered from cached work, in about a millisecond.
@@ -595,13 +601,19 @@ class ProviderSearch:
 
     def search(self, request: ProviderQuery) -> SearchResults:
         """One page of results with facet counts."""
-        with self.index_reader.reading():
-            return search_providers(*self._parts(), request, self.synonyms)
+        return self._run(
+            lambda searcher, table, cache: search_providers(
+                searcher, table, cache, request, self.synonyms
+            )
+        )
 
     def matching_ids(self, request: ProviderQuery, limit: int) -> list[int]:
         """All matching provider ids in order, at most `limit`."""
-        with self.index_reader.reading():
-            return matching_provider_ids(*self._parts(), request, self.synonyms, limit)
+        return self._run(
+            lambda searcher, table, cache: matching_provider_ids(
+                searcher, table, cache, request, self.synonyms, limit
+            )
+        )
 
 
 def prepare_search(index_reader: IndexReader) -> None:
@@ -610,8 +622,9 @@ def prepare_search(index_reader: IndexReader) -> None:
     At 100 000 providers the facet table takes about 3 s to build. The generation's query
     vocabulary (place names, words by their spelling without ä/ö/å) is read here too.
     """
-    index_reader.shared(FacetTable.from_searcher)
-    index_reader.shared(MatchPoolCache.for_generation).vocabulary(index_reader.searcher())
+    with index_reader.lease() as lease:
+        lease.shared(FacetTable.from_searcher)
+        lease.shared(MatchPoolCache.for_generation).vocabulary(lease.searcher)
 
 
 def typo_distance(typed: str, word: str) -> int:

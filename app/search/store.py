@@ -14,6 +14,13 @@ first serves it: a truncated or damaged index reports "unavailable" instead of f
 quietly returning wrong results. The manifest also records the catalogue revision the
 generation was built from, so that each node's index keeper knows what it still has to apply
 (`update_index` writes only the changed documents into the next generation).
+
+Readers and swaps: a replaced generation is kept for a grace period (`grace_s`, the
+`INDEX_GENERATION_GRACE_S` setting) before a later swap removes it, so that a worker still
+opening or reading it is not cut off; a worker that nevertheless fails on a generation the
+pointer has moved past opens the current one instead (it is not "damaged"). A worker's
+searchers are counted while in use (`IndexReader.lease`): switching to a new generation
+closes the old searcher only when its last user has released it.
 """
 
 from __future__ import annotations
@@ -47,6 +54,9 @@ POINTER_TMP_PREFIX = f".{POINTER_FILE}."
 BUILD_LOCK_FILE = ".build.lock"
 MANIFEST_FILE = "MANIFEST.json"
 DAMAGED_MARKER = "DAMAGED"  # left in a generation whose files failed their manifest while served
+REPLACED_MARKER = "REPLACED"  # touched in a generation when another replaces it (its mtime)
+GENERATION_GRACE_S = 60.0  # how long a replaced generation stays for readers still using it
+OPEN_ATTEMPTS = 3  # a reader whose generation is replaced meanwhile tries the current one
 WRITER_MEMORY_MB = 128  # postings kept in memory before spilling sorted runs to disk
 
 
@@ -109,6 +119,7 @@ def build_index(
     progress: Callable[[int], None] | None = None,
     revision: int | None = None,
     schema_version: str | None = None,
+    grace_s: float = GENERATION_GRACE_S,
 ) -> Path:
     """Write all documents into a new generation and make it current atomically.
 
@@ -132,7 +143,7 @@ def build_index(
             progress(count)
 
     index_dir.mkdir(parents=True, exist_ok=True)
-    return _publish_generation(index_dir, write, revision, schema_version)
+    return _publish_generation(index_dir, write, revision, schema_version, grace_s)
 
 
 def update_index(
@@ -142,6 +153,7 @@ def update_index(
     deletions: Iterable[str],
     revision: int,
     schema_version: str,
+    grace_s: float = GENERATION_GRACE_S,
 ) -> Path:
     """Copy the current generation, replace or delete the given documents, swap it in.
 
@@ -155,6 +167,7 @@ def update_index(
         shutil.copytree(index_dir / current, build_dir)
         (build_dir / MANIFEST_FILE).unlink(missing_ok=True)
         (build_dir / DAMAGED_MARKER).unlink(missing_ok=True)
+        (build_dir / REPLACED_MARKER).unlink(missing_ok=True)
         writer = whoosh_index.open_dir(str(build_dir)).writer(limitmb=WRITER_MEMORY_MB, procs=1)
         for doc_id in deletions:
             writer.delete_by_term("doc_id", doc_id)
@@ -162,7 +175,7 @@ def update_index(
             writer.update_document(**document)
         writer.commit()
 
-    return _publish_generation(index_dir, write, revision, schema_version)
+    return _publish_generation(index_dir, write, revision, schema_version, grace_s)
 
 
 def _publish_generation(
@@ -170,6 +183,7 @@ def _publish_generation(
     write: Callable[[Path, str | None], None],
     revision: int | None,
     schema_version: str | None,
+    grace_s: float = GENERATION_GRACE_S,
 ) -> Path:
     """Under the build lock, let `write` fill a new generation folder (it is told the
     current generation), record its manifest and make it current atomically."""
@@ -190,7 +204,10 @@ def _publish_generation(
             shutil.rmtree(final_dir, ignore_errors=True)
             (index_dir / f"{POINTER_TMP_PREFIX}{generation}").unlink(missing_ok=True)
             raise
-        _remove_old_generations(index_dir, keep={generation, previous})
+        if previous is not None and previous != generation:
+            with contextlib.suppress(OSError):  # gone already: nothing to keep
+                (index_dir / previous / REPLACED_MARKER).touch()
+        _remove_old_generations(index_dir, keep={generation, previous}, grace_s=grace_s)
     return final_dir
 
 
@@ -222,14 +239,28 @@ def _swap_pointer(index_dir: Path, generation: str) -> None:
     os.replace(pointer_tmp, index_dir / POINTER_FILE)
 
 
-def _remove_old_generations(index_dir: Path, *, keep: set[str | None]) -> None:
-    """Remove every generation but the new one and the one it replaced.
+def _remove_old_generations(
+    index_dir: Path, *, keep: set[str | None], grace_s: float = GENERATION_GRACE_S
+) -> None:
+    """Remove generations replaced more than `grace_s` ago; never the new one or the one it
+    replaced.
 
-    The replaced one stays for readers that still hold it open; anything else is older,
-    or a complete generation whose build was killed before it became current.
+    Replaced generations stay a while for workers that are still opening or reading them
+    (with an edit a second, "the previous one" alone was gone two swaps later, under a
+    worker still checking it). A generation's replacement time is its REPLACED marker's;
+    one without (replaced by an older version, or a complete generation whose build was
+    killed before it became current) counts from its folder's last change.
     """
+    now = time.time()
     for path in index_dir.iterdir():
-        if path.name.startswith(GENERATION_PREFIX) and path.name not in keep:
+        if not path.name.startswith(GENERATION_PREFIX) or path.name in keep:
+            continue
+        try:
+            marker = path / REPLACED_MARKER
+            replaced_at = (marker if marker.exists() else path).stat().st_mtime
+        except OSError:
+            replaced_at = 0.0
+        if now - replaced_at >= grace_s:
             shutil.rmtree(path, ignore_errors=True)
 
 
@@ -285,21 +316,57 @@ def verify_generation(generation_dir: Path) -> None:
             raise IndexUnavailableError(f"index file {path} is missing or damaged")
 
 
+@dataclass(eq=False)
+class _Handle:
+    """One thread's searcher over one generation, and how many pieces of work use it."""
+
+    generation: str
+    searcher: Searcher
+    thread: threading.Thread
+    users: int = 0
+    retired: bool = False  # replaced by a newer one (or its thread ended): close when unused
+
+
+class Lease:
+    """A generation pinned for one piece of work (a search): its searcher stays open, and the
+    values derived from it (`shared`) are that generation's, until the lease is released."""
+
+    def __init__(self, reader: IndexReader, handle: _Handle) -> None:
+        self._reader = reader
+        self._handle = handle
+
+    @property
+    def generation(self) -> str:
+        """The generation this lease reads."""
+        return self._handle.generation
+
+    @property
+    def searcher(self) -> Searcher:
+        """The leased searcher (owned by the reader; do not close)."""
+        return self._handle.searcher
+
+    def shared(self, build: Callable[[Searcher], T]) -> T:
+        """A value derived from the leased generation, built once and shared by all threads."""
+        return self._reader._shared_value(self._handle, build)
+
+
 class IndexReader:
     """Serves searchers from the current generation; reopens when it changes.
 
     Each thread gets its own searcher, because Whoosh searchers share file positions and
-    are not safe to use from several threads at once. The server's thread pool retires idle
-    threads and starts new ones, so the searchers of threads that have ended are closed
-    whenever another is opened: otherwise every new thread would add one for good.
+    are not safe to use from several threads at once. Work takes a `lease`, which counts as
+    a user of the searcher: when the thread moves to a newer generation, or the thread has
+    ended (the server's thread pool retires idle threads and starts new ones), the old
+    searcher is closed once its last user has released it, never under a running search.
     """
 
     def __init__(self, index_dir: Path) -> None:
         self.index_dir = index_dir
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._opened: list[tuple[threading.Thread, Searcher]] = []
+        self._handles: list[_Handle] = []  # every searcher open, current or still in use
         self._shared: dict[tuple[str, object], object] = {}
+        self._building: dict[tuple[str, object], threading.Lock] = {}
         self._verified: set[str] = set()  # generations whose files matched their manifest
         self._damaged: set[str] = set()  # generations whose files failed it while served
         # The pointer file's identity when last read, and what it named: a stat per search
@@ -320,8 +387,15 @@ class IndexReader:
         self._pointer = (identity, generation)
         return generation
 
-    def searcher(self) -> Searcher:
-        """A searcher over the newest complete index (owned by this reader; do not close)."""
+    def _replaced(self, generation: str) -> bool:
+        """True when the pointer has moved past `generation` (it is no longer served)."""
+        try:
+            return self._current_generation() != generation
+        except OSError:
+            return False
+
+    def _serving(self) -> str:
+        """The generation to serve now, or IndexUnavailableError."""
         try:
             generation = self._current_generation()
         except OSError as error:  # e.g. the folder replaced by a file, or unreadable
@@ -330,53 +404,110 @@ class IndexReader:
             raise IndexUnavailableError(f"no search index in {self.index_dir}")
         if generation in self._damaged:
             raise IndexUnavailableError(f"index generation {generation} is damaged")
-        current: tuple[str, Searcher] | None = getattr(self._local, "current", None)
-        if current is not None and current[0] == generation:
-            return current[1]
+        return generation
+
+    def _open(self, generation: str) -> Searcher:
         if generation not in self._verified:
             # Checked once per process: hashing costs about a second per 500 MB.
             verify_generation(self.index_dir / generation)
             with self._lock:
                 self._verified.add(generation)
         try:
-            opened = whoosh_index.open_dir(str(self.index_dir / generation)).searcher()
+            return whoosh_index.open_dir(str(self.index_dir / generation)).searcher()
         except Exception as error:  # a missing or corrupt folder means "unavailable"
             raise IndexUnavailableError(str(error)) from error
-        replaced = current[1] if current is not None else None
+
+    def _acquire(self) -> _Handle:
+        """This thread's searcher over the current generation, counted as one more user.
+
+        A generation that cannot be opened because it was replaced meanwhile (the pointer
+        moved on, its folder removed after the grace period) is not an error: the current
+        one is opened instead."""
+        for attempt in range(1, OPEN_ATTEMPTS + 1):
+            generation = self._serving()
+            current: _Handle | None = getattr(self._local, "current", None)
+            if current is not None and current.generation == generation:
+                with self._lock:
+                    current.users += 1
+                return current
+            try:
+                searcher = self._open(generation)
+            except IndexUnavailableError:
+                if attempt < OPEN_ATTEMPTS and self._replaced(generation):
+                    logger.info("index generation %s was replaced while opening it", generation)
+                    continue
+                raise
+            handle = _Handle(generation, searcher, threading.current_thread(), users=1)
+            with self._lock:
+                kept = []
+                for other in self._handles:
+                    if other is current or not other.thread.is_alive():
+                        other.retired = True  # this thread's older one, or an ended thread's
+                    if other.retired and other.users == 0:
+                        other.searcher.close()
+                    else:
+                        kept.append(other)
+                kept.append(handle)
+                self._handles = kept
+            self._local.current = handle
+            logger.info("opened search index %s", generation)
+            return handle
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _release(self, handle: _Handle) -> None:
         with self._lock:
-            kept = []
-            for thread, searcher in self._opened:
-                if searcher is not replaced and thread.is_alive():
-                    kept.append((thread, searcher))
-                else:  # this thread's older generation, or a thread that has ended
-                    searcher.close()
-            kept.append((threading.current_thread(), opened))
-            self._opened = kept
-        self._local.current = (generation, opened)
-        logger.info("opened search index %s", generation)
-        return opened
+            handle.users -= 1
+            if handle.retired and handle.users == 0 and handle in self._handles:
+                handle.searcher.close()
+                self._handles.remove(handle)
 
     @contextmanager
-    def reading(self) -> Iterator[None]:
-        """Run a search: when Whoosh fails on a file damaged after it was first checked
-        (zlib, struct or short-read errors), the generation's files are checked again and
-        the search says "unavailable" (503) instead of crashing; the node's index keeper
-        sees the DAMAGED marker and rebuilds. A failure with intact files is raised as is."""
+    def lease(self) -> Iterator[Lease]:
+        """Pin the current generation for a piece of work (see `Lease`)."""
+        handle = self._acquire()
         try:
-            yield
-        except IndexUnavailableError:
-            raise
-        except Exception:
-            self._check_again()
-            raise
+            yield Lease(self, handle)
+        finally:
+            self._release(handle)
 
-    def _check_again(self) -> None:
-        generation = self._current_generation()
-        if generation is None:
-            raise IndexUnavailableError(f"no search index in {self.index_dir}") from None
+    def searcher(self) -> Searcher:
+        """A searcher over the newest complete index (owned by this reader; do not close).
+
+        It stays open until this thread moves to a newer generation; work that must not
+        see it closed meanwhile takes a `lease` (or `run`s) instead."""
+        handle = self._acquire()
+        self._release(handle)
+        return handle.searcher
+
+    def run(self, work: Callable[[Lease], T]) -> T:
+        """Run a search on a leased generation.
+
+        When Whoosh fails on a file damaged after it was first checked (zlib, struct or
+        short-read errors), the generation's files are checked again and the search says
+        "unavailable" (503) instead of crashing; the node's index keeper sees the DAMAGED
+        marker and rebuilds. A generation that failed because it was replaced meanwhile is
+        not damaged: the work runs again on the current one. A failure with intact files is
+        raised as is."""
+        for attempt in range(1, OPEN_ATTEMPTS + 1):
+            with self.lease() as lease:
+                try:
+                    return work(lease)
+                except IndexUnavailableError:
+                    raise
+                except Exception:
+                    if attempt < OPEN_ATTEMPTS and self._replaced(lease.generation):
+                        logger.info("generation %s replaced during a search", lease.generation)
+                        continue
+                    self._check_again(lease.generation)
+                    raise
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _check_again(self, generation: str) -> None:
         try:
             verify_generation(self.index_dir / generation)
         except IndexUnavailableError:
+            if self._replaced(generation) or not (self.index_dir / generation).is_dir():
+                raise  # replaced and removed meanwhile, or a current one gone: not damaged
             logger.error("search index generation %s is damaged; searches answer 503", generation)
             with self._lock:
                 self._verified.discard(generation)
@@ -387,31 +518,48 @@ class IndexReader:
 
     def shared(self, build: Callable[[Searcher], T]) -> T:
         """A value derived from the current generation, built once and shared by all threads."""
-        searcher = self.searcher()
-        generation: str = self._local.current[0]
+        with self.lease() as lease:
+            return lease.shared(build)
+
+    def _shared_value(self, handle: _Handle, build: Callable[[Searcher], T]) -> T:
+        key = (handle.generation, build)
         with self._lock:
-            cached = self._shared.get((generation, build))
-            if cached is None:
-                cached = build(searcher)
-                self._shared = {
-                    key: value for key, value in self._shared.items() if key[0] == generation
-                }
-                self._shared[(generation, build)] = cached
-        return cast(T, cached)
+            if key in self._shared:
+                return cast(T, self._shared[key])
+            building = self._building.setdefault(key, threading.Lock())
+        # Built outside the reader's lock (the facet table takes seconds at 100 000
+        # providers): other threads keep opening and searching; those wanting the same
+        # value wait for it here.
+        with building:
+            with self._lock:
+                if key in self._shared:
+                    return cast(T, self._shared[key])
+            value = build(handle.searcher)
+            with self._lock:
+                # kept: the served generation's values and those of generations a search is
+                # still using; not those of threads idling on an older one (memory)
+                served = self._pointer[1] if self._pointer is not None else None
+                in_use: set[str | None] = {h.generation for h in self._handles if h.users > 0}
+                in_use |= {handle.generation, served}
+                self._shared = {k: v for k, v in self._shared.items() if k[0] in in_use}
+                self._shared[key] = value
+                self._building.pop(key, None)
+        return value
 
     def status(self) -> IndexStatus:
         """Generation, document count and build time of the current index."""
-        searcher = self.searcher()
-        generation: str = self._local.current[0]
+        with self.lease() as lease:
+            generation = lease.generation
+            count = lease.searcher.doc_count()
         built_at = (self.index_dir / generation).stat().st_mtime
         state = index_state(self.index_dir)
         revision = state.revision if state is not None and state.generation == generation else None
-        return IndexStatus(generation, searcher.doc_count(), built_at, revision)
+        return IndexStatus(generation, count, built_at, revision)
 
     def close(self) -> None:
         """Release every searcher this reader opened."""
         with self._lock:
-            for _thread, searcher in self._opened:
-                searcher.close()
-            self._opened.clear()
+            for handle in self._handles:
+                handle.searcher.close()
+            self._handles.clear()
         self._local = threading.local()
