@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import logging.config
+import os
 import signal
 import threading
 from collections.abc import Callable
@@ -62,10 +63,29 @@ def index_keeper(settings: Settings) -> IndexKeeper:
     return IndexKeeper(settings, IndexLabels.from_resources(resources))
 
 
-def keep_index_until_stopped(settings: Settings) -> None:
-    """Run this node's index keeper until SIGTERM."""
+ORPHAN_CHECK_INTERVAL_S = 1.0
+
+
+def _stop_when_orphaned(parent_pid: int, stop: threading.Event) -> None:
+    """Set `stop` once the process that started this one is gone. A `serve` killed with
+    SIGKILL cannot stop its keeper, which would otherwise go on writing the node's index
+    folder beside the next `serve`'s keeper."""
+    while not stop.wait(ORPHAN_CHECK_INTERVAL_S):
+        if os.getppid() != parent_pid:
+            logger.warning("serve (process %d) is gone: the index keeper stops", parent_pid)
+            stop.set()
+
+
+def keep_index_until_stopped(settings: Settings, parent_pid: int | None = None) -> None:
+    """Run this node's index keeper until SIGTERM (or, with `parent_pid`, until that process
+    is gone)."""
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
+    if parent_pid is not None:
+        watcher = threading.Thread(
+            target=_stop_when_orphaned, args=(parent_pid, stop), name="orphan-watch", daemon=True
+        )
+        watcher.start()
     logger.info("index keeper for %s started", settings.search_index_dir)
     index_keeper(settings).run(stop)
 
@@ -73,7 +93,7 @@ def keep_index_until_stopped(settings: Settings) -> None:
 def index_keeper_process(settings_values: dict[str, Any], log_config: dict[str, Any]) -> None:
     """Entry point of `serve`'s keeper child process (a module function: spawn imports it)."""
     logging.config.dictConfig(log_config)
-    keep_index_until_stopped(Settings(**settings_values))
+    keep_index_until_stopped(Settings(**settings_values), parent_pid=os.getppid())
 
 
 def reindex_site(

@@ -8,10 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import insert
@@ -330,3 +336,46 @@ def test_the_keeper_updates_the_index_at_most_once_per_interval(
     assert 2 <= len(started) <= 4, started
     gaps = [later - earlier for earlier, later in itertools.pairwise(started)]
     assert all(gap >= 0.49 for gap in gaps), gaps
+
+
+SERVE_STAND_IN = """
+import json, sys, time
+from app.__main__ import _start_index_keeper
+from app.config import Settings
+keeper = _start_index_keeper(Settings(**json.loads(sys.argv[1])))
+print(keeper.pid, flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_keeper_whose_serve_was_killed_stops_by_itself(site_settings: Settings) -> None:
+    """`serve` killed with SIGKILL cannot stop its keeper child: the keeper notices that its
+    parent is gone and stops, instead of writing the index folder beside the next keeper."""
+    settings = json.dumps(site_settings.model_dump(mode="json"))
+    serve = subprocess.Popen(
+        [sys.executable, "-c", SERVE_STAND_IN, settings], stdout=subprocess.PIPE, text=True
+    )
+    assert serve.stdout is not None
+    keeper_pid = int(serve.stdout.readline())
+    try:
+        time.sleep(1)
+        assert _is_running(keeper_pid), "the keeper started"
+        serve.kill()
+        serve.wait(timeout=10)
+        deadline = time.monotonic() + 20
+        while _is_running(keeper_pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _is_running(keeper_pid), "the orphaned keeper is still running"
+    finally:
+        serve.kill()
+        if _is_running(keeper_pid):
+            os.kill(keeper_pid, signal.SIGKILL)
+
+
+def _is_running(pid: int) -> bool:
+    """True while `pid` exists and is not a zombie (an orphan is reaped by init)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
