@@ -59,7 +59,7 @@ def _start_index_keeper(settings: Settings) -> multiprocessing.process.BaseProce
 
     process = multiprocessing.get_context("spawn").Process(
         target=index_keeper_process,
-        args=(settings.model_dump(), logging_config(settings.log_format)),
+        args=(settings.model_dump(), logging_config(settings.log_format), os.getpid()),
         name="polku-index-keeper",
         daemon=True,
     )

@@ -70,10 +70,12 @@ def _stop_when_orphaned(parent_pid: int, stop: threading.Event) -> None:
     """Set `stop` once the process that started this one is gone. A `serve` killed with
     SIGKILL cannot stop its keeper, which would otherwise go on writing the node's index
     folder beside the next `serve`'s keeper."""
-    while not stop.wait(ORPHAN_CHECK_INTERVAL_S):
+    while True:
         if os.getppid() != parent_pid:
             logger.warning("serve (process %d) is gone: the index keeper stops", parent_pid)
             stop.set()
+        if stop.wait(ORPHAN_CHECK_INTERVAL_S):
+            return
 
 
 def keep_index_until_stopped(settings: Settings, parent_pid: int | None = None) -> None:
@@ -90,10 +92,14 @@ def keep_index_until_stopped(settings: Settings, parent_pid: int | None = None) 
     index_keeper(settings).run(stop)
 
 
-def index_keeper_process(settings_values: dict[str, Any], log_config: dict[str, Any]) -> None:
-    """Entry point of `serve`'s keeper child process (a module function: spawn imports it)."""
+def index_keeper_process(
+    settings_values: dict[str, Any], log_config: dict[str, Any], parent_pid: int
+) -> None:
+    """Entry point of `serve`'s keeper child process (a module function: spawn imports it).
+    `parent_pid` is `serve`'s, given by `serve`: read here, after the imports, it could
+    already be init's if `serve` died meanwhile."""
     logging.config.dictConfig(log_config)
-    keep_index_until_stopped(Settings(**settings_values), parent_pid=os.getppid())
+    keep_index_until_stopped(Settings(**settings_values), parent_pid=parent_pid)
 
 
 def reindex_site(

@@ -217,6 +217,8 @@ def rebuild_search_index(
     while the build runs are newer, so the index keeper applies them afterwards.
     """
 
+    from app.search.facet_table import write_snapshot  # imports this module's FACET_FIELDS
+
     def documents() -> Iterator[dict[str, Any]]:
         yield from place_documents(session=session)
         yield from provider_documents(session=session, labels=labels)
@@ -229,6 +231,7 @@ def rebuild_search_index(
         revision=revision,
         schema_version=schema_version(),
         grace_s=grace_s,
+        finish=write_snapshot,
     )
 
 
@@ -242,6 +245,8 @@ def update_providers_in_index(
     grace_s: float = GENERATION_GRACE_S,
 ) -> Path:
     """Replace the documents of the given providers (delete those gone) in a new generation."""
+    from app.search.facet_table import write_snapshot  # imports this module's FACET_FIELDS
+
     documents = list(provider_documents(session=session, labels=labels, only=provider_ids))
     found = {document["provider_id"] for document in documents}
     return update_index(
@@ -251,4 +256,5 @@ def update_providers_in_index(
         revision=revision,
         schema_version=schema_version(),
         grace_s=grace_s,
+        finish=write_snapshot,
     )

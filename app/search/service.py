@@ -581,7 +581,7 @@ class ProviderSearch:
 
     def _run(self, work: Callable[[Searcher, FacetTable, MatchPoolCache], T]) -> T:
         def leased(lease: Lease) -> T:
-            table = lease.shared(FacetTable.from_searcher)
+            table = lease.shared_from_folder(FacetTable.for_generation)
             cache = lease.shared(MatchPoolCache.for_generation)
             return work(lease.searcher, table, cache)
 
@@ -623,7 +623,7 @@ def prepare_search(index_reader: IndexReader) -> None:
     vocabulary (place names, words by their spelling without ä/ö/å) is read here too.
     """
     with index_reader.lease() as lease:
-        lease.shared(FacetTable.from_searcher)
+        lease.shared_from_folder(FacetTable.for_generation)
         lease.shared(MatchPoolCache.for_generation).vocabulary(lease.searcher)
 
 

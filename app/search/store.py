@@ -111,6 +111,12 @@ def _read_pointer(index_dir: Path) -> str | None:
     return name or None
 
 
+# Files a generation carries beside Whoosh's own, derived from its documents (the facet
+# table's snapshot): written by `finish` before the manifest, so they are checked like the
+# index files; an updated generation never inherits them from the one it copies.
+DERIVED_FILE_PREFIX = "derived-"
+
+
 def build_index(
     index_dir: Path,
     schema: Schema,
@@ -120,6 +126,7 @@ def build_index(
     revision: int | None = None,
     schema_version: str | None = None,
     grace_s: float = GENERATION_GRACE_S,
+    finish: Callable[[Path], None] | None = None,
 ) -> Path:
     """Write all documents into a new generation and make it current atomically.
 
@@ -141,6 +148,8 @@ def build_index(
         writer.commit()
         if progress:
             progress(count)
+        if finish is not None:
+            finish(build_dir)
 
     index_dir.mkdir(parents=True, exist_ok=True)
     return _publish_generation(index_dir, write, revision, schema_version, grace_s)
@@ -154,6 +163,7 @@ def update_index(
     revision: int,
     schema_version: str,
     grace_s: float = GENERATION_GRACE_S,
+    finish: Callable[[Path], None] | None = None,
 ) -> Path:
     """Copy the current generation, replace or delete the given documents, swap it in.
 
@@ -168,12 +178,16 @@ def update_index(
         (build_dir / MANIFEST_FILE).unlink(missing_ok=True)
         (build_dir / DAMAGED_MARKER).unlink(missing_ok=True)
         (build_dir / REPLACED_MARKER).unlink(missing_ok=True)
+        for derived in build_dir.glob(f"{DERIVED_FILE_PREFIX}*"):
+            derived.unlink()  # describes the old documents
         writer = whoosh_index.open_dir(str(build_dir)).writer(limitmb=WRITER_MEMORY_MB, procs=1)
         for doc_id in deletions:
             writer.delete_by_term("doc_id", doc_id)
         for document in upserts:
             writer.update_document(**document)
         writer.commit()
+        if finish is not None:
+            finish(build_dir)
 
     return _publish_generation(index_dir, write, revision, schema_version, grace_s)
 
@@ -345,9 +359,20 @@ class Lease:
         """The leased searcher (owned by the reader; do not close)."""
         return self._handle.searcher
 
+    @property
+    def directory(self) -> Path:
+        """The leased generation's folder (for files derived from it, such as a snapshot)."""
+        return self._reader.index_dir / self._handle.generation
+
     def shared(self, build: Callable[[Searcher], T]) -> T:
         """A value derived from the leased generation, built once and shared by all threads."""
-        return self._reader._shared_value(self._handle, build)
+        return self._reader._shared_value(self._handle, build, lambda: build(self.searcher))
+
+    def shared_from_folder(self, build: Callable[[Searcher, Path], T]) -> T:
+        """As `shared`, for a value that may also read the generation's folder."""
+        return self._reader._shared_value(
+            self._handle, build, lambda: build(self.searcher, self.directory)
+        )
 
 
 class IndexReader:
@@ -521,7 +546,8 @@ class IndexReader:
         with self.lease() as lease:
             return lease.shared(build)
 
-    def _shared_value(self, handle: _Handle, build: Callable[[Searcher], T]) -> T:
+    def _shared_value(self, handle: _Handle, build: object, make: Callable[[], T]) -> T:
+        """The value `make` builds for the handle's generation, cached under `build`."""
         key = (handle.generation, build)
         with self._lock:
             if key in self._shared:
@@ -534,7 +560,7 @@ class IndexReader:
             with self._lock:
                 if key in self._shared:
                     return cast(T, self._shared[key])
-            value = build(handle.searcher)
+            value = make()
             with self._lock:
                 # kept: the served generation's values and those of generations a search is
                 # still using; not those of threads idling on an older one (memory)
