@@ -352,13 +352,13 @@ def test_the_facet_table_is_built_before_the_first_request(
     from app.search.facet_table import FacetTable
 
     built: list[int] = []
-    original = FacetTable.from_searcher.__func__  # type: ignore[attr-defined]
+    original = FacetTable.for_generation.__func__  # type: ignore[attr-defined]
 
-    def counting(cls: type[FacetTable], searcher: Any) -> FacetTable:
+    def counting(cls: type[FacetTable], searcher: Any, directory: Any) -> FacetTable:
         built.append(1)
-        return original(cls, searcher)  # type: ignore[no-any-return]
+        return original(cls, searcher, directory)  # type: ignore[no-any-return]
 
-    monkeypatch.setattr(FacetTable, "from_searcher", classmethod(counting))
+    monkeypatch.setattr(FacetTable, "for_generation", classmethod(counting))
     app = create_app(site_settings)
     with TestClient(app) as client:
         assert built == [1]
