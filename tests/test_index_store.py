@@ -124,12 +124,14 @@ def test_a_reader_whose_generation_is_removed_while_it_opens_it_opens_the_curren
     checked = store.verify_generation
     verified: list[str] = []
 
-    def swap_and_clean_first(generation_dir: Path) -> None:
+    def swap_and_clean_first(
+        generation_dir: Path, known: dict[store.FileIdentity, str] | None = None
+    ) -> dict[store.FileIdentity, str]:
         if not verified:  # another node's keeper, twice, while this worker starts to open
             build_index(tmp_path, SCHEMA, documents("c", 30))
             shutil.rmtree(moved_on)
         verified.append(generation_dir.name)
-        checked(generation_dir)
+        return checked(generation_dir, known)
 
     monkeypatch.setattr(store, "verify_generation", swap_and_clean_first)
     reader = IndexReader(tmp_path)

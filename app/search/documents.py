@@ -217,7 +217,7 @@ def rebuild_search_index(
     while the build runs are newer, so the index keeper applies them afterwards.
     """
 
-    from app.search.facet_table import write_snapshot  # imports this module's FACET_FIELDS
+    from app.search.derived import write_derived_files  # imports this module's FACET_FIELDS
 
     def documents() -> Iterator[dict[str, Any]]:
         yield from place_documents(session=session)
@@ -231,7 +231,7 @@ def rebuild_search_index(
         revision=revision,
         schema_version=schema_version(),
         grace_s=grace_s,
-        finish=write_snapshot,
+        finish=write_derived_files,
     )
 
 
@@ -245,7 +245,7 @@ def update_providers_in_index(
     grace_s: float = GENERATION_GRACE_S,
 ) -> Path:
     """Replace the documents of the given providers (delete those gone) in a new generation."""
-    from app.search.facet_table import write_snapshot  # imports this module's FACET_FIELDS
+    from app.search.derived import write_derived_files  # imports this module's FACET_FIELDS
 
     documents = list(provider_documents(session=session, labels=labels, only=provider_ids))
     found = {document["provider_id"] for document in documents}
@@ -256,5 +256,5 @@ def update_providers_in_index(
         revision=revision,
         schema_version=schema_version(),
         grace_s=grace_s,
-        finish=write_snapshot,
+        finish=write_derived_files,
     )

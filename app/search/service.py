@@ -30,8 +30,9 @@ from app.search.finnish import (
     unaccented_stems,
 )
 from app.search.hits import SearchHit
-from app.search.places import Place, PlaceLexicon, UnderstoodQuery
+from app.search.places import Place, UnderstoodQuery
 from app.search.store import IndexReader, Lease
+from app.search.vocabulary import QueryVocabulary
 
 SYNONYMS_FILE = CATALOGUE_CONTENT_DIR / "synonyms.yaml"
 MAX_QUERY_WORDS = 12  # longer queries are cut: nobody types more, and it bounds the work
@@ -186,29 +187,6 @@ def query_words(text: str) -> list[str]:
     return _WORD.findall(text)[:MAX_QUERY_WORDS]
 
 
-@dataclass(frozen=True)
-class QueryVocabulary:
-    """What one index generation knows for reading queries: place names, and its Finnish
-    words by their spelling without ä, ö, å."""
-
-    places: PlaceLexicon
-    folded: dict[str, tuple[str, ...]]  # "tyotoiminta" → ("työtoiminta",)
-
-    @classmethod
-    def from_searcher(cls, searcher: Searcher) -> QueryVocabulary:
-        """Read the place documents and the text field's terms once per generation."""
-        folded: dict[str, list[str]] = {}
-        for term in searcher.reader().lexicon("text"):
-            word = term.decode("utf-8") if isinstance(term, bytes) else str(term)
-            plain = fold_accents(word)
-            if plain != word:
-                folded.setdefault(plain, []).append(word)
-        return cls(
-            PlaceLexicon.from_searcher(searcher),
-            {plain: tuple(words) for plain, words in folded.items()},
-        )
-
-
 def word_query(
     word: str, synonyms: Synonyms, searcher: Searcher, vocabulary: QueryVocabulary
 ) -> q.Query:
@@ -279,8 +257,11 @@ class MatchPoolCache:
     that matches everything holds every document.
     """
 
-    def __init__(self, size: int = 512, max_documents: int = 500_000) -> None:
+    def __init__(
+        self, size: int = 512, max_documents: int = 500_000, directory: Path | None = None
+    ) -> None:
         self.size = size
+        self.directory = directory  # the generation's folder, with its saved vocabulary
         self.max_documents = max_documents
         self._items: OrderedDict[tuple[str, bool], Pool] = OrderedDict()
         self._documents = 0
@@ -294,10 +275,13 @@ class MatchPoolCache:
         self._corrections: dict[tuple[str, bool], str] = {}
 
     def vocabulary(self, searcher: Searcher) -> QueryVocabulary:
-        """The generation's place names and folded words, read on first use."""
+        """The generation's place names and folded words, loaded on first use."""
         with self._lock:
             if self._vocabulary is None:
-                self._vocabulary = QueryVocabulary.from_searcher(searcher)
+                if self.directory is None:
+                    self._vocabulary = QueryVocabulary.from_searcher(searcher)
+                else:
+                    self._vocabulary = QueryVocabulary.for_generation(searcher, self.directory)
             return self._vocabulary
 
     def understand(self, searcher: Searcher, text: str) -> UnderstoodQuery:
@@ -310,9 +294,9 @@ class MatchPoolCache:
             return self._corrections.get(self._key(text, show_closed))
 
     @classmethod
-    def for_generation(cls, _searcher: Searcher) -> MatchPoolCache:
-        """A new, empty cache (the signature suits `IndexReader.shared`)."""
-        return cls()
+    def for_generation(cls, _searcher: Searcher, directory: Path) -> MatchPoolCache:
+        """A new, empty cache (the signature suits `Lease.shared_from_folder`)."""
+        return cls(directory=directory)
 
     @staticmethod
     def _key(text: str, show_closed: bool) -> tuple[str, bool]:
@@ -582,7 +566,7 @@ class ProviderSearch:
     def _run(self, work: Callable[[Searcher, FacetTable, MatchPoolCache], T]) -> T:
         def leased(lease: Lease) -> T:
             table = lease.shared_from_folder(FacetTable.for_generation)
-            cache = lease.shared(MatchPoolCache.for_generation)
+            cache = lease.shared_from_folder(MatchPoolCache.for_generation)
             return work(lease.searcher, table, cache)
 
         return self.index_reader.run(leased)
@@ -596,7 +580,8 @@ class ProviderSearch:
         """
         if request.near and request.text:
             return False  # a place word may be the origin: the text searched is not known yet
-        cache = self.index_reader.shared(MatchPoolCache.for_generation)
+        with self.index_reader.lease() as lease:
+            cache = lease.shared_from_folder(MatchPoolCache.for_generation)
         return cache.holds(request.text, show_closed="closed" in request.status)
 
     def search(self, request: ProviderQuery) -> SearchResults:
@@ -624,7 +609,7 @@ def prepare_search(index_reader: IndexReader) -> None:
     """
     with index_reader.lease() as lease:
         lease.shared_from_folder(FacetTable.for_generation)
-        lease.shared(MatchPoolCache.for_generation).vocabulary(lease.searcher)
+        lease.shared_from_folder(MatchPoolCache.for_generation).vocabulary(lease.searcher)
 
 
 def typo_distance(typed: str, word: str) -> int:

@@ -1,0 +1,224 @@
+"""An update builds its generation from the previous one's files and derived snapshots.
+
+Under steady edits a node writes a generation every few seconds: it links the segment files
+it does not change, hashes only the files it writes, and carries the facet table's inputs and
+the query vocabulary over instead of reading every document again. Whatever is carried over
+must equal what reading everything gives.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import pickle
+import random
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from whoosh import index as whoosh_index
+
+from app.search import facet_table, store
+from app.search.derived import write_derived_files
+from app.search.documents import build_schema
+from app.search.facet_table import KEYS_FILE, SNAPSHOT_FILE, FacetTable
+from app.search.store import build_index, update_index, verify_generation
+from app.search.vocabulary import QueryVocabulary
+
+SCHEMA = build_schema()
+WORDS = ["työtoiminta", "kierrätys", "puutyö", "kahvila", "pajatoiminta", "ompelimo", "nuoret"]
+
+
+def seeded(seed: int) -> random.Random:
+    return random.Random(seed)  # noqa: S311 – synthetic test data, not secrets
+
+
+def provider(number: int, rng: random.Random) -> dict[str, Any]:
+    """A synthetic provider document in the index's own shape."""
+    free = rng.choice([None, True, False])
+    given = dt.date(2026, 11, rng.randint(1, 30)) if free is not None else None
+    return {
+        "doc_id": f"provider:{number}",
+        "kind": "provider",
+        "provider_id": number,
+        "text": f"Paja {number} " + " ".join(rng.sample(WORDS, 3)),
+        "plain": f"Paja {number}",
+        "name_sort": rng.choice(["a", "b", "c", "ä"]) + f"{number:05d}",
+        "municipality_sort": rng.choice(["jyväskylä", "tampere", "~"]),
+        "region": rng.choice(["06", "13"]),
+        "municipality": rng.choice(["179", "837", ""]),
+        "service": ",".join(rng.sample(["kuntouttava-tyotoiminta", "sosiaalinen-kuntoutus"], 1)),
+        "activity": rng.choice(["", "keittio", "puu,keittio"]),
+        "target_group": "",
+        "language": "fi",
+        "status": rng.choice(["current", "verify", "closed"]),
+        "summary": {
+            "free_places": free,
+            "availability_date": given,
+        },
+    }
+
+
+def places() -> Iterator[dict[str, Any]]:
+    names = ["Keski-Suomi", "Mellersta Finland", "Central Finland"]
+    yield {"doc_id": "region:13", "kind": "region", "code": "13", "region": "13",
+           "text": " ".join(names), "plain": " ".join(names), "place_names": names}  # fmt: skip
+
+
+def full_inputs(generation: Path) -> tuple[Any, ...]:
+    with whoosh_index.open_dir(str(generation)).searcher() as searcher:
+        return facet_table._inputs_from(searcher)
+
+
+def saved_inputs(generation: Path) -> tuple[Any, ...]:
+    # a file the app wrote into the test's own index folder
+    _format, _documents, table = pickle.loads((generation / SNAPSHOT_FILE).read_bytes())  # noqa: S301
+    assert isinstance(table, FacetTable)
+    fresh = FacetTable(*full_inputs(generation))
+    assert vars(table).keys() == vars(fresh).keys()
+    for name, value in vars(fresh).items():
+        assert getattr(table, name) == value, f"{name} differs from a table built anew"
+    return (table.records, table.by_name, table.by_municipality, table.free_places_since,
+            table.newest_free_places_date)  # fmt: skip
+
+
+def test_a_chain_of_updates_carries_the_facet_inputs_over_exactly(tmp_path: Path) -> None:
+    """Forty updates of one to five providers (changes, closures, deletions, new ones), with
+    the segment merges Whoosh makes on the way: every generation's carried-over inputs equal
+    a full read, and the carried-over path really ran (few documents read)."""
+    rng = seeded(7)
+    documents = [provider(number, rng) for number in range(300)]
+    generation = build_index(tmp_path, SCHEMA, [*documents, *places()], finish=write_derived_files)
+    assert saved_inputs(generation) == full_inputs(generation)
+    read_counts: list[int] = []
+    real_facts = facet_table._document_facts
+
+    def counted(fields: dict[str, Any]) -> Any:
+        read_counts[-1] += 1
+        return real_facts(fields)
+
+    next_number = 300
+    merged = False
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(facet_table, "_document_facts", counted)
+        for _round in range(40):
+            read_counts.append(0)
+            changed = [provider(rng.randrange(next_number), rng) for _ in range(rng.randint(1, 4))]
+            if rng.random() < 0.3:
+                changed.append(provider(next_number, rng))
+                next_number += 1
+            gone = [f"provider:{rng.randrange(next_number)}"] if rng.random() < 0.3 else []
+            changed = [d for d in changed if d["doc_id"] not in gone]
+            segments_before = len(list(generation.glob("*.seg")))
+            generation = update_index(
+                tmp_path, upserts=changed, deletions=gone, revision=_round,
+                schema_version="test", finish=write_derived_files,
+            )  # fmt: skip
+            merged |= len(list(generation.glob("*.seg"))) <= segments_before
+            read_counts.append(0)  # the check below reads everything: not counted
+            assert saved_inputs(generation) == full_inputs(generation), f"round {_round}"
+            verify_generation(generation)
+    assert merged, "Whoosh merged segments at least once on the way"
+    assert max(read_counts[::2]) < 100, "only documents in new segments were read"
+
+
+def test_an_unusable_previous_snapshot_means_a_full_read(tmp_path: Path) -> None:
+    rng = seeded(3)
+    generation = build_index(
+        tmp_path, SCHEMA, [provider(n, rng) for n in range(50)], finish=write_derived_files
+    )
+    (generation / KEYS_FILE).write_bytes(b"not a pickle")
+    updated = update_index(
+        tmp_path, upserts=[provider(1, rng)], deletions=["provider:2"], revision=1,
+        schema_version="test", finish=write_derived_files,
+    )  # fmt: skip
+    assert saved_inputs(updated) == full_inputs(updated)
+
+
+def test_an_update_links_unchanged_segments_and_leaves_the_old_generation_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = seeded(5)
+    old = build_index(tmp_path, SCHEMA, [provider(n, rng) for n in range(200)])
+    old_segments = {path.name: path.stat().st_ino for path in old.glob("*.seg")}
+    hashed: list[str] = []
+    real_digest = store._file_digest
+
+    def digest(path: Path) -> str:
+        hashed.append(path.name)
+        return real_digest(path)
+
+    monkeypatch.setattr(store, "_file_digest", digest)
+    new = update_index(
+        tmp_path, upserts=[provider(7, rng)], deletions=["provider:8"], revision=1,
+        schema_version="test",
+    )  # fmt: skip
+    linked = {name for name, inode in old_segments.items() if (new / name).stat().st_ino == inode}
+    assert linked == set(old_segments), "the old segment is linked, not copied"
+    assert not set(hashed) & linked, "the manifest took the linked files' checksums over"
+    with whoosh_index.open_dir(str(old)).searcher() as searcher:
+        assert searcher.document(doc_id="provider:8") is not None, "the old generation is whole"
+        assert searcher.doc_count() == 200
+    with whoosh_index.open_dir(str(new)).searcher() as searcher:
+        assert searcher.document(doc_id="provider:8") is None
+        assert searcher.doc_count() == 199
+    hashed.clear()
+    checked = verify_generation(old)
+    hashed.clear()
+    verify_generation(new, checked)
+    assert hashed and not set(hashed) & linked, "files checked before are not read again"
+
+
+def test_a_damaged_file_is_found_even_where_checksums_were_carried_over(tmp_path: Path) -> None:
+    rng = seeded(5)
+    old = build_index(tmp_path, SCHEMA, [provider(n, rng) for n in range(100)])
+    new = update_index(
+        tmp_path, upserts=[provider(1, rng)], deletions=[], revision=1, schema_version="test"
+    )
+    segment = next(old.glob("*.seg"))
+    with (new / segment.name).open("r+b") as handle:  # the same file in both generations
+        handle.seek(100)
+        handle.write(b"\x00\x01\x02")
+    with pytest.raises(store.IndexUnavailableError):
+        verify_generation(new)
+
+
+def test_the_query_vocabulary_is_saved_with_each_generation(tmp_path: Path) -> None:
+    rng = seeded(9)
+    generation = build_index(
+        tmp_path, SCHEMA, [*(provider(n, rng) for n in range(40)), *places()],
+        finish=write_derived_files,
+    )  # fmt: skip
+    novel = {**provider(41, rng), "text": "Ääneseudun käsityöpaja"}
+    updated = update_index(
+        tmp_path, upserts=[novel], deletions=[], revision=1, schema_version="test",
+        finish=write_derived_files,
+    )  # fmt: skip
+    for directory in (generation, updated):
+        with whoosh_index.open_dir(str(directory)).searcher() as searcher:
+            read = QueryVocabulary.from_searcher(searcher)
+            loaded = QueryVocabulary.for_generation(searcher, directory)
+        assert loaded.folded == read.folded
+        assert loaded.places.place_of("keski-suomi") == read.places.place_of("keski-suomi")
+        assert loaded.places.place_of("keski-suomi") is not None
+    assert "aaneseudun" in str(loaded.folded) or any(
+        "ääne" in word for words in loaded.folded.values() for word in words
+    ), "the update's new words are in the saved vocabulary"
+
+
+def test_a_worker_loads_the_saved_vocabulary_instead_of_reading_the_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = seeded(2)
+    generation = build_index(
+        tmp_path, SCHEMA, [provider(n, rng) for n in range(20)], finish=write_derived_files
+    )
+
+    def refuse(*_args: object, **_kwargs: object) -> QueryVocabulary:
+        raise AssertionError("read from the index")
+
+    with whoosh_index.open_dir(str(generation)).searcher() as searcher:
+        monkeypatch.setattr(QueryVocabulary, "from_searcher", refuse)
+        assert QueryVocabulary.for_generation(searcher, generation).folded
+        table = FacetTable.for_generation(searcher, generation)
+        assert len(table.records) == 20
