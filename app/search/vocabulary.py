@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import logging
 import pickle
+from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -25,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 SNAPSHOT_FILE = f"{DERIVED_FILE_PREFIX}query-vocabulary.pickle"
 # Raise when QueryVocabulary or PlaceLexicon change shape: older snapshots are then ignored.
-SNAPSHOT_FORMAT = 1
+SNAPSHOT_FORMAT = 2  # 2: with the ids of the segments read
 
 
 @dataclass(frozen=True)
@@ -41,16 +43,18 @@ class QueryVocabulary:
         cls, searcher: Searcher, places: PlaceLexicon | None = None
     ) -> QueryVocabulary:
         """Read the text field's terms and, unless given, the place documents."""
-        folded: dict[str, list[str]] = {}
-        for term in searcher.reader().lexicon("text"):
-            word = term.decode("utf-8") if isinstance(term, bytes) else str(term)
-            plain = fold_accents(word)
-            if plain != word:
-                folded.setdefault(plain, []).append(word)
         return cls(
             places if places is not None else PlaceLexicon.from_searcher(searcher),
-            {plain: tuple(words) for plain, words in folded.items()},
+            _folded(searcher.reader().lexicon("text")),
         )
+
+    def with_words(self, terms: Iterable[bytes | str]) -> QueryVocabulary:
+        """This vocabulary with more of the text field's terms."""
+        added = _folded(terms)
+        folded = dict(self.folded)
+        for plain, words in added.items():
+            folded[plain] = tuple(sorted({*folded.get(plain, ()), *words}))
+        return QueryVocabulary(self.places, folded)
 
     @classmethod
     def for_generation(cls, searcher: Searcher, directory: Path) -> QueryVocabulary:
@@ -58,11 +62,28 @@ class QueryVocabulary:
         return _load(directory) or cls.from_searcher(searcher)
 
 
+def _folded(terms: Iterable[bytes | str]) -> dict[str, tuple[str, ...]]:
+    """The terms with ä, ö or å, by their spelling without them."""
+    folded: dict[str, list[str]] = {}
+    for term in terms:
+        word = term.decode("utf-8") if isinstance(term, bytes) else str(term)
+        plain = fold_accents(word)
+        if plain != word:
+            folded.setdefault(plain, []).append(word)
+    return {plain: tuple(words) for plain, words in folded.items()}
+
+
 def _load(directory: Path) -> QueryVocabulary | None:
+    saved = _load_saved(directory)
+    return saved[1] if saved is not None else None
+
+
+def _load_saved(directory: Path) -> tuple[frozenset[str], QueryVocabulary] | None:
+    """The saved vocabulary and the ids of the index segments it was read from."""
     try:
         with (directory / SNAPSHOT_FILE).open("rb") as handle:
             # the generation's own file, written by this code and checked by its manifest
-            snapshot_format, vocabulary = pickle.load(handle)  # noqa: S301
+            snapshot_format, segments, vocabulary = pickle.load(handle)  # noqa: S301
     except FileNotFoundError:
         return None
     except (OSError, pickle.UnpicklingError, ValueError, TypeError, EOFError) as error:
@@ -70,18 +91,31 @@ def _load(directory: Path) -> QueryVocabulary | None:
         return None
     if snapshot_format != SNAPSHOT_FORMAT or not isinstance(vocabulary, QueryVocabulary):
         return None
-    return vocabulary
+    return frozenset(segments), vocabulary
 
 
 def write_snapshot(generation_dir: Path, previous_dir: Path | None = None) -> None:
     """Save the vocabulary of a generation being built (before its manifest).
 
-    An update replaces provider documents only, so the place names are taken over from
-    the generation it was updated from, when that one saved them.
+    Given the generation it was updated from, the saved vocabulary is taken over and only
+    the terms of the index segments the update wrote are added: walking the whole lexicon
+    across segments took the keeper 0.2 s per update at 10 000 providers. An update
+    replaces provider documents only, so the place names stay as they were. Terms of
+    replaced documents may stay listed, as they do in Whoosh's own lexicon until segments
+    merge: they only make a query look for a word no document has.
     """
-    previous = _load(previous_dir) if previous_dir is not None else None
+    previous = _load_saved(previous_dir) if previous_dir is not None else None
     with whoosh_index.open_dir(str(generation_dir)).searcher() as searcher:
-        places = previous.places if previous is not None else None
-        vocabulary = QueryVocabulary.from_searcher(searcher, places)
+        leaves = [leaf for leaf, _first in searcher.reader().leaf_readers()]
+        segments = frozenset(leaf.segment().segment_id() for leaf in leaves)
+        if previous is None or not previous[0] & segments:
+            vocabulary = QueryVocabulary.from_searcher(searcher)
+        else:
+            new_terms = chain.from_iterable(
+                leaf.lexicon("text") for leaf in leaves
+                if leaf.segment().segment_id() not in previous[0]
+            )  # fmt: skip
+            vocabulary = previous[1].with_words(new_terms)
     with (generation_dir / SNAPSHOT_FILE).open("wb") as handle:
-        pickle.dump((SNAPSHOT_FORMAT, vocabulary), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        snapshot = (SNAPSHOT_FORMAT, sorted(segments), vocabulary)
+        pickle.dump(snapshot, handle, protocol=pickle.HIGHEST_PROTOCOL)
