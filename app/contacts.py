@@ -90,16 +90,26 @@ def _replace_rows(
     return len(values)
 
 
-def maintained_regions(*, session: Session) -> frozenset[str]:
-    """Regions whose contact channels a maintainer has edited (they have a change log)."""
-    return frozenset(session.exec(select(RegionChangeLogEntry.region_code).distinct()).all())
+# What a region change-log entry is about: `init` keeps each of them separately.
+CONTACT_SUBJECT = "contact"  # a contact channel (region_contacts.csv)
+SERVICE_PAGE_SUBJECT = "service-page"  # an organiser's own page (region_service_pages.csv)
+
+
+def maintained_regions(*, session: Session, subject: str | None = None) -> frozenset[str]:
+    """Regions a maintainer has edited (they have a change log): their contact channels,
+    their service pages (`subject`), or either."""
+    statement = select(RegionChangeLogEntry.region_code).distinct()
+    if subject is not None:
+        statement = statement.where(RegionChangeLogEntry.subject == subject)
+    return frozenset(session.exec(statement).all())
 
 
 def load_region_contacts(*, session: Session, data_dir: Path = DATA_DIR) -> tuple[int, int]:
     """Load the contact channels and service pages; return how many of each were loaded.
 
-    The channels of a region a maintainer has edited (`maintained_regions`) are kept as the
-    maintainers left them: the bundled file never overwrites a person's edit."""
+    The channels of a region whose channels a maintainer has edited (`maintained_regions`)
+    are kept as the maintainers left them, and so are the service pages of a region whose
+    pages a maintainer has edited: the bundled file never overwrites a person's edit."""
     contacts = [
         {
             "region_code": row["region_code"],
@@ -131,9 +141,11 @@ def load_region_contacts(*, session: Session, data_dir: Path = DATA_DIR) -> tupl
         }
         for position, row in _positioned(_rows(data_dir / "region_service_pages.csv"))
     ]
+    kept_contacts = maintained_regions(session=session, subject=CONTACT_SUBJECT)
+    kept_pages = maintained_regions(session=session, subject=SERVICE_PAGE_SUBJECT)
     counts = (
-        _replace_rows(session, RegionContact, contacts, maintained_regions(session=session)),
-        _replace_rows(session, RegionServicePage, pages),
+        _replace_rows(session, RegionContact, contacts, kept_contacts),
+        _replace_rows(session, RegionServicePage, pages, kept_pages),
     )
     session.commit()
     return counts
@@ -494,7 +506,18 @@ _WEB = re.compile(r"^https?://[^\s/?#]+[^\s]*$", re.IGNORECASE)  # http and http
 NEW_ROW = "new"  # the form's prefix for a channel being added
 
 
-def _valid_date(value: str) -> bool:
+def valid_phone(value: str) -> bool:
+    """True for a phone number as printed, with at least five digits."""
+    return bool(_PHONE.match(value)) and sum(c.isdigit() for c in value) >= 5
+
+
+def valid_web_address(value: str) -> bool:
+    """True for an http or https address (never javascript:, data: or a bare host)."""
+    return bool(_WEB.match(value))
+
+
+def valid_source_date(value: str) -> bool:
+    """True for a real date YYYY, YYYY-MM or YYYY-MM-DD in 2000–2100."""
     match = _SOURCE_DATE.match(value)
     if match is None:
         return False
@@ -514,11 +537,11 @@ def _field_problem(name: str, value: str | None) -> str | None:
         return "too-long"
     checks = {
         "channel_kind": lambda v: v in CHANNEL_KINDS,
-        "phone": lambda v: bool(_PHONE.match(v)) and sum(c.isdigit() for c in v) >= 5,
-        "web_url": lambda v: bool(_WEB.match(v)),
-        "website": lambda v: bool(_WEB.match(v)),
-        "source_url": lambda v: bool(_WEB.match(v)),
-        "source_date": _valid_date,
+        "phone": valid_phone,
+        "web_url": valid_web_address,
+        "website": valid_web_address,
+        "source_url": valid_web_address,
+        "source_date": valid_source_date,
     }
     check = checks.get(name)
     return "invalid" if check is not None and not check(value) else None
@@ -582,13 +605,15 @@ def validate_contact_form(
     return found, errors
 
 
-def _log_region(
+def log_region_change(
     session: Session, region_code: str, user: User, action: str, item: int,
     field: str | None, before: str | None, after: str | None,
+    subject: str = CONTACT_SUBJECT,
 ) -> None:  # fmt: skip
+    """Add one entry to the region's change log (committed with the change it records)."""
     entry = RegionChangeLogEntry(
-        region_code=region_code, user_id=user.id, action=action, item=item, field=field,
-        before=before, after=after,
+        region_code=region_code, user_id=user.id, subject=subject, action=action, item=item,
+        field=field, before=before, after=after,
     )  # fmt: skip
     session.add(entry)
 
@@ -609,8 +634,8 @@ def save_region_contacts(
             continue  # removed meanwhile on another node: nothing to edit
         if item.remove:
             if row is not None:
-                _log_region(session, region_code, user, "remove", number, "channel_name_fi",
-                            row.channel_name_fi, None)  # fmt: skip
+                log_region_change(session, region_code, user, "remove", number,
+                                  "channel_name_fi", row.channel_name_fi, None)  # fmt: skip
                 session.delete(row)
                 changes += 1
             continue
@@ -622,8 +647,8 @@ def save_region_contacts(
             for name in CONTACT_FIELDS:
                 setattr(new, name, item.values[name])
                 if item.values[name] is not None:
-                    _log_region(session, region_code, user, "add", number, name, None,
-                                item.values[name])  # fmt: skip
+                    log_region_change(session, region_code, user, "add", number, name, None,
+                                      item.values[name])  # fmt: skip
                     changes += 1
             session.add(new)
             continue
@@ -631,7 +656,7 @@ def save_region_contacts(
             before, after = getattr(row, name), item.values[name]
             if before != after:
                 setattr(row, name, after)
-                _log_region(session, region_code, user, "edit", number, name, before, after)
+                log_region_change(session, region_code, user, "edit", number, name, before, after)
                 changes += 1
         session.add(row)
     session.commit()
@@ -641,7 +666,8 @@ def save_region_contacts(
 def region_change_log(
     *, session: Session, region_code: str
 ) -> list[tuple[RegionChangeLogEntry, str | None]]:
-    """Changes to a region's channels, newest first, with the maintainer's username."""
+    """Changes to a region's channels and service pages, newest first, with the maintainer's
+    username."""
     statement = (
         select(RegionChangeLogEntry, User.username)
         .join(User, col(User.id) == RegionChangeLogEntry.user_id, isouter=True)

@@ -273,18 +273,27 @@ class ChangeLogEntry(SQLModel, table=True):
 
 
 class RegionChangeLogEntry(SQLModel, table=True):
-    """One change a maintainer made to a region's contact channels: who, when, before, after.
+    """One change a maintainer made to a region's contact channels or to its organiser's own
+    service pages: who, when, before, after.
 
-    A region with any entry here is maintained by people: `init` no longer replaces its
-    contact channels from the bundled file (docs/data.md, "Region contacts")."""
+    A region with an entry of a subject here is maintained by people for that subject: `init`
+    no longer replaces its contact channels, or its service pages, from the bundled file
+    (docs/data.md, "Where to ask")."""
 
     id: int | None = Field(default=None, primary_key=True)
     region_code: str = Field(foreign_key="region.code", index=True, max_length=2)
     user_id: int | None = Field(default=None, foreign_key="user.id")
     source: str = Field(default="web", description="web (a maintainer's edit)")
     at: dt.datetime = Field(default_factory=lambda: dt.datetime.now(dt.UTC), index=True)
-    action: str = Field(description="edit, add or remove (of one contact channel)")
-    item: int | None = Field(default=None, description="The channel's number, from 1")
+    subject: str = Field(
+        default="contact",
+        sa_column_kwargs={"server_default": "contact"},  # the entries written before 0009
+        description="contact (a contact channel) or service-page (an organiser's own page)",
+    )
+    action: str = Field(description="edit, add or remove (of one channel or page)")
+    item: int | None = Field(
+        default=None, description="The channel's or page's number on the form, from 1"
+    )
     field: str | None = None
     before: str | None = None
     after: str | None = None

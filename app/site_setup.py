@@ -16,7 +16,13 @@ from sqlmodel import Session
 from app.catalogue.journal import catalogue_revision
 from app.catalogue.resources import load_catalogue_resources
 from app.config import Settings
-from app.contacts import load_employment_areas, load_region_contacts, maintained_regions
+from app.contacts import (
+    CONTACT_SUBJECT,
+    SERVICE_PAGE_SUBJECT,
+    load_employment_areas,
+    load_region_contacts,
+    maintained_regions,
+)
 from app.db import make_engine, migrate
 from app.geography import load_geography
 from app.guide.content import load_guide
@@ -46,8 +52,14 @@ def initialise_site(settings: Settings, report: Report = _quiet) -> None:
             report(f"Loaded {regions} regions and {municipalities} municipalities")
             contacts, pages = load_region_contacts(session=session)
             report(f"Loaded {contacts} region contacts and {pages} organisers' service pages")
-            if kept := maintained_regions(session=session):
-                report(f"Kept the contacts maintainers edited in regions {', '.join(sorted(kept))}")
+            for subject, what in (
+                (CONTACT_SUBJECT, "contacts"),
+                (SERVICE_PAGE_SUBJECT, "service pages"),
+            ):
+                if kept := maintained_regions(session=session, subject=subject):
+                    report(
+                        f"Kept the {what} maintainers edited in regions {', '.join(sorted(kept))}"
+                    )
             areas, members = load_employment_areas(session=session)
             report(f"Loaded {areas} employment areas with {members} member municipalities")
             providers = load_bundled_providers(session=session, mappings=resources.mappings)

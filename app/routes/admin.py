@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from app import accounts, contacts, geography, i18n
+from app import accounts, contacts, geography, i18n, region_service_pages
 from app.catalogue import maintenance, policy, submissions
 from app.catalogue.providers import ProviderDetail, get_provider
 from app.guide.content import SERVICE_CODES
@@ -400,7 +400,7 @@ def _editable_region(session: SessionDep, user: User, code: str) -> Region:
 
 @router.get("/alueet", name="admin_regions")
 def read_admin_regions(request: Request, user: UserDep, session: SessionDep) -> Response:
-    """The regions whose contact channels the user may edit."""
+    """The regions whose contact channels and service pages the user may edit."""
     regions = [
         r
         for r in geography.list_organisers(session=session)
@@ -413,12 +413,25 @@ def read_admin_regions(request: Request, user: UserDep, session: SessionDep) -> 
 
 
 def _region_page(
-    request: Request, session: SessionDep, user: User, region: Region,
-    rows: list[contacts.ContactRow], errors: dict[str, str], status: int = 200,
+    request: Request, session: SessionDep, user: User, region: Region, *,
+    rows: list[contacts.ContactRow] | None = None, errors: dict[str, str] | None = None,
+    pages: list[region_service_pages.PageRow] | None = None,
+    page_errors: dict[str, str] | None = None, status: int = 200,
 ) -> Response:  # fmt: skip
+    """The region's two forms: the one sent back with its errors, the other as stored."""
+    if rows is None:
+        stored = contacts.region_contact_rows(session=session, region_code=region.code)
+        rows = contacts.contact_form_rows(stored)
+    if pages is None:
+        stored_pages = region_service_pages.current_pages(session=session, region_code=region.code)
+        pages = region_service_pages.page_form_rows(stored_pages)
+    new_pages = [page for page in pages if page.key == region_service_pages.NEW_PAGE]
     context = {
-        "user": user, "region": region, "rows": rows, "errors": errors,
+        "user": user, "region": region, "rows": rows, "errors": errors or {},
         "kinds": contacts.CHANNEL_KINDS, "new_row": contacts.NEW_ROW,
+        "pages": [page for page in pages if page.key != region_service_pages.NEW_PAGE],
+        "new_page": new_pages[0] if new_pages else region_service_pages.empty_page(len(pages) + 1),
+        "page_errors": page_errors or {}, "topics": contacts.SERVICE_PAGE_TOPICS,
         "log": contacts.region_change_log(session=session, region_code=region.code),
         "saved": request.query_params.get("tallennettu") == "1",
     }  # fmt: skip
@@ -427,10 +440,9 @@ def _region_page(
 
 @router.get("/alueet/{code}", name="admin_region")
 def read_admin_region(request: Request, code: str, user: UserDep, session: SessionDep) -> Response:
-    """The region's contact channels as a form, with their change log."""
+    """The region's contact channels and service pages as forms, with their change log."""
     region = _editable_region(session, user, code)
-    stored = contacts.region_contact_rows(session=session, region_code=code)
-    return _region_page(request, session, user, region, contacts.contact_form_rows(stored), {})
+    return _region_page(request, session, user, region)
 
 
 @router.post("/alueet/{code}", name="admin_region_submit")
@@ -446,8 +458,30 @@ def submit_admin_region(
         keys = {row.key for row in sent}
         rows = sent + [r for r in contacts.contact_form_rows(stored) if r.key not in keys]
         rows.sort(key=lambda r: r.key == contacts.NEW_ROW)  # the new channel last
-        return _region_page(request, session, user, region, rows, errors, 422)
+        return _region_page(request, session, user, region, rows=rows, errors=errors, status=422)
     contacts.save_region_contacts(session=session, region_code=code, sent=sent, user=user)
+    return _redirect(_local(request, "admin_region", code=code) + "?tallennettu=1")
+
+
+@router.post("/alueet/{code}/palvelusivut", name="admin_region_pages_submit")
+def submit_admin_region_pages(
+    request: Request, code: str, user: UserDep, session: SessionDep, form: FormDep
+) -> Response:
+    """Validate and save the organiser's pages; errors are shown next to their fields and
+    nothing is saved."""
+    region = _editable_region(session, user, code)
+    _require_csrf(request, form)
+    stored = region_service_pages.current_pages(session=session, region_code=code)
+    sent, errors = region_service_pages.validate_page_form(form, stored)
+    if errors:
+        keys = {row.key for row in sent}
+        shown = region_service_pages.page_form_rows(stored)
+        pages = [*sent, *(row for row in shown if row.key not in keys)]
+        pages.sort(key=lambda row: row.number)
+        return _region_page(
+            request, session, user, region, pages=pages, page_errors=errors, status=422
+        )
+    region_service_pages.save_service_pages(session=session, region_code=code, sent=sent, user=user)
     return _redirect(_local(request, "admin_region", code=code) + "?tallennettu=1")
 
 
