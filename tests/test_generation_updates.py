@@ -234,3 +234,23 @@ def test_a_worker_loads_the_saved_vocabulary_instead_of_reading_the_index(
         assert QueryVocabulary.for_generation(searcher, generation).folded
         table = FacetTable.for_generation(searcher, generation)
         assert len(table.records) == 20
+
+
+def test_an_update_copies_where_the_file_system_cannot_link(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = seeded(4)
+    old = build_index(tmp_path, SCHEMA, [provider(n, rng) for n in range(30)])
+
+    def no_links(*_args: object) -> None:
+        raise PermissionError("hard links not supported here")
+
+    monkeypatch.setattr(store.os, "link", no_links)
+    new = update_index(
+        tmp_path, upserts=[provider(1, rng)], deletions=[], revision=1, schema_version="test"
+    )
+    for segment in old.glob("*.seg"):
+        assert (new / segment.name).stat().st_ino != segment.stat().st_ino
+    verify_generation(new)
+    with whoosh_index.open_dir(str(new)).searcher() as searcher:
+        assert searcher.doc_count() == 30

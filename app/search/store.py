@@ -211,9 +211,12 @@ def _copy_generation(source: Path, target: Path) -> None:
         ):
             continue
         if path.suffix == SEGMENT_SUFFIX:
-            os.link(path, target / path.name)
-        else:
-            shutil.copy2(path, target / path.name)
+            try:
+                os.link(path, target / path.name)
+                continue
+            except OSError as error:  # a file system without hard links (some network shares)
+                logger.info("copying %s instead of linking it (%s)", path.name, error)
+        shutil.copy2(path, target / path.name)
 
 
 def _publish_generation(
