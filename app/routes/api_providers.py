@@ -236,7 +236,7 @@ def _how_to_apply(
 ) -> list[HowToApplyRoute]:
     """The provider page's "how to apply", route by route, in the current reading version."""
     return [
-        HowToApplyRoute.model_validate(dataclasses.asdict(route))
+        HowToApplyRoute(ask_first=route.ask_first, services=route.services, text=route.text)
         for route in apply_routes_with_text(services, region_name, catalogue, version)
     ]
 
