@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import gettext
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Literal
@@ -76,6 +78,16 @@ def load_catalogues(directory: Path = TRANSLATIONS_DIR) -> None:
 def set_current_version(version: str) -> None:
     """Remember the reading version of the request being served."""
     _current_version.set(version)
+
+
+@contextmanager
+def reading_version(version: str) -> Iterator[None]:
+    """Texts in `version` inside the block (an API answer in the language it asks for)."""
+    token = _current_version.set(version)
+    try:
+        yield
+    finally:
+        _current_version.reset(token)
 
 
 def current_version() -> str:

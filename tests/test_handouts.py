@@ -142,6 +142,55 @@ def test_print_view_is_a_handout(client: TestClient) -> None:
     assert page.select_one(".catalogue-note a[href='/saavutettavuus/palaute']") is not None
 
 
+KOUVOLA, JYVASKYLA = "286", "179"
+
+
+def _print_distances(page: BeautifulSoup) -> list[str]:
+    return [td.get_text(strip=True) for td in page.select("tbody td.print-table__distance")]
+
+
+def test_print_view_nearest_first_has_the_distance_the_page_shows(client: TestClient) -> None:
+    params = {"near": KOUVOLA, "service": "kuntouttava-tyotoiminta"}
+    page = soup(client.get("/palveluntuottajat/tuloste", params=params).text)
+    headers = [th.get_text(strip=True) for th in page.select("thead th")]
+    assert headers == ["Palveluntuottaja", "Etäisyys", "Yhteystiedot", "Työ", "Miten hakeutua"]
+    rows = page.select("tbody tr")
+    assert rows and all(len(row.select("td")) == 5 for row in rows)
+    assert "Lähimmät ensin kunnasta Kouvola" in page.get_text(" ")
+    listed = soup(client.get("/palveluntuottajat", params={**params, "per_page": "100"}).text)
+    shown = [node.get_text(strip=True) for node in listed.select(".result__distance")]
+    printed = _print_distances(page)
+    assert len(printed) == len(rows) and printed[0] == "0\u00a0km"
+    assert [text for text in printed if text] == shown, "the page's distances, in its order"
+
+
+def test_print_view_measures_from_a_place_named_in_the_words(client: TestClient) -> None:
+    params = {"near": KOUVOLA, "q": "Jyväskylä"}
+    page = soup(client.get("/palveluntuottajat/tuloste", params=params).text)
+    assert "Lähimmät ensin kunnasta Jyväskylä" in page.get_text(" ")
+    assert _print_distances(page)[0] == "0\u00a0km"
+
+
+@pytest.mark.parametrize(
+    ("path", "header"),
+    [
+        ("/sv/tjansteproducenter/tuloste", "Avstånd"),
+        ("/en/providers/tuloste", "Distance"),
+        ("/selko/palveluntuottajat/tuloste", "Matka"),
+    ],
+)
+def test_print_views_distance_column_in_every_version(
+    client: TestClient, path: str, header: str
+) -> None:
+    page = soup(client.get(path, params={"near": KOUVOLA, "region": "10"}).text)
+    assert [th.get_text(strip=True) for th in page.select("thead th")][1] == header
+
+
+def test_print_view_without_near_has_no_distance_column(client: TestClient) -> None:
+    page = soup(client.get("/palveluntuottajat/tuloste", params={"region": "10"}).text)
+    assert page.select_one(".print-table--near, .print-table__distance") is None
+
+
 # --- Catalogue honesty -------------------------------------------------------------------------
 
 

@@ -2,28 +2,53 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import dataclasses
+from collections.abc import Sequence
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
-from app.catalogue.fields import ProviderFull, ProviderItem
+from app import i18n
+from app.catalogue.fields import (
+    HOW_TO_APPLY_DESCRIPTION,
+    HowToApplyRoute,
+    ProviderFull,
+    ProviderItem,
+)
 from app.catalogue.providers import ProviderDetail, get_provider, provider_path
+from app.catalogue.resources import CatalogueResources
+from app.interop.csv.export import apply_routes_with_text, local_name
 from app.models import PROVIDER_CODE_TABLES
+from app.search.facets import counts_with_every_option
 from app.search.hits import SearchHit
 from app.search.service import Nearby, SearchResults
 from app.web.deps import (
     DATABASE_UNAVAILABLE,
     SEARCH_UNAVAILABLE,
+    CatalogueDep,
+    PlaceNamesDep,
     ProviderQueryDep,
     ProviderSearchDep,
     SessionDep,
     SettingsDep,
     error_responses,
+    place_names_in,
     search_without_blocking,
 )
 
 router = APIRouter(prefix="/api/v1", tags=["providers"])
+
+LangQuery = Annotated[
+    i18n.Version, Query(description="Reading version of the texts of `how_to_apply`")
+]
+AllOptionsQuery = Annotated[
+    bool,
+    Query(
+        description="Also give `facets_all_options` and `facets_unrecorded`, as the search "
+        'page\'s "show all options" does. Added in 2026-12.'
+    ),
+]
 
 
 class PlaceFilter(BaseModel):
@@ -64,6 +89,7 @@ class NearProviderItem(ProviderItem):
         "addresses); null when the provider names no municipality or no `near` was given. "
         "Added in 2026-12.",
     )
+    how_to_apply: list[HowToApplyRoute] = Field(description=HOW_TO_APPLY_DESCRIPTION)
 
 
 class NearOrigin(BaseModel):
@@ -89,6 +115,19 @@ class ProviderPage(BaseModel):
     facets: dict[str, dict[str, int]] = Field(
         description="Counts per value of region, municipality, service, activity, "
         "target_group, language and status; a facet's own filter is not applied to its counts"
+    )
+    facets_all_options: dict[str, dict[str, int]] | None = Field(
+        default=None,
+        description="Only with `all_options=true`: the counts of `facets` with every value "
+        "of region, service, activity, target_group, language and status, and the selected "
+        'values, those without a match counted 0 ("none here"); municipality as in '
+        "`facets` (over 300: found through the region). Added in 2026-12.",
+    )
+    facets_unrecorded: dict[str, int] | None = Field(
+        default=None,
+        description="Only with `all_options=true`: per facet, how many matches have no value "
+        'for it ("not recorded", as against a value counted 0), counted like the facet\'s '
+        "values (its own filter not applied). Added in 2026-12.",
     )
     suggestion: str | None = Field(
         description="A corrected query (words the index does not know replaced by the nearest "
@@ -127,13 +166,17 @@ def _item_from_hit(hit: SearchHit, base_url: str) -> ProviderItem:
     return ProviderItem.model_validate({**values, "url": _provider_url(base_url, hit.id)})
 
 
-def _full_from_detail(detail: ProviderDetail, base_url: str) -> ProviderFull:
-    """Every published field by its name: the provider's own, or its organisation, codes, url."""
+def _full_from_detail(
+    detail: ProviderDetail, base_url: str, how_to_apply: list[HowToApplyRoute]
+) -> ProviderFull:
+    """Every published field by its name: the provider's own, or its organisation, codes, url
+    and how to apply."""
     related = {
         "id": detail.id,
         "organization": detail.organization.name,
         **{name: getattr(detail, name) for name in PROVIDER_CODE_TABLES},
         "url": _provider_url(base_url, detail.id),
+        "how_to_apply": how_to_apply,
     }
     return ProviderFull.model_validate(
         {
@@ -147,17 +190,39 @@ def _full_from_detail(detail: ProviderDetail, base_url: str) -> ProviderFull:
     "/providers", response_model=ProviderPage, responses=error_responses({503: SEARCH_UNAVAILABLE})
 )
 async def read_providers(
-    query: ProviderQueryDep, search: ProviderSearchDep, settings: SettingsDep
+    request: Request, query: ProviderQueryDep, search: ProviderSearchDep, settings: SettingsDep,
+    catalogue: CatalogueDep, place_names: PlaceNamesDep, lang: LangQuery = "fi",
+    all_options: AllOptionsQuery = False,
 ) -> ProviderPage:  # fmt: skip
     """Search providers; filters are repeatable (`?region=10&region=11`)."""
     # `async`: the search reads only the index, never the database.
+    if all_options:
+        query = dataclasses.replace(query, count_unrecorded=True)
     results = await search_without_blocking(search, query)
+    region_names = (await place_names_in(request, i18n.VERSION_LOCALE[lang]))["region"]
+    with i18n.reading_version(lang):
+        routes = [
+            _how_to_apply(
+                hit.services, region_names.get(hit.region_code, hit.region_code), catalogue, lang
+            )
+            for hit in results.hits
+        ]
+    items = [
+        _near_item(hit, results, settings.base_url, how_to_apply)
+        for hit, how_to_apply in zip(results.hits, routes, strict=True)
+    ]
     return ProviderPage(
         total=results.total,
         page=results.page,
         per_page=results.per_page,
-        items=[_near_item(hit, results, settings.base_url) for hit in results.hits],
+        items=items,
         facets=results.facets,
+        facets_all_options=(
+            counts_with_every_option(results, query, catalogue, place_names)
+            if all_options
+            else None
+        ),
+        facets_unrecorded=results.unrecorded if all_options else None,
         suggestion=results.suggestion,
         suggestion_total=results.suggestion_total if results.suggestion else None,
         places=[PlaceFilter(kind=place.kind, code=place.code) for place in results.places],
@@ -166,11 +231,27 @@ async def read_providers(
     )
 
 
-def _near_item(hit: SearchHit, results: SearchResults, base_url: str) -> NearProviderItem:
+def _how_to_apply(
+    services: Sequence[str], region_name: str, catalogue: CatalogueResources, version: str
+) -> list[HowToApplyRoute]:
+    """The provider page's "how to apply", route by route, in the current reading version."""
+    return [
+        HowToApplyRoute(ask_first=route.ask_first, services=route.services, text=route.text)
+        for route in apply_routes_with_text(services, region_name, catalogue, version)
+    ]
+
+
+def _near_item(
+    hit: SearchHit, results: SearchResults, base_url: str, how_to_apply: list[HowToApplyRoute]
+) -> NearProviderItem:
     item = _item_from_hit(hit, base_url)
     distance = results.near.distance_km(hit.municipality_code) if results.near else None
     return NearProviderItem.model_validate(
-        {**item.model_dump(), "distance_km": None if distance is None else round(distance, 1)}
+        {
+            **item.model_dump(),
+            "distance_km": None if distance is None else round(distance, 1),
+            "how_to_apply": how_to_apply,
+        }
     )
 
 
@@ -215,10 +296,13 @@ def _place_advice(results: SearchResults, base_url: str) -> PlaceAdvice | None:
     responses=error_responses({404: "No such provider", 503: DATABASE_UNAVAILABLE}),
 )
 def read_provider(
-    request: Request, provider_id: int, session: SessionDep, settings: SettingsDep
-) -> ProviderFull:
-    """One provider with its address, contacts and where the facts come from."""
+    provider_id: int, session: SessionDep, settings: SettingsDep, catalogue: CatalogueDep,
+    lang: LangQuery = "fi",
+) -> ProviderFull:  # fmt: skip
+    """One provider with its address, contacts, how to apply and where the facts come from."""
     detail = get_provider(session=session, provider_id=provider_id)
     if detail is None:
         raise HTTPException(status_code=404, detail=f"No provider {provider_id}")
-    return _full_from_detail(detail, settings.base_url)
+    with i18n.reading_version(lang):
+        how_to_apply = _how_to_apply(detail.services, local_name(detail.region), catalogue, lang)
+    return _full_from_detail(detail, settings.base_url, how_to_apply)

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
-from app import contacts, i18n
+from app import contacts, geography, i18n
 from app.catalogue.providers import (
     PROVIDER_PAGES,
     ProviderDetail,
@@ -177,10 +177,11 @@ def export_providers_json(
 @router.get(f"{PROVIDER_PAGES}/tuloste", name="providers_print")
 def read_providers_print(
     request: Request, query: ProviderQueryDep, session: SessionDep, search: ProviderSearchDep,
-    catalogue: CatalogueDep,
+    catalogue: CatalogueDep, names: PlaceNamesDep,
 ) -> Response:  # fmt: skip
     """The whole result set as a handout for A4 portrait: each provider with its contact,
-    work types, free places, how to apply; then where to ask in each region."""
+    work types, free places, how to apply (and its distance, nearest first); then where to
+    ask in each region."""
     ids = search.matching_ids(query, PRINT_LIMIT)
     details = provider_details(session=session, provider_ids=ids)
     where = _where_to_ask(session, details)
@@ -189,6 +190,15 @@ def read_providers_print(
         detail.id: how_to_apply(detail.services, detail.region, catalogue, version)
         for detail in details
     }
+    origin = search.distance_origin(query) if query.near else None
+    distances = (
+        {
+            detail.id: geography.distance_km(origin, detail.provider.municipality_code)
+            for detail in details
+        }
+        if origin
+        else None
+    )
     return render(
         request,
         "providers/print.html",
@@ -199,6 +209,8 @@ def read_providers_print(
             "today": dt.date.today(),
             "apply_lines": apply_lines,
             "where_by_region": where,
+            "near_origin": names["municipality"].get(origin, origin) if origin else None,
+            "distances": distances,
         },
     )
 

@@ -63,6 +63,37 @@ def every_option(
     return set(getattr(catalogue.vocabularies, FACET_VOCABULARY[name]))
 
 
+def _option_values(
+    name: str, counts: dict[str, int], query: ProviderQuery, catalogue: CatalogueResources,
+    place_names: dict[str, dict[str, str]], *, all_options: bool,
+) -> set[str]:  # fmt: skip
+    """The values a facet shows: those counted, the selected ones, and with `all_options`
+    every value it can take."""
+    values = set(counts) | set(getattr(query, name))
+    if all_options:
+        values |= every_option(name, catalogue, place_names)
+    return values
+
+
+def counts_with_every_option(
+    results: SearchResults,
+    query: ProviderQuery,
+    catalogue: CatalogueResources,
+    place_names: dict[str, dict[str, str]],
+) -> dict[str, dict[str, int]]:
+    """Each facet's counts with every option the page's "show all options" lists (0 for
+    none in the results), by code (the API's `facets_all_options`)."""
+    return {
+        name: {
+            code: counts.get(code, 0)
+            for code in sorted(
+                _option_values(name, counts, query, catalogue, place_names, all_options=True)
+            )
+        }
+        for name, counts in results.facets.items()
+    }
+
+
 def build_facets(
     results: SearchResults,
     query: ProviderQuery,
@@ -82,10 +113,11 @@ def build_facets(
     facets = []
     for name, counts in results.facets.items():
         selected = set(getattr(query, name))
-        values = set(counts) | selected
+        values = _option_values(
+            name, counts, query, catalogue, place_names, all_options=all_options
+        )
         unrecorded = None
         if all_options:
-            values |= every_option(name, catalogue, place_names)
             missing = results.unrecorded.get(name, 0)
             if name in OPTIONAL_FACETS or missing:
                 unrecorded = missing

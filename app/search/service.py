@@ -592,6 +592,15 @@ class ProviderSearch:
             )
         )
 
+    def distance_origin(self, request: ProviderQuery) -> str | None:
+        """The municipality results are ordered nearest-first from (see `near_origin`), or
+        None when they are not (no `near`): for lists built from `matching_ids`."""
+        return self._run(
+            lambda searcher, _table, cache: near_origin(
+                request, cache.understand(searcher, request.text)
+            )[0]
+        )
+
     def matching_ids(self, request: ProviderQuery, limit: int) -> list[int]:
         """All matching provider ids in order, at most `limit`."""
         return self._run(

@@ -72,14 +72,18 @@ async def get_catalogue(request: Request) -> CatalogueResources:
 CatalogueDep = Annotated[CatalogueResources, Depends(get_catalogue)]
 
 
-async def get_place_names(request: Request) -> geography.PlaceNames:
-    """Region and municipality names in the UI language, read once per process."""
+async def place_names_in(request: Request, language: str) -> geography.PlaceNames:
+    """Region and municipality names in `language` (fi, sv, en), read once per process."""
     engine = request.app.state.engine
-    language = i18n.current_locale()
     names = geography.cached_place_names(engine=engine, language=language)
     if names is None:  # first request of the process: the database is read in a thread
         names = await run_in_threadpool(geography.place_names, engine=engine, language=language)
     return names
+
+
+async def get_place_names(request: Request) -> geography.PlaceNames:
+    """Region and municipality names in the UI language, read once per process."""
+    return await place_names_in(request, i18n.current_locale())
 
 
 PlaceNamesDep = Annotated[geography.PlaceNames, Depends(get_place_names)]

@@ -23,10 +23,27 @@ OVERFLOWING = """() => {
 }"""
 
 
+# The cells whose text does not fit on one line (cells break long words to stay in place).
+WRAPPING = """(selector) => [...document.querySelectorAll(selector)].filter(e => {
+    const text = document.createRange();
+    text.selectNodeContents(e);
+    return new Set([...text.getClientRects()].map(r => Math.round(r.top))).size > 1;
+}).map(e => e.textContent.trim())"""
+
+
 @pytest.mark.parametrize(
-    "path", ["/palveluntuottajat/tuloste?region=10", "/palveluntuottajat/tuloste"]
+    ("path", "columns"),
+    [
+        ("/palveluntuottajat/tuloste?region=10", 4),
+        ("/palveluntuottajat/tuloste", 4),
+        # nearest first from Hanko: distances up to the far north ("1 0xx km")
+        ("/palveluntuottajat/tuloste?near=078", 5),
+        ("/en/providers/tuloste?near=078", 5),  # "Distance", the widest heading
+    ],
 )
-def test_print_view_fits_a4_portrait(live_server: str, browser: Browser, path: str) -> None:
+def test_print_view_fits_a4_portrait(
+    live_server: str, browser: Browser, path: str, columns: int
+) -> None:
     context = browser.new_context(viewport={"width": 1366, "height": 768})
     page = context.new_page()
     page.goto(live_server + path)
@@ -44,7 +61,15 @@ def test_print_view_fits_a4_portrait(live_server: str, browser: Browser, path: s
         "() => [...document.querySelectorAll('.print-table th')]"
         ".map(th => th.getBoundingClientRect().width)"
     )
-    assert len(widths) == 4 and min(widths) > PRINTABLE_PX * 0.2, "no squeezed column"
+    assert len(widths) == columns, "a distance column only when nearest first"
+    if columns == 4:
+        assert min(widths) > PRINTABLE_PX * 0.2, "no squeezed column"
+    else:  # the distance column is narrow; the four others keep room for their text
+        distance, *texts = widths[1:2] + widths[:1] + widths[2:]
+        assert min(texts) > PRINTABLE_PX * 0.19, "no squeezed column"
+        assert distance > PRINTABLE_PX * 0.08
+        distance_cells = ".print-table thead th:nth-child(2), .print-table__distance"
+        assert page.evaluate(WRAPPING, distance_cells) == [], "'1 104 km' on one line"
     context.close()
 
 

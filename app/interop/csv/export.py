@@ -14,6 +14,7 @@ import datetime as dt
 import io
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from app import i18n
@@ -92,28 +93,47 @@ def local_name(region: Region) -> str:
     return str(getattr(region, f"name_{i18n.current_locale()}", None) or region.name_fi)
 
 
-def how_to_apply(
-    services: Sequence[str], region: Region, catalogue: CatalogueResources, version: str
-) -> list[str]:
-    """Whom a person asks to get a place with a provider offering `services`, one line per
-    route (app.contacts.apply_routes), in the reader's language."""
-    lines = []
-    name = local_name(region)
+@dataclass(frozen=True)
+class ApplyRoute:
+    """One way to a place with a provider: whom to ask first (app.contacts), the services
+    it covers (codes) and the line a reader is shown."""
+
+    ask_first: str
+    services: list[str]
+    text: str
+
+
+def apply_routes_with_text(
+    services: Sequence[str], region_name: str, catalogue: CatalogueResources, version: str
+) -> list[ApplyRoute]:
+    """How to apply to a provider offering `services` in the region named `region_name`:
+    each route (app.contacts.apply_routes) with its line in the reader's language."""
+    found = []
     for route, codes in apply_routes(services):
         if route == JOINT_PLAN:
             line = _(
                 "through a plan made with your employment area and the social services of "
                 "%(region)s"
-            ) % {"region": name}
+            ) % {"region": region_name}
         elif route == EMPLOYMENT_AREA_FIRST:
             line = _("ask your employment area")
         elif route == ELSEWHERE_FIRST:
             line = _("through Kela or your earnings-related pension provider")
         else:
-            line = _("ask the social services of %(region)s") % {"region": name}
+            line = _("ask the social services of %(region)s") % {"region": region_name}
         titles = ", ".join(catalogue.service_title(code, version) for code in codes)
-        lines.append(f"{titles}: {line}" if titles else line[:1].upper() + line[1:])
-    return lines
+        text = f"{titles}: {line}" if titles else line[:1].upper() + line[1:]
+        found.append(ApplyRoute(route, codes, text))
+    return found
+
+
+def how_to_apply(
+    services: Sequence[str], region: Region, catalogue: CatalogueResources, version: str
+) -> list[str]:
+    """Whom a person asks to get a place with a provider offering `services`, one line per
+    route, in the reader's language (pages, print view, downloads)."""
+    routes = apply_routes_with_text(services, local_name(region), catalogue, version)
+    return [route.text for route in routes]
 
 
 def region_contact_text(where: WhereToAsk) -> str:
