@@ -77,22 +77,35 @@ class FacetTable:
     def __post_init__(self) -> None:
         # Each (facet index, value) pair gets a small integer; a document's pairs are counted
         # in one C-level Counter call, and integers hash faster than tuples of strings.
+        # One pass over the documents builds every lookup (the keeper builds a table for
+        # each index update).
         self._pair_list: list[tuple[int, str]] = []
         pair_ids: dict[tuple[int, str], int] = {}
         self._pairs: dict[int, tuple[int, ...]] = {}
+        docs_by_pair: list[list[int]] = []
+        without: list[list[int]] = [[] for _name in FACET_FIELDS]
         for docnum, record in self.records.items():
             ids = []
             for index, values in enumerate(record):
+                if not values:
+                    without[index].append(docnum)
                 for value in values:
-                    pair = (index, value)
-                    if pair not in pair_ids:
-                        pair_ids[pair] = len(self._pair_list)
-                        self._pair_list.append(pair)
-                    ids.append(pair_ids[pair])
+                    pair_id = pair_ids.get((index, value))
+                    if pair_id is None:
+                        pair_id = pair_ids[index, value] = len(self._pair_list)
+                        self._pair_list.append((index, value))
+                        docs_by_pair.append([])
+                    ids.append(pair_id)
+                    docs_by_pair[pair_id].append(docnum)
             self._pairs[docnum] = tuple(ids)
         self._facet_pair_ids: list[list[int]] = [[] for _name in FACET_FIELDS]
         for pair_id, (index, _value) in enumerate(self._pair_list):
             self._facet_pair_ids[index].append(pair_id)
+        self._docs_with: dict[tuple[int, str], set[int]] = {
+            pair: set(docs) for pair, docs in zip(self._pair_list, docs_by_pair, strict=True)
+        }
+        # per facet, the documents with no value for it ("not recorded")
+        self._docs_without: list[set[int]] = [set(docs) for docs in without]
         self._open = {
             d for d, record in self.records.items() if "closed" not in record[STATUS_INDEX]
         }
@@ -105,15 +118,6 @@ class FacetTable:
         self._region = {
             d: next(iter(record[region_index]), None) for d, record in self.records.items()
         }
-        self._docs_with: dict[tuple[int, str], set[int]] = {}
-        # per facet, the documents with no value for it ("not recorded")
-        self._docs_without: list[set[int]] = [set() for _name in FACET_FIELDS]
-        for docnum, record in self.records.items():
-            for index, values in enumerate(record):
-                if not values:
-                    self._docs_without[index].add(docnum)
-                for value in values:
-                    self._docs_with.setdefault((index, value), set()).add(docnum)
 
     @classmethod
     def from_searcher(cls, searcher: Searcher) -> FacetTable:
