@@ -245,7 +245,7 @@ def test_an_update_copies_where_the_file_system_cannot_link(
     def no_links(*_args: object) -> None:
         raise PermissionError("hard links not supported here")
 
-    monkeypatch.setattr(store.os, "link", no_links)
+    monkeypatch.setattr("app.search.store.os.link", no_links)
     new = update_index(
         tmp_path, upserts=[provider(1, rng)], deletions=[], revision=1, schema_version="test"
     )
