@@ -47,7 +47,8 @@ LIST_FIELDS = ("region", "municipality", "service", "activity", "target_group", 
 
 def _query(params: dict[str, str]) -> ProviderQuery:
     listed = {name: [value] for name, value in params.items() if name in LIST_FIELDS}
-    return ProviderQuery(text=params.get("q", ""), sort=params.get("sort", "relevance"), **listed)  # type: ignore[arg-type]
+    sort = params.get("sort", "relevance")
+    return ProviderQuery(text=params.get("q", ""), sort=sort, **listed)  # type: ignore[arg-type]
 
 
 def _searches_cpu(search: ProviderSearch, threads: int) -> float:
@@ -84,7 +85,8 @@ def main() -> int:
     try:
         with Session(engine) as session:
             ids = [pk for pk in session.exec(select(Provider.id)) if pk is not None]
-            revision = (index_state(index_dir) or None) and index_state(index_dir).revision or 0  # type: ignore[union-attr]
+            state = index_state(index_dir)
+            revision = (state.revision if state is not None else None) or 0
             # one update first: the bench's index may come from an older version of the code
             for round_number in range(args.rounds + 1):
                 started = time.process_time()
