@@ -155,6 +155,24 @@ def test_the_health_check_asks_the_exposed_port_on_loopback_within_its_timeout()
     assert f"--port {exposed}" in cmd[-1] and "--host 0.0.0.0" in cmd[-1]
 
 
+def test_the_runtime_stage_installs_the_wheel_the_build_stage_builds_and_the_lock() -> None:
+    build, runtime = read_stages(DOCKERFILE)
+    (wheel_build,) = [c for c in build.run_commands() if c[:2] == ["pip", "wheel"]]
+    assert "--no-deps" in wheel_build
+    built = wheel_build[wheel_build.index("--wheel-dir") + 1].rstrip("/")
+    copies = {destination.rstrip("/"): (sources, stage) for sources, destination, stage
+              in runtime.copies()}  # fmt: skip
+    installs = [c for c in runtime.run_commands() if Path(c[0]).name == "pip" and c[1] == "install"]
+    lock_install, wheel_install = installs
+    lock_copy = lock_install[lock_install.index("-r") + 1]
+    assert "--require-hashes" in lock_install
+    assert copies[lock_copy] == (["requirements/runtime.txt"], None)
+    assert "--no-deps" in wheel_install
+    (wheel_file,) = [word for word in wheel_install if word.endswith(".whl")]
+    wheel_folder = str(Path(wheel_file).parent)
+    assert copies[wheel_folder] == ([built + "/"], build.name)
+
+
 # --- Doing what the Dockerfile says ------------------------------------------------------
 
 
