@@ -3,7 +3,9 @@
 # with workers. The container only serves: migrations and the bundled data are a one-off job
 # run once per deployment, never by every replica at start-up:
 #   docker run --rm -e DATABASE_URL=… IMAGE python -m app init
-# (see docs/deployment.md).
+# (see docs/deployment.md). There is no Docker in CI: tests/test_image_recipe.py reads this
+# file and carries out its last stage on the test machine (what it cannot check is listed
+# in docs/deployment.md, "What CI checks of the image").
 
 # Stage 1: build the wheel (templates, static files, content, translations, migrations).
 FROM python:3.11-slim-bookworm AS wheel
@@ -18,7 +20,8 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends libvoikko1 voikko-fi \
     && rm -rf /var/lib/apt/lists/*
 
-RUN useradd --create-home --uid 10001 polku
+# No home folder: nothing but /srv/polku/var is the user's to write.
+RUN useradd --no-create-home --home-dir /nonexistent --uid 10001 polku
 # Dependencies first, from the lock file with hashes: a code change keeps this layer.
 COPY requirements/runtime.txt /tmp/runtime.txt
 RUN python -m venv /opt/venv \

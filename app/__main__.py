@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
+import fcntl
 import getpass
 import logging
 import multiprocessing
@@ -283,7 +284,7 @@ def command_serve(
 
     from app.web.observability import logging_config
 
-    metrics_dir, temporary_metrics_dir = _multiprocess_metrics_dir(settings, workers)
+    metrics_dir, metrics_dir_lock = _multiprocess_metrics_dir(settings, workers)
     keeper = _start_index_keeper(settings) if keep_index else None
     try:
         uvicorn.run(
@@ -303,30 +304,69 @@ def command_serve(
         if keeper is not None:
             keeper.terminate()
             keeper.join(timeout=15)
-        if temporary_metrics_dir and metrics_dir is not None:
+        if metrics_dir_lock is not None and metrics_dir is not None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
+            os.close(metrics_dir_lock)
             del os.environ["PROMETHEUS_MULTIPROC_DIR"]
     return 0
 
 
-def _multiprocess_metrics_dir(settings: Settings, workers: int) -> tuple[Path | None, bool]:
+def _multiprocess_metrics_dir(settings: Settings, workers: int) -> tuple[Path | None, int | None]:
     """Prometheus multiprocess mode for several workers: the folder where each worker writes
-    its metric values (PROMETHEUS_MULTIPROC_DIR, or a fresh temporary folder of this node),
-    emptied now and handed to the workers through the environment. Also whether it is
-    temporary (removed when serving ends)."""
+    its metric values (PROMETHEUS_MULTIPROC_DIR, or a fresh folder of this `serve` in
+    VAR_DIR), emptied now and handed to the workers through the environment. Also, for a
+    folder made here, the descriptor of its lock (the folder is removed when serving ends)."""
     from app.web.observability import prepare_multiprocess_dir
 
     folder = settings.prometheus_multiproc_dir
-    temporary = False
+    lock = None
     if folder is None:
         if workers <= 1:
-            return None, False
-        folder = Path(tempfile.mkdtemp(prefix="polku-metrics-"))
-        temporary = True
+            return None, None
+        folder, lock = _own_metrics_dir(settings.var_dir)
     prepare_multiprocess_dir(folder)
     # the workers read it twice: prometheus_client when imported, and Settings
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
-    return folder, temporary
+    return folder, lock
+
+
+METRICS_DIR_PREFIX = "metrics-"
+METRICS_DIR_LOCK = "serving.lock"  # not *.db: the metrics collector reads only those
+
+
+def _own_metrics_dir(var_dir: Path) -> tuple[Path, int]:
+    """A new metrics folder in VAR_DIR (the one folder the app writes: a container's root
+    file system may be read-only), locked while this process serves, and its lock.
+
+    A folder whose `serve` was killed before it could remove it is no longer locked: it is
+    removed here. Another `serve` on the same VAR_DIR keeps its own, locked, folder.
+    """
+    var_dir.mkdir(parents=True, exist_ok=True)
+    for earlier in var_dir.glob(f"{METRICS_DIR_PREFIX}*"):
+        if not _locked(earlier / METRICS_DIR_LOCK):
+            shutil.rmtree(earlier, ignore_errors=True)
+    # locked before it gets the name the clean-up above looks for
+    starting = Path(tempfile.mkdtemp(prefix=f".{METRICS_DIR_PREFIX}", dir=var_dir))
+    lock = os.open(starting / METRICS_DIR_LOCK, os.O_CREAT | os.O_RDWR, 0o600)
+    fcntl.flock(lock, fcntl.LOCK_EX)  # a fresh file: nobody else holds it
+    folder = var_dir / starting.name.removeprefix(".")
+    starting.rename(folder)
+    return folder, lock
+
+
+def _locked(lock_file: Path) -> bool:
+    """Whether a running `serve` holds this metrics folder's lock."""
+    try:
+        descriptor = os.open(lock_file, os.O_RDWR)
+    except OSError:  # no lock file: not a folder of ours, or unreadable; leave it
+        return True
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(descriptor)
+    return False
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -137,7 +137,7 @@ class Settings(BaseSettings):
         None,
         description="Folder where every worker writes its metric values, so that /metrics adds "
         "up all workers (prometheus_client's multiprocess mode). `serve` with more than one "
-        "worker sets it to a fresh temporary folder of the node; if set, it is emptied at start.",
+        "worker sets it to a fresh folder in VAR_DIR; if set, it is emptied at start.",
     )
     metrics_token: str = Field(
         "",

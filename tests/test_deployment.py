@@ -119,6 +119,18 @@ def test_an_untrusted_host_header_is_refused(site_settings: Settings) -> None:
     assert refused.status_code == 400
 
 
+def test_health_probes_by_address_pass_the_host_check(site_settings: Settings) -> None:
+    """Docker's HEALTHCHECK asks 127.0.0.1:8000, Kubernetes the pod's address: with
+    TRUSTED_HOSTS set they must still reach /healthz, and only /healthz."""
+    app = create_app(_settings(site_settings, trusted_hosts="polku.example"))
+    with TestClient(app, base_url="http://127.0.0.1:8000") as client:
+        assert client.get("/healthz").status_code == 200
+        assert client.get("/healthz", headers={"Host": "10.1.2.3:8000"}).status_code == 200
+        assert client.get("/").status_code == 400
+        assert client.get("/healthz/").status_code == 400
+        assert client.get("/api/v1/providers").status_code == 400
+
+
 def test_pool_sizes_come_from_the_settings(site_settings: Settings) -> None:
     engine = make_engine_for(_settings(site_settings, db_pool_size=3, db_max_overflow=2))
     try:

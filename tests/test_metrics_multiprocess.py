@@ -108,7 +108,8 @@ def test_serve_gives_several_workers_a_fresh_metrics_folder_and_removes_it(
 
     def fake_run(*args: object, **kwargs: object) -> None:
         folder = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
-        assert folder.is_dir() and not any(folder.iterdir())
+        assert folder.is_dir() and not any(folder.glob("*.db"))
+        assert folder.parent == tmp_path  # in VAR_DIR, not the system's temporary folder
         seen.append(folder)
 
     monkeypatch.setattr("uvicorn.run", fake_run)
@@ -121,3 +122,36 @@ def test_serve_gives_several_workers_a_fresh_metrics_folder_and_removes_it(
     monkeypatch.setattr("uvicorn.run", lambda *a, **k: seen.append(Path()))
     assert cli.command_serve(settings, "127.0.0.1", 8000, 1, False, keep_index=False) == 0
     assert "PROMETHEUS_MULTIPROC_DIR" not in os.environ
+
+
+def test_serve_makes_its_metrics_folder_in_var_dir_and_removes_abandoned_ones(
+    tmp_path: Path,
+) -> None:
+    """Without PROMETHEUS_MULTIPROC_DIR, `serve` writes its workers' metrics in VAR_DIR (a
+    container may write nowhere else); a folder left by a killed `serve` is removed, one of
+    a `serve` still running is not."""
+    import fcntl
+
+    from app.__main__ import METRICS_DIR_LOCK, _own_metrics_dir
+
+    abandoned = tmp_path / "metrics-abandoned"
+    abandoned.mkdir()
+    (abandoned / METRICS_DIR_LOCK).touch()
+    (abandoned / "counter_1.db").write_bytes(b"stale")
+    running = tmp_path / "metrics-running"
+    running.mkdir()
+    held = os.open(running / METRICS_DIR_LOCK, os.O_CREAT | os.O_RDWR)
+    fcntl.flock(held, fcntl.LOCK_EX)  # as the other serve holds it
+    not_ours = tmp_path / "metrics-export"  # no lock file
+    not_ours.mkdir()
+    folder, lock = _own_metrics_dir(tmp_path)
+    try:
+        assert folder.parent == tmp_path and folder.name.startswith("metrics-")
+        assert not abandoned.exists()
+        assert running.exists() and not_ours.exists()
+        second, second_lock = _own_metrics_dir(tmp_path)  # another serve meanwhile
+        os.close(second_lock)
+        assert folder.exists() and second != folder
+    finally:
+        os.close(lock)
+        os.close(held)

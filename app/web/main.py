@@ -9,7 +9,6 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp
 
 from app import i18n
@@ -39,7 +38,12 @@ from app.urgent_help import load_urgent_help
 from app.web.deps import error_responses
 from app.web.errors import http_error_page, install_error_handlers
 from app.web.http_cache import ConditionalGetMiddleware
-from app.web.middleware import GZipExceptSecretPages, LocaleMiddleware, SecurityHeadersMiddleware
+from app.web.middleware import (
+    GZipExceptSecretPages,
+    LocaleMiddleware,
+    SecurityHeadersMiddleware,
+    TrustedHostExceptHealth,
+)
 from app.web.observability import (
     HttpMetrics,
     RequestObservabilityMiddleware,
@@ -133,7 +137,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     allowed_hosts = [host.strip() for host in settings.trusted_hosts.split(",") if host.strip()]
     if allowed_hosts and "*" not in allowed_hosts:
         # outermost of these: a request for another host is refused before any work is done
-        app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
+        # (but for /healthz: probes ask by address)
+        app.add_middleware(TrustedHostExceptHealth, allowed_hosts=allowed_hosts)
     app.mount("/static", FingerprintedStaticFiles(directory=STATIC_DIR), name="static")
     routers = (
         pages, services, providers, submissions, pathway, admin, api, api_providers, api_pathway,

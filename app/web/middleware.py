@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.datastructures import MutableHeaders
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.i18n import set_current_version, split_version
@@ -78,6 +79,29 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+HEALTH_PATH = "/healthz"
+
+
+class TrustedHostExceptHealth:
+    """Starlette's Host check (other hosts get 400), except for the health check.
+
+    Health probes ask a node by its address, never by the site's public name: Docker's
+    HEALTHCHECK asks 127.0.0.1, Kubernetes the pod's address, a load balancer the node's.
+    With TRUSTED_HOSTS set they would all get 400 and take every node out. The health report
+    carries no links or other text that a forged Host header could change.
+    """
+
+    def __init__(self, app: ASGIApp, allowed_hosts: list[str]) -> None:
+        self.app = app
+        self.checked = TrustedHostMiddleware(app, allowed_hosts=allowed_hosts)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == HEALTH_PATH:
+            await self.app(scope, receive, send)
+        else:
+            await self.checked(scope, receive, send)
 
 
 class GZipExceptSecretPages:
