@@ -76,7 +76,7 @@ def main() -> int:
     shutil.copytree(var_dir / "index", index_dir)
     engine = make_engine(settings.database_url)
     labels = index_keeper(settings).labels
-    rng = random.Random(11)  # noqa: S311 – choosing synthetic providers, not secrets
+    rng = random.Random(11)  # choosing synthetic providers, not secrets
     reader = IndexReader(index_dir)
     search = ProviderSearch(reader, Synonyms())
     keeper_cpu: list[float] = []
