@@ -46,7 +46,12 @@ from app.site_setup import reindex_site  # noqa: E402
 from bench.compare import load_catalogue  # noqa: E402
 from bench.search_bench import QUERY_MIX, free_port  # noqa: E402
 
-DOWNLOADS = ("/palveluntuottajat.csv", "/palveluntuottajat.json", "/hsds/export.json")
+DOWNLOADS = (
+    "/palveluntuottajat.csv",
+    "/palveluntuottajat.json",
+    "/hsds/export.json",
+    "/hsds/datapackage.zip",
+)
 
 
 def _schema(size: int) -> str:
