@@ -30,7 +30,7 @@ from sqlmodel import Session
 from app.catalogue.journal import CatalogueVersion, catalogue_version
 from app.catalogue.resources import CatalogueResources
 from app.interop.hsds import objects, tables, values
-from app.interop.hsds.objects import HSDS_VERSION, ZIP_TIMESTAMP, CatalogueObjects, PolkuTerms
+from app.interop.hsds.objects import HSDS_VERSION, CatalogueObjects, PolkuTerms
 from app.interop.hsds.tables import (
     DATAPACKAGE_FILES,
     DESCRIPTOR_FILE,
@@ -39,6 +39,7 @@ from app.interop.hsds.tables import (
     descriptor_text,
 )
 
+ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)  # the earliest a zip entry can have
 COPY_BLOCK = 1 << 20  # bytes read at a time from a table file into the zip
 PACKAGE_PREFIX = "hsds-datapackage-"
 LOCK_FILE = "hsds-datapackage.lock"
@@ -137,9 +138,8 @@ class PackageFile:
 def _writer_fingerprint() -> str:
     """The code that writes the package: after a deploy that changes what it writes, the
     files of the old code are not served for the same revision."""
-    sources = b"".join(Path(module.__file__ or "").read_bytes()
-                       for module in (objects, tables, values))  # fmt: skip
-    return hashlib.sha256(sources + Path(__file__).read_bytes()).hexdigest()
+    files = [module.__file__ for module in (objects, tables, values)] + [__file__]
+    return hashlib.sha256(b"".join(Path(file).read_bytes() for file in files if file)).hexdigest()
 
 
 def package_name(

@@ -8,14 +8,11 @@ The API's pages and downloads are in `app.interop.hsds.api`; docs/hsds.md has th
 
 from __future__ import annotations
 
-import io
 import json
 import tempfile
 import uuid
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -28,7 +25,6 @@ from app.catalogue.providers import (
 )
 from app.catalogue.resources import CatalogueResources
 from app.guide.content import SERVICE_CODES
-from app.interop.hsds.tables import datapackage_files
 from app.interop.hsds.values import absolute_url, organization_description, rfc3339
 from app.models import Municipality, Organization, Provider, ProviderBase, Region
 
@@ -37,7 +33,6 @@ HSDS_VERSION = "3.0"
 POLKU_NAMESPACE = uuid.UUID("5b0f3c9e-8a4d-4f61-9c1e-2d7a6b8e4f10")
 TAXONOMY_URN = "urn:polku:taxonomy:"
 COUNTRY = "FI"
-ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)  # the earliest a zip entry can have
 
 Json = dict[str, Any]
 
@@ -617,25 +612,6 @@ class _PieceWriter:
         text = "".join(self._parts)
         self._parts, self._size = [], 0
         return text
-
-
-def datapackage_zip(
-    session: Session, base_url: str, *, catalogue: CatalogueResources | None = None
-) -> bytes:
-    """The tabular data package as the bytes of a zip file.
-
-    Every entry gets the same fixed timestamp, so the same catalogue always gives the same
-    bytes: the API's ETag (a hash of them) then agrees between processes and restarts.
-    """
-    document = export_hsds_json(session, base_url, catalogue=catalogue)
-    files = datapackage_files(document, base_url=base_url, hsds_version=HSDS_VERSION)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, text in files.items():
-            entry = zipfile.ZipInfo(name, date_time=ZIP_TIMESTAMP)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(entry, text)
-    return buffer.getvalue()
 
 
 # --- Polku's HSDS profile ------------------------------------------------------------------

@@ -190,7 +190,8 @@ def _csv_value(value: object, column: str) -> str:
     return spreadsheet_safe(text, numeric=FIELD_TYPES.get(column) == "number")
 
 
-def _csv_row(table: str, row: Json) -> list[str]:
+def csv_cells(table: str, row: Json) -> list[str]:
+    """A flat row's cells in the table's column order."""
     return [_csv_value(row.get(column), column) for column in TABLES[table][1]]
 
 
@@ -200,7 +201,7 @@ def table_csv(table: str, rows: list[Json]) -> str:
     writer = csv.writer(buffer, lineterminator="\r\n")
     columns = TABLES[table][1]
     writer.writerow(columns)
-    writer.writerows(_csv_row(table, row) for row in rows)
+    writer.writerows(csv_cells(table, row) for row in rows)
     return buffer.getvalue()
 
 
@@ -226,7 +227,7 @@ class TableFiles:
         """Append flat rows to their tables."""
         for table, rows in tables.items():
             if rows:
-                self._writers[table].writerows(_csv_row(table, row) for row in rows)
+                self._writers[table].writerows(csv_cells(table, row) for row in rows)
 
     def close(self) -> None:
         """Close every file."""
@@ -276,12 +277,3 @@ def descriptor_text(*, base_url: str, hsds_version: str) -> str:
 
 # The files of a data package, in the order the zip holds them.
 DATAPACKAGE_FILES = (*(path for path, _ in TABLES.values()), DESCRIPTOR_FILE)
-
-
-def datapackage_files(document: Json, *, base_url: str, hsds_version: str) -> dict[str, str]:
-    """File name -> text of every file of the data package made from an HSDS JSON document."""
-    tables = flatten(document)
-    files = {path: table_csv(table, tables[table]) for table, (path, _) in TABLES.items()}
-    descriptor = datapackage_descriptor(base_url=base_url, hsds_version=hsds_version)
-    files["datapackage.json"] = json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n"
-    return files
