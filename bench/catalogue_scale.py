@@ -11,7 +11,9 @@ kept between runs (building 100 000 providers and their index takes minutes):
 
 `downloads` runs each request in a fresh process with a real uvicorn server and a client
 that throws the bytes away, and reports the time and the peak memory the request added
-(Linux: VmHWM after resetting it through /proc/self/clear_refs). `cold-start` times
+(Linux: VmHWM after resetting it through /proc/self/clear_refs). `/hsds/datapackage.zip` is
+written into the site's `VAR_DIR/cache` by its first request and sent from there after
+that: remove that folder to measure the build again. `cold-start` times
 `python -m app serve` from its start until it answers a search. `edits` measures search
 throughput against one node, alternating windows without edits and with one edit a second
 (the node's index keeper applies them), and prints both.
