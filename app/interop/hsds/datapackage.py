@@ -162,7 +162,7 @@ def _etag(name: str) -> str:
 
 
 def package_etag(*, session: Session, catalogue: CatalogueResources, base_url: str) -> str:
-    """The ETag of the current package, without building it (two small queries)."""
+    """The ETag of the current package, without building it (three small queries)."""
     version = catalogue_version(session=session)
     return _etag(
         package_name(session=session, version=version, catalogue=catalogue, base_url=base_url)
