@@ -240,7 +240,8 @@ def command_export(settings: Settings, args: argparse.Namespace) -> int:
     from sqlmodel import Session
 
     from app.db import make_engine
-    from app.interop.hsds.objects import export_hsds_json, write_hsds_datapackage
+    from app.interop.hsds.datapackage import write_hsds_datapackage
+    from app.interop.hsds.objects import export_hsds_json
 
     engine = make_engine(settings.database_url)
     try:

@@ -11,7 +11,9 @@ kept between runs (building 100 000 providers and their index takes minutes):
 
 `downloads` runs each request in a fresh process with a real uvicorn server and a client
 that throws the bytes away, and reports the time and the peak memory the request added
-(Linux: VmHWM after resetting it through /proc/self/clear_refs). `cold-start` times
+(Linux: VmHWM after resetting it through /proc/self/clear_refs). `/hsds/datapackage.zip` is
+written into the site's `VAR_DIR/cache` by its first request and sent from there after
+that: remove that folder to measure the build again. `cold-start` times
 `python -m app serve` from its start until it answers a search. `edits` measures search
 throughput against one node, alternating windows without edits and with one edit a second
 (the node's index keeper applies them), and prints both.
@@ -46,7 +48,12 @@ from app.site_setup import reindex_site  # noqa: E402
 from bench.compare import load_catalogue  # noqa: E402
 from bench.search_bench import QUERY_MIX, free_port  # noqa: E402
 
-DOWNLOADS = ("/palveluntuottajat.csv", "/palveluntuottajat.json", "/hsds/export.json")
+DOWNLOADS = (
+    "/palveluntuottajat.csv",
+    "/palveluntuottajat.json",
+    "/hsds/export.json",
+    "/hsds/datapackage.zip",
+)
 
 
 def _schema(size: int) -> str:

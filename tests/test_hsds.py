@@ -21,7 +21,8 @@ from app.catalogue.resources import CatalogueResources
 from app.config import Settings
 from app.geography import municipality_regions
 from app.interop.hsds.api import HsdsCache, catalogue_state
-from app.interop.hsds.objects import export_hsds_json, hsds_id, write_hsds_datapackage
+from app.interop.hsds.datapackage import write_hsds_datapackage
+from app.interop.hsds.objects import export_hsds_json, hsds_id
 from app.interop.hsds.parse import (
     KnownCodes,
     known_codes_for,

@@ -28,6 +28,30 @@ def catalogue_revision(*, session: Session) -> int:
     return int(newest) if newest is not None else 0
 
 
+@dataclass(frozen=True)
+class CatalogueVersion:
+    """What the catalogue is at: its newest revision and how many journal rows there are.
+
+    Together they change on every commit, also when a revision below the newest commits
+    after it (ids are allocated before commit, so a slow transaction can fill a gap under
+    the newest revision: the count still grows).
+    """
+
+    revision: int
+    changes: int
+    changed_at: dt.datetime | None  # when the newest journal row was written
+
+
+def catalogue_version(*, session: Session) -> CatalogueVersion:
+    """The catalogue's version, read in one query."""
+    newest, count, at = session.exec(
+        select(func.max(CatalogueChange.id), func.count(), func.max(CatalogueChange.at))
+    ).one()
+    if isinstance(at, dt.datetime) and at.tzinfo is None:  # SQLite keeps no time zone
+        at = at.replace(tzinfo=dt.UTC)
+    return CatalogueVersion(int(newest or 0), int(count), at)
+
+
 def oldest_revision(*, session: Session) -> int | None:
     """The oldest revision still in the journal (older rows have been pruned)."""
     oldest = session.exec(select(func.min(CatalogueChange.id))).one()

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
-from fastapi.responses import StreamingResponse
+from fastapi.responses import FileResponse, StreamingResponse
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from app.interop.hsds import api as hsds_api
+from app.interop.hsds import datapackage as hsds_package
 from app.interop.hsds import objects as hsds
 from app.search.service import ProviderSearch, query_words
 from app.web.deps import (
@@ -198,19 +200,6 @@ ServiceFilterDep = Annotated[hsds_api.ServiceFilter | None, Depends(_service_fil
 
 def _empty_page(page: int, per_page: int) -> dict[str, Any]:
     return hsds_api.hsds_page([], total_items=0, page_number=page, per_page=per_page)
-
-
-def _download(
-    if_none_match: str | None, download: hsds_api.Download, *, media_type: str, filename: str
-) -> Response:
-    """The file as an attachment with its ETag, or 304 when the client already has it."""
-    if if_none_match and etag_matches(if_none_match, download.etag):
-        return Response(status_code=304, headers={"ETag": download.etag})
-    headers = {
-        "ETag": download.etag,
-        "Content-Disposition": f'attachment; filename="{filename}"',
-    }
-    return Response(download.content, media_type=media_type, headers=headers)
 
 
 def _download_responses(media_type: str, schema: dict[str, Any]) -> dict[int | str, Any]:
@@ -442,17 +431,26 @@ def read_taxonomy_term(
     responses=_download_responses("application/zip", {"type": "string", "format": "binary"}),
 )
 def read_datapackage(
-    session: SessionDep, settings: SettingsDep, catalogue: CatalogueDep, cache: HsdsCacheDep,
+    request: Request, session: SessionDep, settings: SettingsDep, catalogue: CatalogueDep,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:  # fmt: skip
     """The whole catalogue as an HSDS tabular data package (CSV files and datapackage.json)."""
-    download = hsds_api.datapackage_download(
-        session=session, cache=cache, catalogue=catalogue, base_url=settings.base_url
+    # a file per node and catalogue revision, written once (a minute at 100 000 providers)
+    etag = hsds_package.package_etag(
+        session=session, catalogue=catalogue, base_url=settings.base_url
     )
-    return _download(
-        if_none_match, download, media_type="application/zip",
-        filename="polku-hsds.zip",
+    if if_none_match and etag_matches(if_none_match, etag):
+        return Response(status_code=304, headers={"ETag": etag})
+    package = hsds_package.datapackage_file(
+        engine=request.app.state.engine, folder=settings.var_dir / "cache",
+        catalogue=catalogue, base_url=settings.base_url,
     )  # fmt: skip
+    headers = {"ETag": package.etag}
+    if package.last_modified is not None:
+        headers["Last-Modified"] = email.utils.format_datetime(package.last_modified, usegmt=True)
+    return FileResponse(
+        package.path, media_type="application/zip", filename="polku-hsds.zip", headers=headers
+    )
 
 
 @router.get(

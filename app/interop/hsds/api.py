@@ -2,7 +2,8 @@
 
 Only the objects of the requested page are ever built. HSDS ids are UUID 5 hashes (see
 `app.interop.hsds.objects`), which cannot be turned back into a row, so `HsdsCache` keeps maps from
-id to primary key, and the built downloads, for as long as the catalogue does not change.
+id to primary key for as long as the catalogue does not change. The downloads are streamed
+(`objects.hsds_json_pieces`) or written to a file per node (`datapackage`).
 """
 
 from __future__ import annotations
@@ -49,19 +50,6 @@ def catalogue_state(session: Session) -> CatalogueState:
     ).one()
     organizations = session.exec(select(func.count(), func.max(Organization.id))).one()
     return (*providers, *organizations)
-
-
-@dataclass(frozen=True)
-class Download:
-    """A built download and its ETag (a hash of the bytes, so equal in every process)."""
-
-    content: bytes
-    etag: str
-
-    @classmethod
-    def of(cls, content: bytes) -> Download:
-        """Wrap bytes with their strong ETag."""
-        return cls(content, f'"{hashlib.sha256(content).hexdigest()[:32]}"')
 
 
 class HsdsCache:
@@ -540,32 +528,9 @@ def ndjson_lines(page_of: Callable[[int, int], Json]) -> Iterator[bytes]:
 # --- Downloads --------------------------------------------------------------------------
 
 
-def datapackage_download(
-    *, session: Session, cache: HsdsCache, catalogue: CatalogueResources, base_url: str
-) -> Download:
-    """The tabular data package as a zip, built once per catalogue state."""
-    return cache.get(
-        session,
-        "datapackage",
-        lambda: Download.of(hsds.datapackage_zip(session, base_url, catalogue=catalogue)),
-    )
-
-
 def json_export_etag(*, session: Session, catalogue: CatalogueResources, base_url: str) -> str:
     """The ETag of the streamed JSON export, without building it: from what the export is
     made of (the catalogue's state, the term labels, the address), so equal on every node."""
     terms = hsds.PolkuTerms(session=session, catalogue=catalogue)
     made_of = json.dumps([repr(catalogue_state(session)), terms.all(), base_url, hsds.HSDS_VERSION])
     return f'"{hashlib.sha256(made_of.encode("utf-8")).hexdigest()[:32]}"'
-
-
-def json_download(
-    *, session: Session, cache: HsdsCache, catalogue: CatalogueResources, base_url: str
-) -> Download:
-    """The whole catalogue as one HSDS JSON document, built once per catalogue state."""
-
-    def build() -> Download:
-        document = hsds.export_hsds_json(session, base_url, catalogue=catalogue)
-        return Download.of(json.dumps(document, ensure_ascii=False).encode("utf-8"))
-
-    return cache.get(session, "json", build)

@@ -8,14 +8,11 @@ The API's pages and downloads are in `app.interop.hsds.api`; docs/hsds.md has th
 
 from __future__ import annotations
 
-import io
 import json
 import tempfile
 import uuid
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -28,7 +25,6 @@ from app.catalogue.providers import (
 )
 from app.catalogue.resources import CatalogueResources
 from app.guide.content import SERVICE_CODES
-from app.interop.hsds.tables import datapackage_files
 from app.interop.hsds.values import absolute_url, organization_description, rfc3339
 from app.models import Municipality, Organization, Provider, ProviderBase, Region
 
@@ -37,7 +33,6 @@ HSDS_VERSION = "3.0"
 POLKU_NAMESPACE = uuid.UUID("5b0f3c9e-8a4d-4f61-9c1e-2d7a6b8e4f10")
 TAXONOMY_URN = "urn:polku:taxonomy:"
 COUNTRY = "FI"
-ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)  # the earliest a zip entry can have
 
 Json = dict[str, Any]
 
@@ -499,6 +494,53 @@ def export_hsds_json(
 
 
 JSON_PIECE_CHARS = 65_536  # the streamed export is handed on in pieces of about this size
+ORGANIZATION_CHUNK = 10_000  # organisations read per query while streaming
+
+
+class CatalogueObjects:
+    """The whole catalogue as HSDS objects, read a chunk of providers at a time: what the
+    streamed downloads (the JSON export, the data package) are written from, in the order of
+    `export_hsds_json`, so that memory stays flat at any catalogue size."""
+
+    def __init__(
+        self, session: Session, base_url: str, *, catalogue: CatalogueResources | None = None
+    ) -> None:
+        self._session = session
+        self._base_url = base_url
+        self.terms = PolkuTerms(session=session, catalogue=_catalogue_or_load(catalogue))
+        rows = session.exec(
+            select(Provider.id, Provider.organization_id).order_by(col(Provider.id))
+        ).all()
+        self._provider_ids = [pk for pk, _org in rows if pk is not None]
+        # each organisation once, in the order of its first provider
+        self._organization_pks = list(dict.fromkeys(org for _pk, org in rows))
+        del rows
+        self.terms.load_places(self._organization_pks)
+
+    def organizations(self) -> Iterator[Json]:
+        """Every organisation running a provider."""
+        pks = self._organization_pks
+        for start in range(0, len(pks), ORGANIZATION_CHUNK):
+            chunk = pks[start : start + ORGANIZATION_CHUNK]
+            found = self._session.exec(
+                select(Organization).where(col(Organization.id).in_(chunk))
+            ).all()
+            by_pk = {organization.id: organization for organization in found}
+            for pk in chunk:
+                yield organization_object(by_pk[pk], terms=self.terms)
+
+    def services(self) -> Iterator[Json]:
+        """Every provider as a service, its objects nested, by id."""
+        for detail in iter_provider_details(session=self._session, provider_ids=self._provider_ids):
+            yield service_object(detail, terms=self.terms, base_url=self._base_url)
+
+    def taxonomies(self) -> list[Json]:
+        """Polku's taxonomies."""
+        return [taxonomy_object(taxonomy) for taxonomy in TAXONOMIES.values()]
+
+    def taxonomy_terms(self) -> list[Json]:
+        """Every term of Polku's taxonomies."""
+        return self.terms.all()
 
 
 def hsds_json_pieces(
@@ -510,33 +552,21 @@ def hsds_json_pieces(
     One pass over the providers writes the services and keeps their service_at_locations
     and locations in temporary files, which follow the services in the document.
     """
-    terms = PolkuTerms(session=session, catalogue=_catalogue_or_load(catalogue))
-    rows = session.exec(
-        select(Provider.id, Provider.organization_id).order_by(col(Provider.id))
-    ).all()
-    ids = [pk for pk, _org in rows if pk is not None]
-    organization_pks = list(dict.fromkeys(org for _pk, org in rows))
-    del rows
-    terms.load_places(organization_pks)
+    objects = CatalogueObjects(session, base_url, catalogue=catalogue)
     out = _PieceWriter()
     out.write('{"organizations": [')
     first = True
-    for start in range(0, len(organization_pks), 10_000):
-        chunk = organization_pks[start : start + 10_000]
-        found = session.exec(select(Organization).where(col(Organization.id).in_(chunk))).all()
-        by_pk = {organization.id: organization for organization in found}
-        for pk in chunk:
-            out.write(("" if first else ", ") + _dumps(organization_object(by_pk[pk], terms=terms)))
-            first = False
-            yield from out.full_pieces()
+    for organization in objects.organizations():
+        out.write(("" if first else ", ") + _dumps(organization))
+        first = False
+        yield from out.full_pieces()
     out.write('], "services": [')
     with (
         tempfile.TemporaryFile("w+", encoding="utf-8") as service_at_locations,
         tempfile.TemporaryFile("w+", encoding="utf-8") as locations,
     ):
         first_service = first_place = True
-        for detail in iter_provider_details(session=session, provider_ids=ids):
-            service = service_object(detail, terms=terms, base_url=base_url)
+        for service in objects.services():
             out.write(("" if first_service else ", ") + _dumps(service))
             first_service = False
             for place in service["service_at_locations"]:
@@ -552,9 +582,9 @@ def hsds_json_pieces(
             while block := spooled.read(JSON_PIECE_CHARS):
                 out.write(block)
                 yield from out.full_pieces()
-    taxonomies = ", ".join(_dumps(taxonomy_object(t)) for t in TAXONOMIES.values())
+    taxonomies = ", ".join(_dumps(taxonomy) for taxonomy in objects.taxonomies())
     out.write(f'], "taxonomies": [{taxonomies}], "taxonomy_terms": ')
-    out.write(_dumps(terms.all()) + "}")
+    out.write(_dumps(objects.taxonomy_terms()) + "}")
     yield from out.full_pieces()
     yield out.rest()
 
@@ -582,43 +612,6 @@ class _PieceWriter:
         text = "".join(self._parts)
         self._parts, self._size = [], 0
         return text
-
-
-def datapackage_zip(
-    session: Session, base_url: str, *, catalogue: CatalogueResources | None = None
-) -> bytes:
-    """The tabular data package as the bytes of a zip file.
-
-    Every entry gets the same fixed timestamp, so the same catalogue always gives the same
-    bytes: the API's ETag (a hash of them) then agrees between processes and restarts.
-    """
-    document = export_hsds_json(session, base_url, catalogue=catalogue)
-    files = datapackage_files(document, base_url=base_url, hsds_version=HSDS_VERSION)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, text in files.items():
-            entry = zipfile.ZipInfo(name, date_time=ZIP_TIMESTAMP)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(entry, text)
-    return buffer.getvalue()
-
-
-def write_hsds_datapackage(
-    session: Session,
-    out_path: Path,
-    base_url: str,
-    *,
-    catalogue: CatalogueResources | None = None,
-) -> None:
-    """Write the catalogue as an HSDS tabular data package: a directory, or a `.zip` file."""
-    if out_path.suffix == ".zip":
-        out_path.write_bytes(datapackage_zip(session, base_url, catalogue=catalogue))
-        return
-    document = export_hsds_json(session, base_url, catalogue=catalogue)
-    files = datapackage_files(document, base_url=base_url, hsds_version=HSDS_VERSION)
-    out_path.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        (out_path / name).write_text(text, encoding="utf-8")
 
 
 # --- Polku's HSDS profile ------------------------------------------------------------------

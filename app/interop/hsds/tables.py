@@ -9,7 +9,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Any
+from pathlib import Path
+from typing import Any, TextIO
 
 from app.interop.csv.cells import spreadsheet_safe
 
@@ -102,6 +103,11 @@ CHILD_OBJECTS = {
                       "taxonomy": ("taxonomy", "taxonomy_id")},
 }  # fmt: skip
 WHERE = "_where"  # a flat row's position in the input, for error messages
+# Tables whose rows many objects of one export share (every service names the same taxonomy
+# terms); the other rows belong to one provider, and their ids are made from its unique
+# external id, so they never repeat between providers.
+SHARED_TABLES = frozenset({"organization", "taxonomy_term", "taxonomy"})
+DESCRIPTOR_FILE = "datapackage.json"
 
 
 class TableFlattener:
@@ -110,7 +116,9 @@ class TableFlattener:
     def __init__(self) -> None:
         self.tables: Tables = {name: [] for name in TABLES}
         self.problems: list[tuple[str, str]] = []  # (where, message)
-        self._seen: set[tuple[str, str]] = set()
+        # ids already added: of the shared tables, and of the others (see `take_rows`)
+        self._seen_shared: set[tuple[str, str]] = set()
+        self._seen_own: set[tuple[str, str]] = set()
 
     def add(self, table: str, item: object, where: str) -> str | None:
         """Add one object and its nested objects; return its id."""
@@ -140,10 +148,19 @@ class TableFlattener:
         if not isinstance(row_id, str) or not row_id:
             self.problems.append((where, f"the {table} has no id"))
             return None
-        if (table, row_id) not in self._seen:
-            self._seen.add((table, row_id))
+        seen = self._seen_shared if table in SHARED_TABLES else self._seen_own
+        if (table, row_id) not in seen:
+            seen.add((table, row_id))
             self.tables[table].append(row)
         return row_id
+
+    def take_rows(self) -> Tables:
+        """The rows collected so far, handed over and forgotten, so that a writer streaming a
+        whole catalogue holds one object's rows at a time. Only the ids of `SHARED_TABLES`
+        are remembered for the first-wins rule: the others never repeat between objects."""
+        tables, self.tables = self.tables, {name: [] for name in TABLES}
+        self._seen_own = set()
+        return tables
 
     def add_document(self, document: Json, where: str) -> None:
         """Add every table list of a JSON document (`services`, `locations` …)."""
@@ -173,14 +190,55 @@ def _csv_value(value: object, column: str) -> str:
     return spreadsheet_safe(text, numeric=FIELD_TYPES.get(column) == "number")
 
 
+def csv_cells(table: str, row: Json) -> list[str]:
+    """A flat row's cells in the table's column order."""
+    return [_csv_value(row.get(column), column) for column in TABLES[table][1]]
+
+
 def table_csv(table: str, rows: list[Json]) -> str:
     """One table as CSV text (UTF-8 without a byte-order mark, as data packages expect)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     columns = TABLES[table][1]
     writer.writerow(columns)
-    writer.writerows([_csv_value(row.get(column), column) for column in columns] for row in rows)
+    writer.writerows(csv_cells(table, row) for row in rows)
     return buffer.getvalue()
+
+
+class TableFiles:
+    """The data package's CSV tables written row by row, each into its file in `folder`
+    (text as `table_csv` gives it), so that no table is ever held whole in memory."""
+
+    def __init__(self, folder: Path) -> None:
+        self._files: dict[str, TextIO] = {}
+        self._writers: dict[str, Any] = {}
+        try:
+            for table, (path, columns) in TABLES.items():
+                # newline="": the CSV writer's CRLF line ends go to the file as they are
+                handle = (folder / path).open("w", encoding="utf-8", newline="")
+                self._files[table] = handle
+                self._writers[table] = csv.writer(handle, lineterminator="\r\n")
+                self._writers[table].writerow(columns)
+        except BaseException:
+            self.close()
+            raise
+
+    def write(self, tables: Tables) -> None:
+        """Append flat rows to their tables."""
+        for table, rows in tables.items():
+            if rows:
+                self._writers[table].writerows(csv_cells(table, row) for row in rows)
+
+    def close(self) -> None:
+        """Close every file."""
+        for handle in self._files.values():
+            handle.close()
+
+    def __enter__(self) -> TableFiles:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
 
 def datapackage_descriptor(*, base_url: str, hsds_version: str) -> Json:
@@ -211,10 +269,11 @@ def datapackage_descriptor(*, base_url: str, hsds_version: str) -> Json:
     }
 
 
-def datapackage_files(document: Json, *, base_url: str, hsds_version: str) -> dict[str, str]:
-    """File name -> text of every file of the data package made from an HSDS JSON document."""
-    tables = flatten(document)
-    files = {path: table_csv(table, tables[table]) for table, (path, _) in TABLES.items()}
+def descriptor_text(*, base_url: str, hsds_version: str) -> str:
+    """The text of datapackage.json."""
     descriptor = datapackage_descriptor(base_url=base_url, hsds_version=hsds_version)
-    files["datapackage.json"] = json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n"
-    return files
+    return json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n"
+
+
+# The files of a data package, in the order the zip holds them.
+DATAPACKAGE_FILES = (*(path for path, _ in TABLES.values()), DESCRIPTOR_FILE)
