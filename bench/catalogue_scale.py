@@ -41,6 +41,7 @@ import httpx  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
+from app.catalogue import journal  # noqa: E402
 from app.config import Settings  # noqa: E402
 from app.db import make_engine  # noqa: E402
 from app.models import Provider  # noqa: E402
@@ -266,7 +267,10 @@ def _load(
         thread.join()
 
 
-def _edit_every_second(settings: Settings, stop: threading.Event, made: list[int]) -> None:
+def _edit_every_second(
+    settings: Settings, stop: threading.Event, made: list[tuple[int, float]]
+) -> None:
+    """A committed status change a second; each edit's catalogue revision and commit time."""
     engine = make_engine(settings.database_url)
     rng = random.Random(3)
     with Session(engine) as session:
@@ -279,10 +283,35 @@ def _edit_every_second(settings: Settings, stop: threading.Event, made: list[int
             provider.status = "verify" if provider.status == "current" else "current"
             session.add(provider)
             session.commit()
-            made[0] += 1
+            made.append((journal.catalogue_revision(session=session), time.monotonic()))
             next_at += 1.0
             stop.wait(max(0.0, next_at - time.monotonic()))
     engine.dispose()
+
+
+def _watch_index(url: str, stop: threading.Event, seen: list[tuple[float, int]]) -> None:
+    """The node's index revision (from /healthz) five times a second."""
+    with httpx.Client(base_url=url, timeout=30) as client:
+        while not stop.is_set():
+            try:
+                revision = client.get("/healthz").json().get("index_revision")
+            except (httpx.HTTPError, ValueError):
+                revision = None
+            if isinstance(revision, int):
+                seen.append((time.monotonic(), revision))
+            stop.wait(0.2)
+
+
+def _edit_to_searchable(
+    made: list[tuple[int, float]], seen: list[tuple[float, int]]
+) -> list[float]:
+    """Seconds from each edit's commit until the node's index held it (as /healthz saw it)."""
+    delays = []
+    for revision, committed in made:
+        held = next((at for at, index_revision in seen if index_revision >= revision), None)
+        if held is not None:
+            delays.append(max(held - committed, 0.0))
+    return delays
 
 
 def edits(size: int, window: float, rounds: int, clients: int) -> None:
@@ -294,13 +323,15 @@ def edits(size: int, window: float, rounds: int, clients: int) -> None:
     try:
         _wait_for_search(url, process, time.perf_counter())
         _run_window(url, 5, clients, settings, with_edits=False)  # warm-up, not counted
-        quiet, busy = [], []
+        quiet, busy, delays = [], [], []
         failures: dict[str, Counter[str]] = {"no edits": Counter(), "1 edit/s": Counter()}
         for _ in range(rounds):
             quiet.append(_run_window(url, window, clients, settings, with_edits=False,
-                                     failures=failures["no edits"]))  # fmt: skip
-            busy.append(_run_window(url, window, clients, settings, with_edits=True,
-                                    failures=failures["1 edit/s"]))  # fmt: skip
+                                     failures=failures["no edits"])[0])  # fmt: skip
+            rate, delayed = _run_window(url, window, clients, settings, with_edits=True,
+                                        failures=failures["1 edit/s"])  # fmt: skip
+            busy.append(rate)
+            delays += delayed
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -311,19 +342,33 @@ def edits(size: int, window: float, rounds: int, clients: int) -> None:
         listed = ", ".join(f"{v:.1f}" for v in values)
         print(f"| {name} | {listed} | {statistics.mean(values):.1f} |")
     print(f"1 edit/s keeps {statistics.mean(busy) / statistics.mean(quiet):.0%} of the throughput")
+    if delays:
+        ordered = sorted(delays)
+        p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+        median = statistics.median(delays)
+        print(f"edit to searchable on this node, {len(delays)} edits: median {median:.2f} s, "
+              f"p95 {p95:.2f} s, max {ordered[-1]:.2f} s")  # fmt: skip
     for name, counted in failures.items():
         listed = ", ".join(f"{count} × {what}" for what, count in sorted(counted.items()))
         print(f"answers other than 200, {name}: {listed or 'none'}")
 
 
 def _run_window(url: str, seconds: float, clients: int, settings: Settings, *,
-                with_edits: bool, failures: Counter[str] | None = None) -> float:  # fmt: skip
+                with_edits: bool, failures: Counter[str] | None = None,
+                ) -> tuple[float, list[float]]:  # fmt: skip
+    """Requests a second in the window, and (with edits) each edit's delay until indexed.
+
+    The node's /healthz is read five times a second in every window, edits or not, so that
+    both kinds of window carry the same extra load."""
     stop = threading.Event()
     counts = [0] * clients
-    made = [0]
+    made: list[tuple[int, float]] = []
+    seen: list[tuple[float, int]] = []
     editor = threading.Thread(target=_edit_every_second, args=(settings, stop, made))
+    watcher = threading.Thread(target=_watch_index, args=(url, stop, seen))
     if with_edits:
         editor.start()
+    watcher.start()
     loader = threading.Thread(target=_load, args=(url, stop, counts, clients, failures))
     started = time.perf_counter()
     loader.start()
@@ -333,7 +378,20 @@ def _run_window(url: str, seconds: float, clients: int, settings: Settings, *,
     elapsed = time.perf_counter() - started
     if with_edits:
         editor.join()
-    return sum(counts) / elapsed
+    # edits of the window's last seconds: watch until the index holds them
+    until = time.monotonic() + 10
+    while made and time.monotonic() < until and (not seen or seen[-1][1] < made[-1][0]):
+        _watch_once(url, seen)
+        time.sleep(0.2)
+    watcher.join()
+    return sum(counts) / elapsed, _edit_to_searchable(made, seen)
+
+
+def _watch_once(url: str, seen: list[tuple[float, int]]) -> None:
+    with httpx.Client(base_url=url, timeout=30) as client:
+        revision = client.get("/healthz").json().get("index_revision")
+    if isinstance(revision, int):
+        seen.append((time.monotonic(), revision))
 
 
 def main() -> int:

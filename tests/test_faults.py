@@ -703,12 +703,14 @@ def test_a_generation_removed_while_a_worker_opens_it_is_not_damaged_and_search_
     opening = republish(site)
     checked = index_store.verify_generation
 
-    def keeper_swaps_twice_meanwhile(generation_dir: Path) -> None:
+    def keeper_swaps_twice_meanwhile(
+        generation_dir: Path, known: dict[index_store.FileIdentity, str] | None = None
+    ) -> dict[index_store.FileIdentity, str]:
         if generation_dir.name == opening:
             republish(site)
             republish(site)
             shutil.rmtree(generation_dir, ignore_errors=True)  # the cleanup after the swaps
-        checked(generation_dir)
+        return checked(generation_dir, known)
 
     monkeypatch.setattr(index_store, "verify_generation", keeper_swaps_twice_meanwhile)
     assert search.search(ProviderQuery(text="kotka")).total > 0
