@@ -44,7 +44,7 @@ find_python() {
   done
 }
 
-# Makes $venv with the lock file and the project for $python; nothing printed unless it fails.
+# Makes $venv with the lock file and the project for $python.
 make_venv() {
   local python=$1 venv=$2 full_version=$3
   # a venv whose interpreter is gone or another patch release (pyenv upgraded) is made anew
@@ -52,9 +52,10 @@ make_venv() {
     rm -rf "$venv"
     "$python" -m venv "$venv" || return
   fi
-  "$venv/bin/python" -m pip install --quiet --upgrade pip &&
-    "$venv/bin/python" -m pip install --quiet --require-hashes -r requirements/dev.txt &&
-    "$venv/bin/python" -m pip install --quiet --no-deps --no-build-isolation -e .
+  # -qq: errors only (pip's warnings and the editable-install banner say nothing here)
+  "$venv/bin/python" -m pip install -qq --upgrade pip &&
+    "$venv/bin/python" -m pip install -qq --require-hashes -r requirements/dev.txt &&
+    "$venv/bin/python" -m pip install -qq --no-deps --no-build-isolation -e .
 }
 
 summary=()
