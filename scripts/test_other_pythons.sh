@@ -7,12 +7,16 @@
 # For each version, e.g. 3.13: finds an interpreter (python3.13 on PATH, else pyenv's newest
 # 3.13.x), makes .venv-py313/ with requirements/dev.txt (--require-hashes, the same universal
 # lock as .venv/) and the project, type-checks the code against 3.13's standard library, and
-# runs pytest -m "not browser and not postgresql" with that interpreter: the unit, integration
-# and packaging tests on SQLite (the wheel built, installed and served by that interpreter).
+# runs pytest with that interpreter on the tests selected by MARKERS below: the unit,
+# integration and packaging tests on SQLite (the wheel built, installed and served by it).
 # A version with no interpreter on this machine is skipped with the reason, not failed.
 #   PYTEST_WORKERS (default 2) as in scripts/test.sh; extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# SQLite only: PostgreSQL is covered on the main version; the browser tests test the pages,
+# not the interpreter; the image recipe runs the Dockerfile's Python (3.11) whatever runs it
+MARKERS="not browser and not postgresql and not image"
 
 [[ -x .venv/bin/python ]] || { echo "Run scripts/setup.sh --dev first (.venv/ is missing)." >&2; exit 1; }
 
@@ -75,7 +79,7 @@ for version in $supported_versions; do
   fi
   venv=".venv-py${version/./}"
   full_version=$("$python" -c 'import platform; print(platform.python_version())')
-  echo "== Python $full_version ($python): $venv/, mypy, pytest without browser and PostgreSQL"
+  echo "== Python $full_version ($python): $venv/, mypy, pytest -m '$MARKERS'"
   started=$SECONDS
   if ! make_venv "$python" "$venv" "$full_version"; then
     summary+=("Python $full_version: FAILED to install requirements/dev.txt and the project into $venv/")
@@ -90,15 +94,14 @@ for version in $supported_versions; do
     failed=1
   fi
   type_checked=$SECONDS
-  # SQLite only: PostgreSQL is covered on the main version; the browser tests test the pages,
-  # not the interpreter
-  if env -u TEST_DATABASE_URL "$venv/bin/python" -m pytest -m "not browser and not postgresql" \
+  if env -u TEST_DATABASE_URL "$venv/bin/python" -m pytest -m "$MARKERS" \
     -n "${PYTEST_WORKERS:-2}" -p no:cacheprovider -q "$@"; then
-    summary+=("Python $full_version: tests passed (install $((installed - started)) s, mypy $((type_checked - installed)) s, pytest $((SECONDS - type_checked)) s)")
+    outcome="tests passed"
   else
-    summary+=("Python $full_version: tests FAILED (see the pytest output above)")
+    outcome="tests FAILED (see the pytest output above)"
     failed=1
   fi
+  summary+=("Python $full_version: $outcome (install $((installed - started)) s, mypy $((type_checked - installed)) s, pytest $((SECONDS - type_checked)) s)")
 done
 
 echo "== Other Python versions (pyproject.toml: $supported_versions; .venv/ has $main_version):"
