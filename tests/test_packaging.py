@@ -9,9 +9,7 @@ a fresh virtual environment that borrows this one's dependencies through a `.pth
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 import sys
 import sysconfig
@@ -19,18 +17,14 @@ import time
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.fixtures.web import free_port
+from tests.wheel_build import ROOT, build_wheel, without_checkout
 
-ROOT = Path(__file__).resolve().parent.parent
-# What setuptools needs to build the wheel: nothing else of the checkout is copied.
-BUILD_INPUTS = ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "app", "templates",
-                "static")  # fmt: skip
 # A sample of each kind of file the running app reads from its package.
 EXPECTED_FILES = (
     "app/web/templates/base.html",
@@ -47,14 +41,6 @@ EXPECTED_FILES = (
 )
 
 
-def _setuptools_builds_offline() -> bool:
-    try:
-        major = int(version("setuptools").split(".")[0])
-    except PackageNotFoundError:
-        return False
-    return major >= 77  # pyproject.toml's [build-system] requirement
-
-
 @dataclass
 class Installed:
     wheel: Path
@@ -64,19 +50,12 @@ class Installed:
     work_dir: Path
 
 
-def _without_checkout() -> dict[str, str]:
-    """This environment without what would make a process see the checkout or its settings
-    (a PYTHONPATH to the checkout also makes pip think the project is installed already)."""
-    hidden = {"PYTHONPATH", "DATABASE_URL", "INDEX_DIR", "VAR_DIR", "PROMETHEUS_MULTIPROC_DIR"}
-    return {key: value for key, value in os.environ.items() if key not in hidden}
-
-
 def _run(
     args: list[str | Path], cwd: Path | None = None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         [str(arg) for arg in args],
-        cwd=cwd, env=env if env is not None else _without_checkout(),
+        cwd=cwd, env=env if env is not None else without_checkout(),
         capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert result.returncode == 0, f"{args} failed:\n{result.stdout}\n{result.stderr}"
@@ -86,19 +65,7 @@ def _run(
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     root = tmp_path_factory.mktemp("wheel")
-    source = root / "source"
-    source.mkdir()
-    for name in BUILD_INPUTS:
-        path = ROOT / name
-        if path.is_dir():
-            shutil.copytree(path, source / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(path, source / name)
-    # without a new enough setuptools here, pip fetches one into an isolated build
-    build_flags = ["--no-build-isolation"] if _setuptools_builds_offline() else []
-    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", *build_flags,
-          "--wheel-dir", root / "dist", source])  # fmt: skip
-    (wheel,) = (root / "dist").glob("polku-*.whl")
+    wheel = build_wheel(root)
 
     venv = root / "venv"
     _run([sys.executable, "-m", "venv", "--without-pip", venv])
@@ -120,7 +87,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
 
 
 def _env(installed: Installed) -> dict[str, str]:
-    return {**_without_checkout(), "VAR_DIR": str(installed.var_dir)}
+    return {**without_checkout(), "VAR_DIR": str(installed.var_dir)}
 
 
 def test_the_wheel_carries_templates_static_files_content_translations_and_migrations(

@@ -15,8 +15,6 @@ carries the previous generation's facts over and reads only the documents it wro
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import pickle
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -32,9 +30,7 @@ from whoosh.searching import Searcher
 from app.catalogue.policy import AVAILABILITY_SHOWN_FOR
 from app.search.documents import FACET_FIELDS
 from app.search.places import Place
-from app.search.store import DERIVED_FILE_PREFIX
-
-logger = logging.getLogger(__name__)
+from app.search.store import DERIVED_FILE_PREFIX, read_derived_file, write_derived_file
 
 SNAPSHOT_FILE = f"{DERIVED_FILE_PREFIX}facet-table.pickle"
 # What the next generation's builder carries over (workers never load it): see write_snapshot.
@@ -312,21 +308,11 @@ class _Carried:
 def _load_table(generation_dir: Path) -> tuple[int, FacetTable] | None:
     """The table a generation's snapshot holds and the documents it was made for, or None
     when it has no usable one (missing, unreadable, or of another shape than this code's)."""
-    try:
-        with (generation_dir / SNAPSHOT_FILE).open("rb") as handle:
-            # the generation's own file, written by this code and checked by its manifest
-            snapshot_format, documents, table = pickle.load(handle)  # noqa: S301
-    except FileNotFoundError:
+    saved = read_derived_file(generation_dir / SNAPSHOT_FILE, SNAPSHOT_FORMAT, 2)
+    if saved is None:
         return None
-    except (OSError, pickle.UnpicklingError, ValueError, TypeError, EOFError, AttributeError,
-            ImportError) as error:  # fmt: skip
-        logger.warning("facet table snapshot in %s unreadable (%s)", generation_dir, error)
-        return None
-    if (
-        snapshot_format != SNAPSHOT_FORMAT
-        or not isinstance(table, FacetTable)
-        or vars(table).keys() != _TABLE_STATE
-    ):
+    documents, table = saved
+    if not isinstance(table, FacetTable) or vars(table).keys() != _TABLE_STATE:
         return None
     return documents, table
 
@@ -334,17 +320,10 @@ def _load_table(generation_dir: Path) -> tuple[int, FacetTable] | None:
 def _read_carried(generation_dir: Path) -> _Carried | None:
     """The facts a generation's snapshot holds, or None when it has no usable one."""
     saved = _load_table(generation_dir)
-    try:
-        with (generation_dir / KEYS_FILE).open("rb") as handle:
-            # a file this code wrote into a generation it built, checked by its manifest
-            keys_format, layout, extras = pickle.load(handle)  # noqa: S301
-    except FileNotFoundError:
+    keys = read_derived_file(generation_dir / KEYS_FILE, SNAPSHOT_FORMAT, 2)
+    if saved is None or keys is None:
         return None
-    except (OSError, pickle.UnpicklingError, ValueError, TypeError, EOFError) as error:
-        logger.warning("facet snapshot in %s unreadable (%s)", generation_dir, error)
-        return None
-    if saved is None or keys_format != SNAPSHOT_FORMAT:
-        return None
+    layout, extras = keys
     documents, table = saved
     if sum(count for _segment, _first, count in layout) != documents:
         return None
@@ -418,7 +397,5 @@ def write_snapshot(generation_dir: Path, previous_dir: Path | None = None) -> No
     # The whole table, its lookup structures included: loading them takes a worker a third
     # of the time building them from the inputs takes.
     table = FacetTable(*_inputs(records, extras))
-    with (generation_dir / SNAPSHOT_FILE).open("wb") as handle:
-        pickle.dump((SNAPSHOT_FORMAT, documents, table), handle, protocol=pickle.HIGHEST_PROTOCOL)
-    with (generation_dir / KEYS_FILE).open("wb") as handle:
-        pickle.dump((SNAPSHOT_FORMAT, layout, extras), handle, protocol=pickle.HIGHEST_PROTOCOL)
+    write_derived_file(generation_dir / SNAPSHOT_FILE, SNAPSHOT_FORMAT, documents, table)
+    write_derived_file(generation_dir / KEYS_FILE, SNAPSHOT_FORMAT, layout, extras)

@@ -31,6 +31,7 @@ import hashlib
 import json
 import logging
 import os
+import pickle
 import shutil
 import threading
 import time
@@ -121,6 +122,29 @@ DERIVED_FILE_PREFIX = "derived-"
 # Writes a generation's derived files once its Whoosh files are complete; told the
 # generation it was updated from (None for a full build), to carry over what still holds.
 Finish = Callable[[Path, Path | None], None]
+
+
+def write_derived_file(path: Path, file_format: int, *contents: object) -> None:
+    """Save a derived file into a generation being built: its format number, then contents."""
+    with path.open("wb") as handle:
+        pickle.dump((file_format, *contents), handle, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def read_derived_file(path: Path, file_format: int, parts: int) -> tuple[Any, ...] | None:
+    """The contents of a derived file, or None when it is missing, unreadable, or of
+    another format (written by another version of the code: the reader reads the index)."""
+    try:
+        with path.open("rb") as handle:
+            # a file this code wrote into a generation, checked by its manifest on opening
+            saved = pickle.load(handle)  # noqa: S301
+    except FileNotFoundError:
+        return None
+    except Exception as error:  # unpickling raises whatever a changed class's state makes it
+        logger.warning("derived file %s unreadable (%s); reading the index", path, error)
+        return None
+    if not isinstance(saved, tuple) or len(saved) != parts + 1 or saved[0] != file_format:
+        return None
+    return saved[1:]
 
 
 def build_index(

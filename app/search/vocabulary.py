@@ -9,8 +9,6 @@ index (`write_snapshot`, checked by the generation's manifest) and workers load 
 
 from __future__ import annotations
 
-import logging
-import pickle
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import chain
@@ -21,9 +19,7 @@ from whoosh.searching import Searcher
 
 from app.search.finnish import fold_accents
 from app.search.places import PlaceLexicon
-from app.search.store import DERIVED_FILE_PREFIX
-
-logger = logging.getLogger(__name__)
+from app.search.store import DERIVED_FILE_PREFIX, read_derived_file, write_derived_file
 
 SNAPSHOT_FILE = f"{DERIVED_FILE_PREFIX}query-vocabulary.pickle"
 # Raise when QueryVocabulary or PlaceLexicon change shape: older snapshots are then ignored.
@@ -80,17 +76,10 @@ def _load(directory: Path) -> QueryVocabulary | None:
 
 def _load_saved(directory: Path) -> tuple[frozenset[str], QueryVocabulary] | None:
     """The saved vocabulary and the ids of the index segments it was read from."""
-    try:
-        with (directory / SNAPSHOT_FILE).open("rb") as handle:
-            # the generation's own file, written by this code and checked by its manifest
-            snapshot_format, segments, vocabulary = pickle.load(handle)  # noqa: S301
-    except FileNotFoundError:
+    saved = read_derived_file(directory / SNAPSHOT_FILE, SNAPSHOT_FORMAT, 2)
+    if saved is None or not isinstance(saved[1], QueryVocabulary):
         return None
-    except (OSError, pickle.UnpicklingError, ValueError, TypeError, EOFError) as error:
-        logger.warning("query vocabulary in %s unreadable (%s)", directory, error)
-        return None
-    if snapshot_format != SNAPSHOT_FORMAT or not isinstance(vocabulary, QueryVocabulary):
-        return None
+    segments, vocabulary = saved
     return frozenset(segments), vocabulary
 
 
@@ -116,6 +105,5 @@ def write_snapshot(generation_dir: Path, previous_dir: Path | None = None) -> No
                 if leaf.segment().segment_id() not in previous[0]
             )  # fmt: skip
             vocabulary = previous[1].with_words(new_terms)
-    with (generation_dir / SNAPSHOT_FILE).open("wb") as handle:
-        snapshot = (SNAPSHOT_FORMAT, sorted(segments), vocabulary)
-        pickle.dump(snapshot, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    path = generation_dir / SNAPSHOT_FILE
+    write_derived_file(path, SNAPSHOT_FORMAT, sorted(segments), vocabulary)
