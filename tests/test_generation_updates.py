@@ -9,6 +9,7 @@ must equal what reading everything gives.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import pickle
 import random
 from collections.abc import Iterator
@@ -254,3 +255,20 @@ def test_an_update_copies_where_the_file_system_cannot_link(
     verify_generation(new)
     with whoosh_index.open_dir(str(new)).searcher() as searcher:
         assert searcher.doc_count() == 30
+
+
+def test_reading_a_derived_file_leaves_the_garbage_collector_as_it_was(tmp_path: Path) -> None:
+    good, bad = tmp_path / "good.pickle", tmp_path / "bad.pickle"
+    store.write_derived_file(good, 1, {"a": (1, 2)})
+    bad.write_bytes(b"not a pickle")
+    assert store.read_derived_file(good, 1, 1) == ({"a": (1, 2)},)
+    assert gc.isenabled()
+    assert store.read_derived_file(bad, 1, 1) is None
+    assert gc.isenabled(), "re-enabled after an unreadable file too"
+    assert store.read_derived_file(good, 2, 1) is None, "another format is not used"
+    gc.disable()
+    try:
+        store.read_derived_file(good, 1, 1)
+        assert not gc.isenabled(), "a caller's choice is kept"
+    finally:
+        gc.enable()
