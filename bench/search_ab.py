@@ -22,7 +22,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import httpx
@@ -34,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from app.config import Settings  # noqa: E402
 from app.db import make_engine  # noqa: E402
 from app.site_setup import initialise_site, reindex_site  # noqa: E402
-from bench.search_bench import QUERY_MIX, free_port, measure  # noqa: E402
+from bench.search_bench import QUERY_MIX, free_port, measure, wait_until_healthy  # noqa: E402
 from bench.synthetic import add_synthetic_providers  # noqa: E402
 
 _FORMAT = re.compile(r"^DOCUMENT_FORMAT = (\d+)", re.M)
@@ -57,15 +56,7 @@ def serve_and_time(tree: Path, var_dir: Path, requests: int) -> dict[str, float]
     )  # fmt: skip
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    client.get("/healthz").raise_for_status()
-                    break
-                except httpx.HTTPError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.2)
+            wait_until_healthy(client, 60)
             measure(client, "/api/v1/providers", len(QUERY_MIX))  # warm caches
             measure(client, "/palveluntuottajat", len(QUERY_MIX))
             api = measure(client, "/api/v1/providers", requests)

@@ -47,6 +47,19 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def wait_until_healthy(client: httpx.Client, seconds: float) -> None:
+    """Wait until the server answers /healthz; raise its last error after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            client.get("/healthz").raise_for_status()
+            return
+        except httpx.HTTPError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
@@ -90,15 +103,7 @@ def run(size: int, requests: int) -> dict[str, float]:
         )  # fmt: skip
         try:
             with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-                deadline = time.monotonic() + 30
-                while True:
-                    try:
-                        client.get("/healthz").raise_for_status()
-                        break
-                    except httpx.HTTPError:
-                        if time.monotonic() > deadline:
-                            raise
-                        time.sleep(0.2)
+                wait_until_healthy(client, 30)
                 measure(client, "/api/v1/providers", len(QUERY_MIX))  # warm caches
                 api = measure(client, "/api/v1/providers", requests)
                 page = measure(client, "/palveluntuottajat", requests)
