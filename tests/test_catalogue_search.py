@@ -407,12 +407,12 @@ def test_concurrent_requests_for_a_new_text_search_it_once(
     searched: list[str] = []
     original = MatchPoolCache._search
 
-    def slow_search(*args: Any, **kwargs: Any) -> Pool:
+    def slow_search(self: MatchPoolCache, *args: Any, **kwargs: Any) -> Pool:
         searched.append(args[2].text)  # the understood query: its words
         time.sleep(0.2)  # long enough for every thread to arrive while the first searches
-        return original(*args, **kwargs)
+        return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(MatchPoolCache, "_search", staticmethod(slow_search))
+    monkeypatch.setattr(MatchPoolCache, "_search", slow_search)
     cache = MatchPoolCache()
 
     def pool(_number: int) -> Pool:

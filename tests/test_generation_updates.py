@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from whoosh import index as whoosh_index
 
-from app.search import facet_table, store
+from app.search import derived_files, facet_table, store
 from app.search.derived import write_derived_files
 from app.search.documents import build_schema
 from app.search.facet_table import KEYS_FILE, SNAPSHOT_FILE, FacetTable
@@ -259,16 +259,16 @@ def test_an_update_copies_where_the_file_system_cannot_link(
 
 def test_reading_a_derived_file_leaves_the_garbage_collector_as_it_was(tmp_path: Path) -> None:
     good, bad = tmp_path / "good.pickle", tmp_path / "bad.pickle"
-    store.write_derived_file(good, 1, {"a": (1, 2)})
+    derived_files.write_derived_file(good, 1, {"a": (1, 2)})
     bad.write_bytes(b"not a pickle")
-    assert store.read_derived_file(good, 1, 1) == ({"a": (1, 2)},)
+    assert derived_files.read_derived_file(good, 1, 1) == ({"a": (1, 2)},)
     assert gc.isenabled()
-    assert store.read_derived_file(bad, 1, 1) is None
+    assert derived_files.read_derived_file(bad, 1, 1) is None
     assert gc.isenabled(), "re-enabled after an unreadable file too"
-    assert store.read_derived_file(good, 2, 1) is None, "another format is not used"
+    assert derived_files.read_derived_file(good, 2, 1) is None, "another format is not used"
     gc.disable()
     try:
-        store.read_derived_file(good, 1, 1)
+        derived_files.read_derived_file(good, 1, 1)
         assert not gc.isenabled(), "a caller's choice is kept"
     finally:
         gc.enable()

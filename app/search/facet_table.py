@@ -28,9 +28,9 @@ from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
 from app.catalogue.policy import AVAILABILITY_SHOWN_FOR
+from app.search.derived_files import DERIVED_FILE_PREFIX, read_derived_file, write_derived_file
 from app.search.documents import FACET_FIELDS
 from app.search.places import Place
-from app.search.store import DERIVED_FILE_PREFIX, read_derived_file, write_derived_file
 
 SNAPSHOT_FILE = f"{DERIVED_FILE_PREFIX}facet-table.pickle"
 # What the next generation's builder carries over (workers never load it): see write_snapshot.

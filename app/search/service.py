@@ -31,6 +31,7 @@ from app.search.finnish import (
 )
 from app.search.hits import SearchHit
 from app.search.places import Place, UnderstoodQuery
+from app.search.ranking import RankedMatches
 from app.search.store import IndexReader, Lease
 from app.search.vocabulary import QueryVocabulary
 
@@ -258,10 +259,13 @@ class MatchPoolCache:
     """
 
     def __init__(
-        self, size: int = 512, max_documents: int = 500_000, directory: Path | None = None
-    ) -> None:
+        self, size: int = 512, max_documents: int = 500_000, directory: Path | None = None,
+        ranked_matches: RankedMatches | None = None,
+    ) -> None:  # fmt: skip
         self.size = size
         self.directory = directory  # the generation's folder, with its saved vocabulary
+        # Whoosh's matches of each query, carried over from earlier generations (the node's)
+        self.ranked_matches = ranked_matches
         self.max_documents = max_documents
         self._items: OrderedDict[tuple[str, bool], Pool] = OrderedDict()
         self._documents = 0
@@ -294,9 +298,17 @@ class MatchPoolCache:
             return self._corrections.get(self._key(text, show_closed))
 
     @classmethod
-    def for_generation(cls, _searcher: Searcher, directory: Path) -> MatchPoolCache:
-        """A new, empty cache (the signature suits `Lease.shared_from_folder`)."""
-        return cls(directory=directory)
+    def for_lease(cls, lease: Lease) -> MatchPoolCache:
+        """A new, empty cache for the leased generation (see `Lease.shared_with`)."""
+        return cls(directory=lease.directory, ranked_matches=lease.ranked_matches)
+
+    def _ranked(self, searcher: Searcher, query: q.Query) -> list[int]:
+        """The query's matching documents, best first."""
+        if self.ranked_matches is None or self.directory is None:
+            ranked = searcher.search(query, limit=None).top_n
+        else:
+            ranked = self.ranked_matches.ranked(searcher, self.directory.name, query)
+        return [docnum for _score, docnum in ranked]
 
     @staticmethod
     def _key(text: str, show_closed: bool) -> tuple[str, bool]:
@@ -340,15 +352,15 @@ class MatchPoolCache:
             self._computing.pop(key, None)
         return pool
 
-    @staticmethod
     def _search(
-        searcher: Searcher, table: FacetTable, understood: UnderstoodQuery, synonyms: Synonyms,
-        vocabulary: QueryVocabulary, *, show_closed: bool,
+        self, searcher: Searcher, table: FacetTable, understood: UnderstoodQuery,
+        synonyms: Synonyms, vocabulary: QueryVocabulary, *, show_closed: bool,
     ) -> Pool:  # fmt: skip
         ranked: Iterable[int]
         if understood.words:
-            query = text_query(understood.words, synonyms, searcher, vocabulary)
-            ranked = [docnum for _score, docnum in searcher.search(query, limit=None).top_n]
+            ranked = self._ranked(
+                searcher, text_query(understood.words, synonyms, searcher, vocabulary)
+            )
         else:
             ranked = table.records
         if understood.places:
@@ -356,7 +368,7 @@ class MatchPoolCache:
             # that says it works in Jyväskylä): a place word used to find both.
             inside = table.in_places(understood.places)
             mention_query = text_query(understood.place_words, synonyms, searcher, vocabulary)
-            mentions = [d for _s, d in searcher.search(mention_query, limit=None).top_n]
+            mentions = self._ranked(searcher, mention_query)
             if understood.words:
                 allowed = inside.union(mentions)
                 ranked = filter(allowed.__contains__, ranked)
@@ -566,7 +578,7 @@ class ProviderSearch:
     def _run(self, work: Callable[[Searcher, FacetTable, MatchPoolCache], T]) -> T:
         def leased(lease: Lease) -> T:
             table = lease.shared_from_folder(FacetTable.for_generation)
-            cache = lease.shared_from_folder(MatchPoolCache.for_generation)
+            cache = lease.shared_with(MatchPoolCache.for_lease)
             return work(lease.searcher, table, cache)
 
         return self.index_reader.run(leased)
@@ -581,7 +593,7 @@ class ProviderSearch:
         if request.near and request.text:
             return False  # a place word may be the origin: the text searched is not known yet
         with self.index_reader.lease() as lease:
-            cache = lease.shared_from_folder(MatchPoolCache.for_generation)
+            cache = lease.shared_with(MatchPoolCache.for_lease)
         return cache.holds(request.text, show_closed="closed" in request.status)
 
     def search(self, request: ProviderQuery) -> SearchResults:
@@ -618,7 +630,7 @@ def prepare_search(index_reader: IndexReader) -> None:
     """
     with index_reader.lease() as lease:
         lease.shared_from_folder(FacetTable.for_generation)
-        lease.shared_from_folder(MatchPoolCache.for_generation).vocabulary(lease.searcher)
+        lease.shared_with(MatchPoolCache.for_lease).vocabulary(lease.searcher)
 
 
 def typo_distance(typed: str, word: str) -> int:

@@ -27,12 +27,10 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import gc
 import hashlib
 import json
 import logging
 import os
-import pickle
 import shutil
 import threading
 import time
@@ -45,6 +43,9 @@ from typing import Any, TypeVar, cast
 from whoosh import index as whoosh_index
 from whoosh.fields import Schema
 from whoosh.searching import Searcher
+
+from app.search.derived_files import DERIVED_FILE_PREFIX
+from app.search.ranking import RankedMatches, Weightings
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -116,43 +117,9 @@ def _read_pointer(index_dir: Path) -> str | None:
     return name or None
 
 
-# Files a generation carries beside Whoosh's own, derived from its documents (the facet
-# table's snapshot): written by `finish` before the manifest, so they are checked like the
-# index files; an updated generation never inherits them from the one it copies.
-DERIVED_FILE_PREFIX = "derived-"
 # Writes a generation's derived files once its Whoosh files are complete; told the
 # generation it was updated from (None for a full build), to carry over what still holds.
 Finish = Callable[[Path, Path | None], None]
-
-
-def write_derived_file(path: Path, file_format: int, *contents: object) -> None:
-    """Save a derived file into a generation being built: its format number, then contents."""
-    with path.open("wb") as handle:
-        pickle.dump((file_format, *contents), handle, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def read_derived_file(path: Path, file_format: int, parts: int) -> tuple[Any, ...] | None:
-    """The contents of a derived file, or None when it is missing, unreadable, or of
-    another format (written by another version of the code: the reader reads the index)."""
-    collecting = gc.isenabled()
-    try:
-        with path.open("rb") as handle:
-            # Without the cyclic garbage collector running over the objects as they are
-            # made, a large table loads a third faster (it holds no cycles to find).
-            gc.disable()
-            # a file this code wrote into a generation, checked by its manifest on opening
-            saved = pickle.load(handle)  # noqa: S301
-    except FileNotFoundError:
-        return None
-    except Exception as error:  # unpickling raises whatever a changed class's state makes it
-        logger.warning("derived file %s unreadable (%s); reading the index", path, error)
-        return None
-    finally:
-        if collecting:
-            gc.enable()
-    if not isinstance(saved, tuple) or len(saved) != parts + 1 or saved[0] != file_format:
-        return None
-    return saved[1:]
 
 
 def build_index(
@@ -488,6 +455,16 @@ class Lease:
             self._handle, build, lambda: build(self.searcher, self.directory)
         )
 
+    def shared_with(self, build: Callable[[Lease], T]) -> T:
+        """As `shared`, for a value built from the lease itself (its generation, folder
+        and the reader's `ranked_matches`)."""
+        return self._reader._shared_value(self._handle, build, lambda: build(self))
+
+    @property
+    def ranked_matches(self) -> RankedMatches:
+        """The reader's ranked matches, kept across generations (see `ranking`)."""
+        return self._reader.ranked_matches
+
 
 class IndexReader:
     """Serves searchers from the current generation; reopens when it changes.
@@ -512,6 +489,9 @@ class IndexReader:
         # The pointer file's identity when last read, and what it named: a stat per search
         # instead of an open and a read. A swap renames a new file over it (new inode).
         self._pointer: tuple[tuple[int, int, int], str | None] | None = None
+        # ranking figures per generation, and queries' matches carried between generations
+        self._weightings = Weightings()
+        self.ranked_matches = RankedMatches()
 
     def _current_generation(self) -> str | None:
         pointer = self.index_dir / POINTER_FILE
@@ -555,7 +535,9 @@ class IndexReader:
                 self._verified.add(generation)
                 self._checked_files = checked
         try:
-            return whoosh_index.open_dir(str(self.index_dir / generation)).searcher()
+            directory = self.index_dir / generation
+            weighting = self._weightings.for_generation(directory)
+            return whoosh_index.open_dir(str(directory)).searcher(weighting=weighting)
         except Exception as error:  # a missing or corrupt folder means "unavailable"
             raise IndexUnavailableError(str(error)) from error
 

@@ -17,9 +17,9 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.searching import Searcher
 
+from app.search.derived_files import DERIVED_FILE_PREFIX, read_derived_file, write_derived_file
 from app.search.finnish import fold_accents
 from app.search.places import PlaceLexicon
-from app.search.store import DERIVED_FILE_PREFIX, read_derived_file, write_derived_file
 
 SNAPSHOT_FILE = f"{DERIVED_FILE_PREFIX}query-vocabulary.pickle"
 # Raise when QueryVocabulary or PlaceLexicon change shape: older snapshots are then ignored.
