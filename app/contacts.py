@@ -195,11 +195,17 @@ class Channel:
 
 @dataclass(frozen=True)
 class ServicePage:
-    """A current page of the organiser about one topic (never a predecessor's page)."""
+    """A current page of the organiser about one topic (never a predecessor's page), with the
+    phone number and hours it gives for that service (no maintainers' notes)."""
 
     topic: str
     url: str
     host: str
+    title: str | None  # as the page itself is titled, in the page's language
+    title_lang: str | None  # that language, when its address says it (`page_language`)
+    phone: str | None
+    tel: str | None
+    hours_fi: str | None
     source_date: str | None
     source_date_text: str | None
 
@@ -239,11 +245,28 @@ def _host(url: str) -> str:
     return (urlsplit(url).hostname or url).removeprefix("www.")
 
 
+_PAGE_LANGUAGES = frozenset({"fi", "sv", "en"})
+
+
+def page_language(url: str) -> str | None:
+    """The language of a page when its address names it as a path segment (luvn.fi/fi/…,
+    hel.fi/helsinki/en/…); None when the address does not say. Never guessed from words."""
+    for segment in urlsplit(url).path.lower().split("/"):
+        if segment in _PAGE_LANGUAGES:
+            return segment
+    return None
+
+
 def _service_page(row: RegionServicePage) -> ServicePage:
     return ServicePage(
         topic=row.topic,
         url=row.url,
         host=_host(row.url),
+        title=row.page_title,
+        title_lang=page_language(row.url),
+        phone=row.phone,
+        tel=phone_href(row.phone) if row.phone else None,
+        hours_fi=row.hours_fi,
         source_date=row.source_date,
         source_date_text=display_date(row.source_date),
     )
@@ -752,7 +775,27 @@ class ServicePagePublic(BaseModel):
 
     topic: str = Field(description="ktt, social-rehab, disability-work or advice")
     url: str
-    source_date: str | None
+    page_title: str | None = Field(description="The page's own title, in the page's language")
+    phone: str | None = Field(
+        description="The number the page gives for this topic, as printed; null when none"
+    )
+    hours_fi: str | None = Field(description="Its hours in Finnish, as the page gives them")
+    source_date: str | None = Field(description="YYYY, YYYY-MM or YYYY-MM-DD; check before use")
+
+
+def public_service_pages(where: WhereToAsk) -> list[ServicePagePublic]:
+    """The organiser's current pages for the API (no maintainers' notes)."""
+    return [
+        ServicePagePublic(
+            topic=page.topic,
+            url=page.url,
+            page_title=page.title,
+            phone=page.phone,
+            hours_fi=page.hours_fi,
+            source_date=page.source_date,
+        )
+        for page in where.service_pages
+    ]
 
 
 def public_channels(where: WhereToAsk) -> list[ContactChannelPublic]:

@@ -33,7 +33,7 @@ from tests.page_validation import assert_valid_page
 from tests.test_admin_region_contacts import form_fields as contact_form_fields
 
 ITA_UUSIMAA, LANSI_UUSIMAA, SATAKUNTA, KANTA_HAME = "01", "03", "06", "05"
-KYMENLAAKSO, PIRKANMAA, HELSINKI = "10", "08", "90"
+KYMENLAAKSO, PIRKANMAA, HELSINKI, POHJANMAA = "10", "08", "90", "17"
 SATAKUNTA_KTT = "https://satakunnanhyvinvointialue.fi/palvelut/aikuisten-sosiaalipalvelut/tyokyvyn-tuen-palvelut/"
 
 
@@ -345,10 +345,42 @@ def test_an_edit_is_logged_and_every_node_shows_it_at_once(
             satakunta = next(r for r in regions if r["code"] == SATAKUNTA)
             assert satakunta["service_pages"] == [
                 {"topic": "ktt", "url": "https://satakunnanhyvinvointialue.fi/kuntouttava-tyotoiminta",
+                 "page_title": "Työkyvyn tuen palvelut", "phone": "02 627 7000", "hours_fi": None,
                  "source_date": "2026-12-05"},
                 {"topic": "advice", "url": "https://satakunnanhyvinvointialue.fi/neuvonta",
+                 "page_title": "Sosiaalialan neuvonta", "phone": None, "hours_fi": None,
                  "source_date": None},
             ]  # fmt: skip
+
+
+def test_an_edited_phone_and_hours_show_on_the_public_pages(
+    signed_in: dict[str, TestClient], admin_db: Session, public_client: TestClient
+) -> None:
+    # Pohjanmaa's advice page gives hours but, in the bundled data, no number.
+    boss = signed_in["boss"]
+    key = key_of(admin_db, POHJANMAA, "advice")
+
+    def advice_item(path: str) -> str:
+        box = soup(public_client.get(path).text).select_one(".region-contact .link-list")
+        assert box is not None
+        items = [li for li in box.select("li") if "pohjanmaanhyvinvointi.fi" in str(li)]
+        assert len(items) == 1
+        return str(items[0])
+
+    assert "tel:" not in advice_item(f"/alueet/{POHJANMAA}")
+    changes = {f"{key}-phone": "06 218 9000", f"{key}-hours_fi": "ma–pe klo 9–15"}
+    response = submit(boss, POHJANMAA, page_fields(boss, pages_url(POHJANMAA), **changes))
+    assert response.status_code == 303, soup(response.text).select(".error-message")
+
+    item = advice_item(f"/alueet/{POHJANMAA}")
+    assert '<a href="tel:+35862189000">06 218 9000</a>' in item
+    assert "<span>ma–pe klo 9–15</span>" in item and "joka arkipäivä" not in item
+    item = advice_item(f"/en/regions/{POHJANMAA}")
+    assert '<a href="tel:+35862189000">06 218 9000</a>' in item
+    assert '<span lang="fi">ma–pe klo 9–15</span>' in item
+    regions = {region["code"]: region for region in public_client.get("/api/v1/regions").json()}
+    advice = next(p for p in regions[POHJANMAA]["service_pages"] if p["topic"] == "advice")
+    assert (advice["phone"], advice["hours_fi"]) == ("06 218 9000", "ma–pe klo 9–15")
 
 
 def test_a_predecessors_page_is_not_on_the_form_and_a_save_keeps_it_unlinked(

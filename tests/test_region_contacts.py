@@ -12,7 +12,7 @@ from sqlmodel import Session, col, func, select
 
 from app import i18n
 from app.config import Settings
-from app.contacts import display_date, load_region_contacts, phone_href
+from app.contacts import display_date, load_region_contacts, page_language, phone_href
 from app.db import make_engine
 from app.models import RegionContact, RegionServicePage
 
@@ -66,6 +66,21 @@ def test_source_dates_are_shown_as_readers_write_them(
     stored: str | None, shown: str | None
 ) -> None:
     assert display_date(stored) == shown
+
+
+@pytest.mark.parametrize(
+    ("url", "language"),
+    [
+        ("https://www.luvn.fi/fi/palvelut/sosiaalipalvelut/kuntouttava-tyotoiminta", "fi"),
+        ("https://hel.fi/helsinki/en/socia-health/socia-support/employment", "en"),
+        ("https://example.org/SV/sidan", "sv"),
+        ("https://ostranyland.fi/framsida/socialarbete-2/rehabiliterande-arbetsverksamhet/", None),
+        ("https://palse.fi/?page=svc&lang=en", None),  # only the path is read
+        ("https://en.example.org/finland", None),
+    ],
+)
+def test_a_page_language_is_read_only_from_its_address_path(url: str, language: str | None) -> None:
+    assert page_language(url) == language
 
 
 def test_init_loads_the_bundled_contacts_and_loading_again_changes_nothing(
@@ -123,6 +138,58 @@ def test_only_current_organiser_pages_are_linked(client: TestClient) -> None:
         assert historical_host not in _page(client, f"/alueet/{code}", "fi")
 
 
+def _organiser_pages(box: str) -> list[str]:
+    """The items of the "organiser's own pages" list of a contact box."""
+    match = re.search(r'<ul class="link-list">(.*?)</ul>', box, re.S)
+    assert match is not None, "the box lists no organiser pages"
+    return re.findall(r"<li>(.*?)</li>", match.group(1), re.S)
+
+
+def _page_item(box: str, host: str) -> str:
+    items = [item for item in _organiser_pages(box) if host in item]
+    assert len(items) == 1, (host, items)
+    return items[0]
+
+
+@pytest.mark.parametrize("version", i18n.VERSIONS)
+def test_an_organiser_page_shows_its_phone_as_a_phone_link_and_its_hours(
+    client: TestClient, version: str
+) -> None:
+    # Satakunta's page on palse.fi gives a number for its work and day activity.
+    satakunta = _where_to_ask(_page(client, "/alueet/06", version))
+    item = _page_item(satakunta, "palse.fi")
+    assert '<a href="tel:+358449067556">0449067556</a>' in item
+    assert "Hours" not in item and "Aukioloajat" not in item  # the page gives no hours
+    # Pohjanmaa's page gives hours for its phone service (but no number).
+    item = _page_item(_where_to_ask(_page(client, "/alueet/17", version)), "pohjanmaanhyvinvointi")
+    hours = "joka arkipäivä</span>"
+    assert (f'<span lang="fi">{hours}' if version in ("sv", "en") else f"<span>{hours}") in item
+    assert "tel:" not in item
+
+
+@pytest.mark.parametrize("version", i18n.VERSIONS)
+def test_an_organiser_page_title_is_shown_when_it_says_more_than_the_topic(
+    client: TestClient, version: str
+) -> None:
+    # Helsinki's pages are in English (hel.fi/helsinki/en/…): marked so on the other versions.
+    item = _page_item(_where_to_ask(_page(client, "/alueet/90", version)), "socia-health")
+    assert 'hreflang="en"' in item
+    title = ">Employment support and social rehabilitation</cite>"
+    assert (title in item) and (("<cite>" in item) == (version == "en")), item
+    assert version == "en" or '<cite lang="en">' in item
+    # Länsi-Uusimaa's Finnish page is titled with the topic's Finnish name: not said twice.
+    item = _page_item(_where_to_ask(_page(client, "/alueet/03", version)), "luvn.fi")
+    assert 'hreflang="fi"' in item
+    if version == "fi":
+        assert "<cite" not in item and item.count("Kuntouttava työtoiminta") == 1
+    elif version != "fi-selko":
+        assert '<cite lang="fi">Kuntouttava työtoiminta</cite>' in item
+    # Itä-Uusimaa's address does not say the page's language: the title has no lang.
+    item = _page_item(_where_to_ask(_page(client, "/alueet/01", version)), "ostranyland.fi")
+    assert "<cite>Rehabiliterande arbetsverksamhet</cite>" in item
+    assert "hreflang" not in item
+
+
 def test_the_questionnaire_result_shows_the_region_contact(client: TestClient) -> None:
     for version in i18n.VERSIONS:
         path = i18n.localized_path("/polku/tulos", version)
@@ -148,6 +215,11 @@ def test_the_api_gives_contacts_as_fields_without_notes(client: TestClient) -> N
         "emergency",
     ]
     assert {page["topic"] for page in regions["90"]["service_pages"]} == {"ktt", "social-rehab"}
+    palse = next(p for p in regions["06"]["service_pages"] if "palse.fi" in p["url"])
+    assert palse["phone"] == "0449067556" and palse["hours_fi"] is None
+    assert palse["page_title"].startswith("Satakunnan hyvinvointialue / Vammaisten")
+    for page in regions["01"]["service_pages"]:
+        assert set(page) == {"topic", "url", "page_title", "phone", "hours_fi", "source_date"}
     assert regions["07"]["service_pages"] == []
     for channel in regions["08"]["contacts"]:
         assert set(channel) == {

@@ -60,10 +60,7 @@ def read_regions(session: SessionDep, settings: SettingsDep) -> list[RegionPubli
             name_en=region.name_en,
             website=region.website,
             contacts=contacts.public_channels(where[region.code]),
-            service_pages=[
-                ServicePagePublic(topic=page.topic, url=page.url, source_date=page.source_date)
-                for page in where[region.code].service_pages
-            ],
+            service_pages=contacts.public_service_pages(where[region.code]),
             municipalities=[
                 MunicipalityPublic(code=m.code, name_fi=m.name_fi, name_sv=m.name_sv)
                 for m in grouped.get(region.code, [])
