@@ -101,6 +101,13 @@ class Settings(BaseSettings):
     index_max_lag_s: float = Field(
         60, gt=0, description="/healthz says `degraded` when the index is behind by longer."
     )
+    hsds_package_wait_s: float = Field(
+        5,
+        ge=0,
+        description="Longest a /hsds/datapackage.zip request waits for the package being "
+        "written; then it gets the node's earlier package, or a 503 with Retry-After when "
+        "there is none. Keep it well under the proxy's read timeout.",
+    )
     max_public_body_bytes: int = Field(
         65_536, ge=1024, description="Largest request body of a public form (413 beyond)."
     )

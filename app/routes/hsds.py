@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
-from fastapi.responses import FileResponse, StreamingResponse
+from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
@@ -425,29 +425,72 @@ def read_taxonomy_term(
     return term
 
 
+PACKAGE_BEING_WRITTEN = (
+    "The data package is being written and this node has no earlier one; "
+    "try again after Retry-After"
+)
+REVISION_HEADER = "X-Polku-Catalogue-Revision"
+CURRENT_REVISION_HEADER = "X-Polku-Catalogue-Revision-Current"
+PACKAGE_RESPONSES = _download_responses(
+    "application/zip", {"type": "string", "format": "binary"}
+) | error_responses(
+    {503: "The data package is being written and this node has no earlier one, or the "
+          "database is temporarily unavailable; try again after Retry-After"}
+)  # fmt: skip
+PACKAGE_RESPONSES[200] = PACKAGE_RESPONSES[200] | {
+    "headers": {
+        REVISION_HEADER: {
+            "description": "The catalogue revision the file holds",
+            "schema": {"type": "integer"},
+        },
+        CURRENT_REVISION_HEADER: {
+            "description": "Only on an earlier package, served while the current one is "
+            "being written: the current revision",
+            "schema": {"type": "integer"},
+        },
+    }
+}
+
+
 @router.get(
     "/datapackage.zip",
     response_class=Response,
-    responses=_download_responses("application/zip", {"type": "string", "format": "binary"}),
+    responses=PACKAGE_RESPONSES,
 )
 def read_datapackage(
     request: Request, session: SessionDep, settings: SettingsDep, catalogue: CatalogueDep,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:  # fmt: skip
-    """The whole catalogue as an HSDS tabular data package (CSV files and datapackage.json)."""
-    # a file per node and catalogue revision, written once (a minute at 100 000 providers)
-    etag = hsds_package.package_etag(
+    """The whole catalogue as an HSDS tabular data package (CSV files and datapackage.json).
+
+    `X-Polku-Catalogue-Revision` is the catalogue revision the file holds. While the current
+    package is being written (a minute at 100 000 providers), the answer is this node's
+    earlier one, with `Cache-Control: no-cache` and the current revision in
+    `X-Polku-Catalogue-Revision-Current`, or a 503 with `Retry-After` when there is none."""
+    # a file per node and catalogue revision, written once in the background
+    etag, revision = hsds_package.package_etag(
         session=session, catalogue=catalogue, base_url=settings.base_url
     )
     if if_none_match and etag_matches(if_none_match, etag):
-        return Response(status_code=304, headers={"ETag": etag})
+        return Response(status_code=304, headers={"ETag": etag, REVISION_HEADER: str(revision)})
     package = hsds_package.datapackage_file(
         engine=request.app.state.engine, folder=settings.var_dir / "cache",
         catalogue=catalogue, base_url=settings.base_url,
+        wait_s=settings.hsds_package_wait_s,
     )  # fmt: skip
-    headers = {"ETag": package.etag}
+    if isinstance(package, hsds_package.PackageBeingWritten):
+        return JSONResponse(
+            {"detail": PACKAGE_BEING_WRITTEN},
+            status_code=503,
+            headers={"Retry-After": str(package.retry_after_s), "Cache-Control": "no-store"},
+        )
+    headers = {"ETag": package.etag, REVISION_HEADER: str(package.revision)}
     if package.last_modified is not None:
         headers["Last-Modified"] = email.utils.format_datetime(package.last_modified, usegmt=True)
+    if not package.current:  # an earlier package: clients ask again before using it
+        headers |= {"Cache-Control": "no-cache", CURRENT_REVISION_HEADER: str(revision)}
+        if if_none_match and etag_matches(if_none_match, package.etag):
+            return Response(status_code=304, headers=headers)
     return FileResponse(
         package.path, media_type="application/zip", filename="polku-hsds.zip", headers=headers
     )

@@ -3,9 +3,11 @@
 Nothing is held whole in memory: the providers are read in chunks (`CatalogueObjects`, as for
 the JSON export), each CSV table is written row by row into its own file, and the files are
 then deflated one after the other into the zip. The download (`/hsds/datapackage.zip`) is a
-file per node under `VAR_DIR/cache/`, named by the catalogue revision it holds, written under
-a lock (one build at a time on a node, whatever the number of workers) to a temporary name
-and renamed into place, so a reader never sees half a file.
+file per node under `VAR_DIR/cache/`, named by the catalogue revision it holds, written in
+a background thread under a lock (one build at a time on a node, whatever the number of
+workers) to a temporary name and renamed into place, so a reader never sees half a file.
+A request waits for a build only a short while; then it gets the node's earlier package,
+or, with none, word of when to ask again (`datapackage_file`).
 """
 
 from __future__ import annotations
@@ -16,9 +18,14 @@ import fcntl
 import functools
 import hashlib
 import json
+import logging
+import math
 import os
+import re
 import shutil
 import tempfile
+import threading
+import time
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -42,8 +49,16 @@ from app.interop.hsds.tables import (
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)  # the earliest a zip entry can have
 COPY_BLOCK = 1 << 20  # bytes read at a time from a table file into the zip
 PACKAGE_PREFIX = "hsds-datapackage-"
+PACKAGE_NAME = re.compile(re.escape(PACKAGE_PREFIX) + r"r([0-9]+)-[0-9a-f]+\.zip")
 LOCK_FILE = "hsds-datapackage.lock"
+STATE_FILE = "hsds-datapackage.build.json"  # when the running build started, the last's length
 SCRATCH_PREFIX = f".{PACKAGE_PREFIX}"  # a build's folder of tables; left only by a killed one
+POLL_S = 0.05  # how often a request waiting for a build looks for the file
+RETRY_AFTER_UNKNOWN_S = 60  # no build timed on this node yet
+RETRY_AFTER_MIN_S = 5
+RETRY_AFTER_MAX_S = 600
+
+logger = logging.getLogger(__name__)
 
 
 def write_datapackage_tables(
@@ -94,16 +109,19 @@ def zip_datapackage(folder: Path, out_path: Path) -> None:
 
 
 def write_datapackage_zip(
-    session: Session, out_path: Path, base_url: str, *, catalogue: CatalogueResources | None = None
-) -> None:
+    session: Session, out_path: Path, base_url: str, *,
+    catalogue: CatalogueResources | None = None, modified: dt.datetime | None = None,
+) -> None:  # fmt: skip
     """Write the data package as a zip at `out_path`, replacing it in one rename: a failure
     leaves `out_path` as it was and no half file. The tables are written beside it first, in
-    a scratch folder removed at the end."""
+    a scratch folder removed at the end. `modified`: the file's modification time."""
     with tempfile.TemporaryDirectory(dir=out_path.parent, prefix=SCRATCH_PREFIX) as scratch:
         folder = Path(scratch)
         write_datapackage_tables(session, folder, base_url, catalogue=catalogue)
         partial = folder / "package.zip"  # not one of the package's files
         zip_datapackage(folder, partial)
+        if modified is not None:
+            os.utime(partial, (modified.timestamp(), modified.timestamp()))
         os.replace(partial, out_path)
 
 
@@ -132,6 +150,15 @@ class PackageFile:
     path: Path
     etag: str
     last_modified: dt.datetime | None  # when the catalogue last changed (None: never)
+    revision: int  # the catalogue revision it holds
+    current: bool = True  # False: an earlier package, served while the current one is written
+
+
+@dataclass(frozen=True)
+class PackageBeingWritten:
+    """No package on this node yet: one is being written; ask again in `retry_after_s`."""
+
+    retry_after_s: int
 
 
 @functools.cache
@@ -161,50 +188,193 @@ def _etag(name: str) -> str:
     return f'"{name.removeprefix(PACKAGE_PREFIX).removesuffix(".zip")}"'
 
 
-def package_etag(*, session: Session, catalogue: CatalogueResources, base_url: str) -> str:
-    """The ETag of the current package, without building it (three small queries)."""
+def _revision(name: str) -> int | None:
+    """The revision in a package's file name (None: not a package's name)."""
+    match = PACKAGE_NAME.fullmatch(name)
+    return int(match.group(1)) if match else None
+
+
+def package_etag(
+    *, session: Session, catalogue: CatalogueResources, base_url: str
+) -> tuple[str, int]:
+    """The ETag of the current package and the revision it holds, without building it
+    (three small queries)."""
     version = catalogue_version(session=session)
-    return _etag(
-        package_name(session=session, version=version, catalogue=catalogue, base_url=base_url)
-    )
+    name = package_name(session=session, version=version, catalogue=catalogue, base_url=base_url)
+    return _etag(name), version.revision
 
 
 def datapackage_file(
-    *, engine: Engine, folder: Path, catalogue: CatalogueResources, base_url: str
-) -> PackageFile:
-    """The data package of the current catalogue, written into `folder` when missing.
+    *, engine: Engine, folder: Path, catalogue: CatalogueResources, base_url: str,
+    wait_s: float,
+) -> PackageFile | PackageBeingWritten:  # fmt: skip
+    """The data package of the current catalogue; when it is missing, one is written in a
+    background thread, and the caller waits for it at most `wait_s` seconds.
 
-    One build at a time per folder: a request that finds a build running waits for it, then
-    takes the current version again (usually the one just written). The package is read in
-    one snapshot of the database (REPEATABLE READ on PostgreSQL), so the revision it is named
-    by is exactly what it holds. Older packages are removed after a build, except the one it
-    replaced (a response may be about to open it).
+    One build at a time per folder (an `flock`, between the workers of a node and their
+    threads). When the current package is not there within `wait_s` (a long build, or one
+    of another request or worker already running), the answer is this node's newest earlier
+    package (`current=False`), or, with none on the node, `PackageBeingWritten` with an
+    estimate of when to ask again. A build reads the package in one snapshot of the database
+    (REPEATABLE READ on PostgreSQL), so the revision it is named by is exactly what it holds,
+    and writes it under a temporary name renamed into place: a reader never sees half a file.
     """
     folder.mkdir(parents=True, exist_ok=True)
     with Session(engine) as session:
         version = catalogue_version(session=session)
         name = package_name(session=session, version=version, catalogue=catalogue,
                             base_url=base_url)  # fmt: skip
-    if (folder / name).exists():
-        return PackageFile(folder / name, _etag(name), version.changed_at)
-    with _build_lock(folder), Session(engine) as session:
+    path = folder / name
+    deadline = time.monotonic() + wait_s
+    builder: threading.Thread | None = None
+    while not path.exists():  # the `else` below: it exists
+        if builder is None:  # none started yet: start one unless a build is running
+            builder = _start_build(engine=engine, folder=folder, catalogue=catalogue,
+                                   base_url=base_url)  # fmt: skip
+        elif not builder.is_alive():
+            break  # it failed, or wrote a newer revision than the one asked for
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            break
+        if builder is not None:
+            builder.join(min(remaining, POLL_S))
+        else:
+            time.sleep(min(remaining, POLL_S))
+    else:
+        return PackageFile(path, _etag(name), version.changed_at, version.revision)
+    return _earlier_package(folder, asked=name) or PackageBeingWritten(_retry_after(folder))
+
+
+def _earlier_package(folder: Path, *, asked: str) -> PackageFile | None:
+    """The package of the highest revision on this node (the newest of them), if any."""
+    found = []
+    for path in folder.glob(f"{PACKAGE_PREFIX}*.zip"):
+        revision = _revision(path.name)
+        with contextlib.suppress(FileNotFoundError):  # removed by a build meanwhile
+            if revision is not None:
+                found.append((revision, path.stat().st_mtime_ns, path))
+    if not found:
+        return None
+    revision, modified_ns, path = max(found)
+    asked_revision = _revision(asked) or 0
+    return PackageFile(
+        path,
+        _etag(path.name),
+        # the time of the catalogue it holds, given to the file by `_build`
+        dt.datetime.fromtimestamp(modified_ns / 1e9, dt.UTC),
+        revision,
+        # written just now, or by a build that found a newer revision than the one asked for
+        current=path.name == asked or revision > asked_revision,
+    )
+
+
+def _start_build(
+    *, engine: Engine, folder: Path, catalogue: CatalogueResources, base_url: str
+) -> threading.Thread | None:
+    """Take the folder's build lock without waiting and write the current package in a
+    thread that holds it; None when another build holds the lock."""
+    handle = (folder / LOCK_FILE).open("ab")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    except BaseException:
+        handle.close()
+        raise
+
+    def build() -> None:
+        try:
+            _build(engine=engine, folder=folder, catalogue=catalogue, base_url=base_url)
+        except Exception:  # the thread's end: nobody else would see it
+            logger.exception("writing the HSDS data package failed")
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.close()
+
+    # a daemon: a stopping worker does not wait for it; the next build removes what a
+    # killed one left (the kernel releases its lock)
+    builder = threading.Thread(target=build, name="hsds-datapackage", daemon=True)
+    try:
+        builder.start()
+    except BaseException:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+        raise
+    return builder
+
+
+def _build(*, engine: Engine, folder: Path, catalogue: CatalogueResources, base_url: str) -> None:
+    """Write the package of the catalogue as it is now, if it is not there (the caller holds
+    the build lock). Older packages are removed after a build, except the one it replaced
+    (a response may be about to open it)."""
+    with Session(engine) as session:
         if engine.dialect.name == "postgresql":
             session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         version = catalogue_version(session=session)
         name = package_name(session=session, version=version, catalogue=catalogue,
                             base_url=base_url)  # fmt: skip
         path = folder / name
-        if not path.exists():
-            _remove_leftovers(folder)
-            write_datapackage_zip(session, path, base_url, catalogue=catalogue)
-            _remove_older_packages(folder, keep=path)
-    return PackageFile(path, _etag(name), version.changed_at)
+        if path.exists():
+            return
+        _remove_leftovers(folder)
+        last = _read_build_state(folder).get("seconds")
+        started = time.time()
+        _write_build_state(folder, {"started_at": started, "seconds": last})
+        try:
+            # the file's time is when the catalogue it holds last changed: its Last-Modified
+            # when it is served as an earlier package, the same on every node
+            write_datapackage_zip(
+                session, path, base_url, catalogue=catalogue, modified=version.changed_at
+            )
+        except BaseException:
+            _write_build_state(folder, {"started_at": None, "seconds": last})
+            raise
+        seconds = round(time.time() - started, 1)
+        _write_build_state(folder, {"started_at": None, "seconds": seconds})
+        logger.info("wrote the HSDS data package %s in %.1f s", name, seconds)
+        _remove_older_packages(folder, keep=path)
+
+
+def _read_build_state(folder: Path) -> dict[str, float | None]:
+    """When the running build started and how long the last one took (each None: unknown)."""
+    try:
+        state = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(state, dict):
+        return {}
+    return {
+        key: float(value) if isinstance(value, int | float) else None
+        for key, value in state.items()
+        if key in ("started_at", "seconds")
+    }
+
+
+def _write_build_state(folder: Path, state: dict[str, float | None]) -> None:
+    """Replace the state file in one rename (only the holder of the build lock writes it)."""
+    partial = folder / f"{STATE_FILE}.partial"
+    partial.write_text(json.dumps(state), encoding="utf-8")
+    os.replace(partial, folder / STATE_FILE)
+
+
+def _retry_after(folder: Path) -> int:
+    """Seconds until the running build is likely done: the last build's duration less the
+    time this one has run, or a fixed guess when no build was timed yet."""
+    state = _read_build_state(folder)
+    seconds, started_at = state.get("seconds"), state.get("started_at")
+    if seconds is None:
+        return RETRY_AFTER_UNKNOWN_S
+    if started_at is not None:
+        seconds -= time.time() - started_at
+    return max(RETRY_AFTER_MIN_S, min(RETRY_AFTER_MAX_S, math.ceil(seconds)))
 
 
 @contextlib.contextmanager
-def _build_lock(folder: Path) -> Iterator[None]:
-    """Hold the folder's build lock: between the workers of a node and the threads of one
-    (each opening gets its own lock); the kernel releases it when a holder is killed."""
+def build_lock(folder: Path) -> Iterator[None]:
+    """Hold the folder's build lock, waiting for a running build to end (each opening of
+    the file gets its own lock, so threads of one process exclude each other too; the
+    kernel releases it when a holder is killed)."""
     with (folder / LOCK_FILE).open("ab") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
