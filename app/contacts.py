@@ -224,6 +224,12 @@ class WhereToAsk:
         """True when at least one non-emergency channel has a phone number."""
         return any(channel.phone for channel in self.channels)
 
+    def repeats_a_channel(self, page: ServicePage) -> bool:
+        """True when a page gives the number of a channel already shown above it."""
+        return page.tel is not None and any(
+            page.tel == channel.tel for channel in (*self.channels, *self.emergency)
+        )
+
 
 def _channel(row: RegionContact) -> Channel:
     return Channel(

@@ -190,6 +190,16 @@ def test_an_organiser_page_title_is_shown_when_it_says_more_than_the_topic(
     assert "hreflang" not in item
 
 
+@pytest.mark.parametrize("version", i18n.VERSIONS)
+def test_a_page_giving_the_advice_line_number_does_not_repeat_it(
+    client: TestClient, version: str
+) -> None:
+    # Itä-Uusimaa's page gives the advice line's number, shown once at the top of the box.
+    box = _where_to_ask(_page(client, "/alueet/01", version))
+    assert box.count("tel:+358195600111") == 1
+    assert "tel:" not in _page_item(box, "ostranyland.fi")
+
+
 def test_the_questionnaire_result_shows_the_region_contact(client: TestClient) -> None:
     for version in i18n.VERSIONS:
         path = i18n.localized_path("/polku/tulos", version)

@@ -273,7 +273,7 @@ class RankedMatches:
     held, least recently used first out.
     """
 
-    def __init__(self, size: int = 1024, max_matches: int = 1_000_000) -> None:
+    def __init__(self, size: int = 1024, max_matches: int = 250_000) -> None:
         self.size = size
         self.max_matches = max_matches
         self._items: OrderedDict[q.Query, _Kept] = OrderedDict()
