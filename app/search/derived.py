@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from whoosh import index as whoosh_index
+
 from app.search import facet_table, ranking, vocabulary
 
 
@@ -16,6 +18,8 @@ def write_derived_files(generation_dir: Path, previous_dir: Path | None) -> None
     """Write the facet table's, the query vocabulary's and the ranking figures' snapshots
     into a new generation, carrying over from `previous_dir` (the generation it was updated
     from) what still holds."""
-    facet_table.write_snapshot(generation_dir, previous_dir)
-    vocabulary.write_snapshot(generation_dir, previous_dir)
-    ranking.write_snapshot(generation_dir, previous_dir)
+    # one searcher for all three: opening a generation's segments costs 0.1–0.2 s at 100 000
+    with whoosh_index.open_dir(str(generation_dir)).searcher() as searcher:
+        facet_table.write_snapshot(searcher, generation_dir, previous_dir)
+        vocabulary.write_snapshot(searcher, generation_dir, previous_dir)
+        ranking.write_snapshot(searcher, generation_dir, previous_dir)

@@ -29,7 +29,6 @@ from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
-from whoosh import index as whoosh_index
 from whoosh import query as q
 from whoosh import scoring
 from whoosh.reading import IndexReader
@@ -150,7 +149,9 @@ def load_statistics(generation_dir: Path) -> RankingStatistics | None:
     return saved[0]
 
 
-def write_snapshot(generation_dir: Path, previous_dir: Path | None = None) -> None:
+def write_snapshot(
+    searcher: Searcher, generation_dir: Path, previous_dir: Path | None = None
+) -> None:
     """Save the ranking figures of a generation being built (before its manifest).
 
     An update takes the previous generation's file over, linked (the same file: a worker
@@ -160,16 +161,15 @@ def write_snapshot(generation_dir: Path, previous_dir: Path | None = None) -> No
     """
     path = generation_dir / STATISTICS_FILE
     previous = load_statistics(previous_dir) if previous_dir is not None else None
-    with whoosh_index.open_dir(str(generation_dir)).searcher() as searcher:
-        if previous is not None and previous_dir is not None:
-            if not previous.outdated_for(searcher.reader()):
-                try:
-                    os.link(previous_dir / STATISTICS_FILE, path)
-                except OSError:  # a file system without hard links
-                    shutil.copyfile(previous_dir / STATISTICS_FILE, path)
-                return
-            logger.info("ranking figures read anew: much was written since their base")
-        statistics = RankingStatistics.read(searcher)
+    if previous is not None and previous_dir is not None:
+        if not previous.outdated_for(searcher.reader()):
+            try:
+                os.link(previous_dir / STATISTICS_FILE, path)
+            except OSError:  # a file system without hard links
+                shutil.copyfile(previous_dir / STATISTICS_FILE, path)
+            return
+        logger.info("ranking figures read anew: much was written since their base")
+    statistics = RankingStatistics.read(searcher)
     write_derived_file(path, STATISTICS_FORMAT, statistics)
 
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
 
-from whoosh import index as whoosh_index
 from whoosh.searching import Searcher
 
 from app.search.derived_files import DERIVED_FILE_PREFIX, read_derived_file, write_derived_file
@@ -83,7 +82,9 @@ def _load_saved(directory: Path) -> tuple[frozenset[str], QueryVocabulary] | Non
     return frozenset(segments), vocabulary
 
 
-def write_snapshot(generation_dir: Path, previous_dir: Path | None = None) -> None:
+def write_snapshot(
+    searcher: Searcher, generation_dir: Path, previous_dir: Path | None = None
+) -> None:
     """Save the vocabulary of a generation being built (before its manifest).
 
     Given the generation it was updated from, the saved vocabulary is taken over and only
@@ -94,16 +95,15 @@ def write_snapshot(generation_dir: Path, previous_dir: Path | None = None) -> No
     merge: they only make a query look for a word no document has.
     """
     previous = _load_saved(previous_dir) if previous_dir is not None else None
-    with whoosh_index.open_dir(str(generation_dir)).searcher() as searcher:
-        leaves = [leaf for leaf, _first in searcher.reader().leaf_readers()]
-        segments = frozenset(leaf.segment().segment_id() for leaf in leaves)
-        if previous is None or not previous[0] & segments:
-            vocabulary = QueryVocabulary.from_searcher(searcher)
-        else:
-            new_terms = chain.from_iterable(
-                leaf.lexicon("text") for leaf in leaves
-                if leaf.segment().segment_id() not in previous[0]
-            )  # fmt: skip
-            vocabulary = previous[1].with_words(new_terms)
+    leaves = [leaf for leaf, _first in searcher.reader().leaf_readers()]
+    segments = frozenset(leaf.segment().segment_id() for leaf in leaves)
+    if previous is None or not previous[0] & segments:
+        vocabulary = QueryVocabulary.from_searcher(searcher)
+    else:
+        new_terms = chain.from_iterable(
+            leaf.lexicon("text") for leaf in leaves
+            if leaf.segment().segment_id() not in previous[0]
+        )  # fmt: skip
+        vocabulary = previous[1].with_words(new_terms)
     path = generation_dir / SNAPSHOT_FILE
     write_derived_file(path, SNAPSHOT_FORMAT, sorted(segments), vocabulary)
