@@ -272,3 +272,105 @@ def test_reading_a_derived_file_leaves_the_garbage_collector_as_it_was(tmp_path:
         assert not gc.isenabled(), "a caller's choice is kept"
     finally:
         gc.enable()
+
+
+def table_facts(table: FacetTable) -> tuple[Any, ...]:
+    """What a table answers with, less how it numbers its (facet, value) pairs internally and
+    pairs no document has any more (an updated table keeps their empty sets)."""
+    pair_list = table._pair_list
+    return (
+        table.records, table.by_name, table.by_municipality, table.free_places_since,
+        table.newest_free_places_date, table._open, table._municipality, table._region,
+        {pair: docs for pair, docs in table._docs_with.items() if docs},
+        table._docs_without,
+        {d: tuple(pair_list[i] for i in ids) for d, ids in table._pairs.items()},
+        [{pair_list[i] for i in ids if table._docs_with.get(pair_list[i])}
+         for ids in table._facet_pair_ids],
+    )  # fmt: skip
+
+
+def test_a_worker_updates_its_table_in_memory_exactly(tmp_path: Path) -> None:
+    """Forty updates: where the update kept every other document's number, the previous
+    table updated in memory answers as a table read anew, filters and counts included; after
+    a merge the saved table is used instead."""
+    rng = seeded(13)
+    documents = [provider(number, rng) for number in range(300)]
+    generation = build_index(tmp_path, SCHEMA, [*documents, *places()], finish=write_derived_files)
+    latest = facet_table.Latest()
+    with whoosh_index.open_dir(str(generation)).searcher() as searcher:
+        table = FacetTable.from_searcher(searcher)
+        latest.remember(generation.name, facet_table._layout(searcher.reader()), table)
+    updated_in_memory = not_updated = 0
+    next_number = 300
+    for revision in range(40):
+        changed = [provider(rng.randrange(next_number), rng) for _ in range(rng.randint(1, 4))]
+        if rng.random() < 0.3:
+            changed.append(provider(next_number, rng))
+            next_number += 1
+        gone = [f"provider:{rng.randrange(next_number)}"] if rng.random() < 0.3 else []
+        generation = update_index(
+            tmp_path, upserts=[d for d in changed if d["doc_id"] not in gone], deletions=gone,
+            revision=revision, schema_version="test", finish=write_derived_files,
+        )  # fmt: skip
+        with whoosh_index.open_dir(str(generation)).searcher() as searcher:
+            fresh = FacetTable.from_searcher(searcher)
+            carried = latest.carried_to(searcher, generation.name)
+            if carried is None:
+                not_updated += 1
+                table = fresh
+            else:
+                updated_in_memory += 1
+                assert table_facts(carried) == table_facts(fresh), f"update {revision}"
+                docnums = [d for d in fresh.by_name if rng.random() < 0.5]
+                for filters in ({}, {"region": ["13"]}, {"region": ["06"], "status": ["closed"]}):
+                    assert carried.filter_and_count(carried.pool(docnums), filters) == (
+                        fresh.filter_and_count(fresh.pool(docnums), filters)
+                    )
+                table = carried
+            latest.remember(generation.name, facet_table._layout(searcher.reader()), table)
+    assert updated_in_memory > 25, "most updates keep every other document's number"
+    assert not_updated > 0, "merges (and a newest free-places date leaving) read the saved table"
+
+
+def test_an_updated_table_leaves_the_previous_one_as_it_was(tmp_path: Path) -> None:
+    rng = seeded(6)
+    generation = build_index(
+        tmp_path, SCHEMA, [provider(n, rng) for n in range(40)], finish=write_derived_files
+    )
+    latest = facet_table.Latest()
+    with whoosh_index.open_dir(str(generation)).searcher() as searcher:
+        table = FacetTable.from_searcher(searcher)
+        latest.remember(generation.name, facet_table._layout(searcher.reader()), table)
+    before = pickle.dumps(table_facts(table))
+    newer = update_index(
+        tmp_path, upserts=[provider(3, rng), provider(40, rng)], deletions=["provider:5"],
+        revision=1, schema_version="test", finish=write_derived_files,
+    )  # fmt: skip
+    with whoosh_index.open_dir(str(newer)).searcher() as searcher:
+        carried = latest.carried_to(searcher, newer.name)
+    assert carried is not None and 5 not in carried.records
+    assert pickle.dumps(table_facts(table)) == before, "searches on the old generation see it whole"
+    assert latest.carried_to(searcher, generation.name) is None, "never carried backwards"
+
+
+def test_a_removed_newest_free_places_date_is_not_kept(tmp_path: Path) -> None:
+    rng = seeded(8)
+    documents = [provider(n, rng) for n in range(10)]
+    for document in documents:
+        document["summary"] = {"free_places": True, "availability_date": dt.date(2026, 11, 2)}
+    documents[4]["summary"] = {"free_places": False, "availability_date": dt.date(2026, 11, 30)}
+    generation = build_index(tmp_path, SCHEMA, documents, finish=write_derived_files)
+    latest = facet_table.Latest()
+    with whoosh_index.open_dir(str(generation)).searcher() as searcher:
+        table = FacetTable.from_searcher(searcher)
+        assert table.newest_free_places_date == dt.date(2026, 11, 30)
+        latest.remember(generation.name, facet_table._layout(searcher.reader()), table)
+    newer = update_index(
+        tmp_path, upserts=[], deletions=["provider:4"], revision=1, schema_version="test",
+        finish=write_derived_files,
+    )  # fmt: skip
+    with whoosh_index.open_dir(str(newer)).searcher() as searcher:
+        carried = latest.carried_to(searcher, newer.name)
+        fresh = FacetTable.from_searcher(searcher)
+    assert fresh.newest_free_places_date == dt.date(2026, 11, 2)
+    assert carried is None or carried.newest_free_places_date == dt.date(2026, 11, 2)

@@ -149,7 +149,7 @@ def test_a_node_searching_across_updates_answers_as_a_node_started_afresh(
             ProviderSearch(long_running, Synonyms()).search(request)
             _generation, next_number = random_update(tmp_path, rng, next_number, revision)
         found = ProviderSearch(long_running, Synonyms()).search(request)
-        assert long_running.ranked_matches.answers["carried"] > 0
+        assert long_running.lasting(RankedMatches).answers["carried"] > 0
         fresh = IndexReader(tmp_path)
         try:
             expected = ProviderSearch(fresh, Synonyms()).search(request)

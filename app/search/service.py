@@ -300,7 +300,7 @@ class MatchPoolCache:
     @classmethod
     def for_lease(cls, lease: Lease) -> MatchPoolCache:
         """A new, empty cache for the leased generation (see `Lease.shared_with`)."""
-        return cls(directory=lease.directory, ranked_matches=lease.ranked_matches)
+        return cls(directory=lease.directory, ranked_matches=lease.lasting(RankedMatches))
 
     def _ranked(self, searcher: Searcher, query: q.Query) -> list[int]:
         """The query's matching documents, best first."""
@@ -577,7 +577,7 @@ class ProviderSearch:
 
     def _run(self, work: Callable[[Searcher, FacetTable, MatchPoolCache], T]) -> T:
         def leased(lease: Lease) -> T:
-            table = lease.shared_from_folder(FacetTable.for_generation)
+            table = lease.shared_with(FacetTable.for_lease)
             cache = lease.shared_with(MatchPoolCache.for_lease)
             return work(lease.searcher, table, cache)
 
@@ -629,7 +629,7 @@ def prepare_search(index_reader: IndexReader) -> None:
     vocabulary (place names, words by their spelling without ä/ö/å) is read here too.
     """
     with index_reader.lease() as lease:
-        lease.shared_from_folder(FacetTable.for_generation)
+        lease.shared_with(FacetTable.for_lease)
         lease.shared_with(MatchPoolCache.for_lease).vocabulary(lease.searcher)
 
 

@@ -45,7 +45,7 @@ from whoosh.fields import Schema
 from whoosh.searching import Searcher
 
 from app.search.derived_files import DERIVED_FILE_PREFIX
-from app.search.ranking import RankedMatches, Weightings
+from app.search.ranking import Weightings
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -457,13 +457,13 @@ class Lease:
 
     def shared_with(self, build: Callable[[Lease], T]) -> T:
         """As `shared`, for a value built from the lease itself (its generation, folder
-        and the reader's `ranked_matches`)."""
+        and what the reader keeps across generations)."""
         return self._reader._shared_value(self._handle, build, lambda: build(self))
 
-    @property
-    def ranked_matches(self) -> RankedMatches:
-        """The reader's ranked matches, kept across generations (see `ranking`)."""
-        return self._reader.ranked_matches
+    def lasting(self, make: Callable[[], T]) -> T:
+        """A value the reader keeps across generations (made once by `make`, its key): what
+        one generation's work hands on to the next (see `ranking`, `facet_table`)."""
+        return self._reader.lasting(make)
 
 
 class IndexReader:
@@ -489,9 +489,8 @@ class IndexReader:
         # The pointer file's identity when last read, and what it named: a stat per search
         # instead of an open and a read. A swap renames a new file over it (new inode).
         self._pointer: tuple[tuple[int, int, int], str | None] | None = None
-        # ranking figures per generation, and queries' matches carried between generations
-        self._weightings = Weightings()
-        self.ranked_matches = RankedMatches()
+        self._weightings = Weightings()  # ranking figures per generation
+        self._lasting: dict[object, object] = {}  # values kept across generations
 
     def _current_generation(self) -> str | None:
         pointer = self.index_dir / POINTER_FILE
@@ -671,6 +670,13 @@ class IndexReader:
                 self._shared[key] = value
                 self._building.pop(key, None)
         return value
+
+    def lasting(self, make: Callable[[], T]) -> T:
+        """A value kept across generations, made once by `make` (its key)."""
+        with self._lock:
+            if make not in self._lasting:
+                self._lasting[make] = make()
+            return cast(T, self._lasting[make])
 
     def status(self) -> IndexStatus:
         """Generation, document count and build time of the current index."""
