@@ -37,6 +37,8 @@ DATA_DIR = Path(__file__).resolve().parent / "content" / "data"
 EMERGENCY_KIND = "emergency"  # urgent matters only: never the first suggestion
 HISTORICAL_MARK = "HISTORICAL"  # region_service_pages.csv: a predecessor's page, never linked
 SERVICE_PAGE_TOPICS = ("ktt", "social-rehab", "disability-work", "advice")
+# The languages an organiser's page may be marked as being in (RegionServicePage.page_lang).
+PAGE_LANGUAGES = ("fi", "sv", "en")
 # Työmarkkinatori's page for people who are or are becoming unemployed: it says to register
 # as a jobseeker in the Oma asiointi e-service. Checked in the stored copy of the page
 # (December 2026); it is in Finnish.
@@ -133,13 +135,16 @@ def load_region_contacts(*, session: Session, data_dir: Path = DATA_DIR) -> tupl
             "topic": row["topic"],
             "url": row["url"].strip(),
             "page_title": _text(row["page_title"]),
+            "page_lang": _page_lang(row, line),
             "phone": _text(row["phone"]),
             "hours_fi": _text(row["hours_fi"]),
             "source_date": _text(row["source_date"]),
             "is_historical": (row["notes"] or "").lstrip().startswith(HISTORICAL_MARK),
             "notes": _text(row["notes"]),
         }
-        for position, row in _positioned(_rows(data_dir / "region_service_pages.csv"))
+        for line, (position, row) in enumerate(
+            _positioned(_rows(data_dir / "region_service_pages.csv")), start=2
+        )
     ]
     kept_contacts = maintained_regions(session=session, subject=CONTACT_SUBJECT)
     kept_pages = maintained_regions(session=session, subject=SERVICE_PAGE_SUBJECT)
@@ -149,6 +154,14 @@ def load_region_contacts(*, session: Session, data_dir: Path = DATA_DIR) -> tupl
     )
     session.commit()
     return counts
+
+
+def _page_lang(row: Mapping[str, str | None], line: int) -> str | None:
+    """A page's language as the file gives it (empty: not known); anything else stops the load."""
+    value = _text(row.get("page_lang"))
+    if value is not None and value not in PAGE_LANGUAGES:
+        raise ValueError(f"region_service_pages.csv, line {line}: unknown page_lang {value!r}")
+    return value
 
 
 _SOURCE_DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
@@ -202,7 +215,9 @@ class ServicePage:
     url: str
     host: str
     title: str | None  # as the page itself is titled, in the page's language
-    title_lang: str | None  # that language, when its address says it (`page_language`)
+    # That language: as the bundled data or a maintainer gives it (`page_lang`), else when
+    # its address says it (`page_language`); None when not known.
+    title_lang: str | None
     phone: str | None
     tel: str | None
     hours_fi: str | None
@@ -251,14 +266,11 @@ def _host(url: str) -> str:
     return (urlsplit(url).hostname or url).removeprefix("www.")
 
 
-_PAGE_LANGUAGES = frozenset({"fi", "sv", "en"})
-
-
 def page_language(url: str) -> str | None:
     """The language of a page when its address names it as a path segment (luvn.fi/fi/…,
     hel.fi/helsinki/en/…); None when the address does not say. Never guessed from words."""
     for segment in urlsplit(url).path.lower().split("/"):
-        if segment in _PAGE_LANGUAGES:
+        if segment in PAGE_LANGUAGES:
             return segment
     return None
 
@@ -269,7 +281,7 @@ def _service_page(row: RegionServicePage) -> ServicePage:
         url=row.url,
         host=_host(row.url),
         title=row.page_title,
-        title_lang=page_language(row.url),
+        title_lang=row.page_lang or page_language(row.url),
         phone=row.phone,
         tel=phone_href(row.phone) if row.phone else None,
         hours_fi=row.hours_fi,
@@ -782,6 +794,11 @@ class ServicePagePublic(BaseModel):
     topic: str = Field(description="ktt, social-rehab, disability-work or advice")
     url: str
     page_title: str | None = Field(description="The page's own title, in the page's language")
+    page_lang: str | None = Field(
+        description="The page's language (fi, sv or en), as the maintainers give it or, "
+        "failing that, as its address names it (/fi/, /sv/, /en/); null when not known. "
+        "Added in 2026-12."
+    )
     phone: str | None = Field(
         description="The number the page gives for this topic, as printed; null when none"
     )
@@ -796,6 +813,7 @@ def public_service_pages(where: WhereToAsk) -> list[ServicePagePublic]:
             topic=page.topic,
             url=page.url,
             page_title=page.title,
+            page_lang=page.title_lang,
             phone=page.phone,
             hours_fi=page.hours_fi,
             source_date=page.source_date,

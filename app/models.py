@@ -74,6 +74,12 @@ class RegionServicePage(SQLModel, table=True):
     topic: str = Field(description="ktt, social-rehab, disability-work or advice")
     url: str
     page_title: str | None = None
+    page_lang: str | None = Field(
+        default=None,
+        max_length=2,
+        description="fi, sv or en: the language of the page and its title, where the "
+        "address, the title or a maintainer makes it clear; None when not known",
+    )
     phone: str | None = None
     hours_fi: str | None = None
     source_date: str | None = None

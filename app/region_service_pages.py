@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from app.contacts import (
+    PAGE_LANGUAGES,
     SERVICE_PAGE_SUBJECT,
     SERVICE_PAGE_TOPICS,
     log_region_change,
@@ -28,11 +29,14 @@ from app.models import RegionServicePage, User
 PAGE_FIELDS: dict[str, int] = {
     "url": 500,
     "page_title": 300,
+    "page_lang": 2,  # one of PAGE_LANGUAGES, or None: not known
     "phone": 40,
     "hours_fi": 200,
     "source_date": 10,
 }
 TOPIC_FIELD = "topic"
+# The problem of a page language that is not one of the choices (a crafted or stale form).
+UNKNOWN_LANGUAGE = "unknown-language"
 NEW_PAGE = "new"  # the key of the page being added
 FORM_PREFIX = "page"  # form field names: page-<key>-<field>, apart from the contacts' names
 # Writes one change-log entry: action, the page's number, field, before, after.
@@ -85,11 +89,14 @@ def page_form_rows(pages: Sequence[RegionServicePage]) -> list[PageRow]:
 
 
 def _problem(name: str, value: str | None) -> str | None:
-    """The problem with one value ("required", "too-long" or "invalid"), or None."""
+    """The problem with one value ("required", "too-long", "invalid" or
+    `UNKNOWN_LANGUAGE`), or None."""
     if value is None:
         return "required" if name in (TOPIC_FIELD, "url") else None
     if name == TOPIC_FIELD:
         return None if value in SERVICE_PAGE_TOPICS else "invalid"
+    if name == "page_lang":
+        return None if value in PAGE_LANGUAGES else UNKNOWN_LANGUAGE
     if len(value) > PAGE_FIELDS[name]:
         return "too-long"
     checks = {"url": valid_web_address, "phone": valid_phone, "source_date": valid_source_date}

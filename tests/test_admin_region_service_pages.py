@@ -81,17 +81,20 @@ def stored_pages(db: Session, region: str) -> list[RegionServicePage]:
 
 
 def snapshot(db: Session, region: str) -> list[tuple[object, ...]]:
-    return [
-        (p.id, p.topic, p.url, p.page_title, p.phone, p.hours_fi, p.source_date, p.notes)
-        for p in stored_pages(db, region)
-    ]
+    fields = ("id", "topic", "url", "page_title", "page_lang", "phone", "hours_fi",
+              "source_date", "notes")  # fmt: skip
+    return [tuple(getattr(p, name) for name in fields) for p in stored_pages(db, region)]
 
 
 def page_log(db: Session, region: str) -> list[RegionChangeLogEntry]:
     db.expire_all()
-    statement = select(RegionChangeLogEntry).where(
-        RegionChangeLogEntry.region_code == region,
-        RegionChangeLogEntry.subject == SERVICE_PAGE_SUBJECT,
+    statement = (
+        select(RegionChangeLogEntry)
+        .where(
+            RegionChangeLogEntry.region_code == region,
+            RegionChangeLogEntry.subject == SERVICE_PAGE_SUBJECT,
+        )
+        .order_by(col(RegionChangeLogEntry.id))
     )
     return list(db.exec(statement).all())
 
@@ -271,6 +274,44 @@ def test_the_messages_and_labels_are_in_the_maintainers_language(
     assert summary is not None and summary.get_text() == f"{label}: {message}"
 
 
+@pytest.mark.parametrize(
+    ("version", "message", "label"),
+    [
+        ("", "Valitse sivun kieli listasta: suomi, ruotsi, englanti tai ei tiedossa.",
+         "Sivun kieli"),
+        ("/selko",
+         "Valitse listasta, millä kielellä sivu on. Jos et tiedä kieltä, valitse En tiedä.",
+         "Millä kielellä sivu on"),
+        ("/sv", "Välj sidans språk i listan: finska, svenska, engelska eller okänt.",
+         "Sidans språk"),
+        ("/en",
+         "Choose the language of the page from the list: Finnish, Swedish, English or not known.",
+         "Language of the page"),
+    ],
+)  # fmt: skip
+def test_a_page_language_outside_the_list_is_refused_with_a_clear_message(
+    signed_in: dict[str, TestClient], admin_db: Session, version: str, message: str, label: str
+) -> None:
+    boss = signed_in["boss"]
+    url = pages_url(ITA_UUSIMAA, version)
+    key = key_of(admin_db, ITA_UUSIMAA, "ktt")
+    before, logged = snapshot(admin_db, ITA_UUSIMAA), len(page_log(admin_db, ITA_UUSIMAA))
+    for value in ("de", "SV", "swedish", "sv-FI"):
+        fields = page_fields(boss, url, **{f"{key}-page_lang": value})
+        response = submit(boss, ITA_UUSIMAA, fields, version)
+        assert response.status_code == 422, value
+        page = assert_valid_page(response.text, url)
+        error = page.select_one(f"#error-{key}-page_lang")
+        assert error is not None and error.get_text() == message
+        assert page.select_one(f"select#field-{key}-page_lang[aria-invalid=true]") is not None
+        field_label = page.select_one(f"label[for=field-{key}-page_lang]")
+        assert field_label is not None and field_label.get_text() == label
+        summary = page.select_one(".error-summary li")
+        assert summary is not None and summary.get_text() == f"{label}: {message}"
+    assert snapshot(admin_db, ITA_UUSIMAA) == before
+    assert len(page_log(admin_db, ITA_UUSIMAA)) == logged
+
+
 # --- Saving, the change log and the public pages --------------------------------------------
 
 
@@ -345,11 +386,11 @@ def test_an_edit_is_logged_and_every_node_shows_it_at_once(
             satakunta = next(r for r in regions if r["code"] == SATAKUNTA)
             assert satakunta["service_pages"] == [
                 {"topic": "ktt", "url": "https://satakunnanhyvinvointialue.fi/kuntouttava-tyotoiminta",
-                 "page_title": "Työkyvyn tuen palvelut", "phone": "02 627 7000", "hours_fi": None,
-                 "source_date": "2026-12-05"},
+                 "page_title": "Työkyvyn tuen palvelut", "page_lang": "fi", "phone": "02 627 7000",
+                 "hours_fi": None, "source_date": "2026-12-05"},
                 {"topic": "advice", "url": "https://satakunnanhyvinvointialue.fi/neuvonta",
-                 "page_title": "Sosiaalialan neuvonta", "phone": None, "hours_fi": None,
-                 "source_date": None},
+                 "page_title": "Sosiaalialan neuvonta", "page_lang": None, "phone": None,
+                 "hours_fi": None, "source_date": None},
             ]  # fmt: skip
 
 
@@ -381,6 +422,77 @@ def test_an_edited_phone_and_hours_show_on_the_public_pages(
     regions = {region["code"]: region for region in public_client.get("/api/v1/regions").json()}
     advice = next(p for p in regions[POHJANMAA]["service_pages"] if p["topic"] == "advice")
     assert (advice["phone"], advice["hours_fi"]) == ("06 218 9000", "ma–pe klo 9–15")
+
+
+def test_a_changed_page_language_is_logged_and_marks_the_public_title(
+    signed_in: dict[str, TestClient], admin_db: Session, public_client: TestClient
+) -> None:
+    boss = signed_in["boss"]
+    key = key_of(admin_db, ITA_UUSIMAA, "ktt")
+    url = pages_url(ITA_UUSIMAA)
+    logged = len(page_log(admin_db, ITA_UUSIMAA))
+    form = soup(boss.get(url).text)
+    chosen = form.select_one(f"select[name={key}-page_lang] option[selected]")
+    assert chosen is not None and chosen["value"] == "sv"  # as the bundled data gives it
+    options = form.select(f"select[name={key}-page_lang] option")
+    assert [o["value"] for o in options] == ["", "fi", "sv", "en"]
+
+    def title(path: str) -> str:
+        item = next(
+            li
+            for li in soup(public_client.get(path).text).select(".region-contact .link-list li")
+            if "ostranyland.fi" in str(li)
+        )
+        cite = item.select_one("cite")
+        assert cite is not None
+        return str(cite)
+
+    assert (
+        title(f"/alueet/{ITA_UUSIMAA}") == '<cite lang="sv">Rehabiliterande arbetsverksamhet</cite>'
+    )
+    # "Not known": the address does not say it either, so the title is no longer marked.
+    response = submit(boss, ITA_UUSIMAA, page_fields(boss, url, **{f"{key}-page_lang": ""}))
+    assert response.status_code == 303, soup(response.text).select(".error-message")
+    assert title(f"/alueet/{ITA_UUSIMAA}") == "<cite>Rehabiliterande arbetsverksamhet</cite>"
+    assert title(f"/en/regions/{ITA_UUSIMAA}") == "<cite>Rehabiliterande arbetsverksamhet</cite>"
+    regions = {r["code"]: r for r in public_client.get("/api/v1/regions").json()}
+    assert regions[ITA_UUSIMAA]["service_pages"][0]["page_lang"] is None
+
+    response = submit(boss, ITA_UUSIMAA, page_fields(boss, url, **{f"{key}-page_lang": "sv"}))
+    assert response.status_code == 303, soup(response.text).select(".error-message")
+    assert (
+        title(f"/en/regions/{ITA_UUSIMAA}")
+        == '<cite lang="sv">Rehabiliterande arbetsverksamhet</cite>'
+    )
+    assert title(f"/sv/omraden/{ITA_UUSIMAA}") == "<cite>Rehabiliterande arbetsverksamhet</cite>"
+    entries = [
+        (e.action, e.item, e.field, e.before, e.after)
+        for e in page_log(admin_db, ITA_UUSIMAA)[logged:]
+    ]
+    assert sorted(entries, key=str) == sorted(
+        [("edit", 1, "page_lang", "sv", None), ("edit", 1, "page_lang", None, "sv")], key=str
+    )
+    history = soup(boss.get(f"/en{url}").text).select("#history ~ .table-wrap tbody tr")
+    assert any("(page 1): Language of the page" in row.get_text() for row in history)
+
+
+def test_a_new_page_is_saved_with_its_language(
+    signed_in: dict[str, TestClient], admin_db: Session
+) -> None:
+    boss = signed_in["boss"]
+    number = len(current_pages(session=admin_db, region_code=ITA_UUSIMAA)) + 1
+    changes = {
+        "page-new-topic": "advice",
+        "page-new-url": "https://ostranyland.fi/radgivning",
+        "page-new-page_lang": "sv",
+    }
+    response = submit(boss, ITA_UUSIMAA, page_fields(boss, pages_url(ITA_UUSIMAA), **changes))
+    assert response.status_code == 303, soup(response.text).select(".error-message")
+    added = [p for p in stored_pages(admin_db, ITA_UUSIMAA) if p.url.endswith("/radgivning")]
+    assert [p.page_lang for p in added] == ["sv"]
+    assert ("add", number, "page_lang", None, "sv") in {
+        (e.action, e.item, e.field, e.before, e.after) for e in page_log(admin_db, ITA_UUSIMAA)
+    }
 
 
 def test_a_predecessors_page_is_not_on_the_form_and_a_save_keeps_it_unlinked(
@@ -440,6 +552,9 @@ def test_init_keeps_edited_pages_and_the_two_subjects_are_kept_apart(
     helsinki_old = "https://hel.fi/helsinki/en/socia-health/socia-support/employment"
     assert lansi_old in text and helsinki_old in text
     text = text.replace(lansi_old, "https://www.luvn.fi/from-the-file")
+    lansi_row = next(line for line in text.splitlines() if "luvn.fi/from-the-file" in line)
+    assert lansi_row.endswith(",fi")
+    text = text.replace(lansi_row, lansi_row.removesuffix(",fi") + ",sv")  # nor its language
     text = text.replace(helsinki_old, "https://www.hel.fi/from-the-file")
     pages_csv.write_text(text, encoding="utf-8")
     contacts_csv = data / "region_contacts.csv"

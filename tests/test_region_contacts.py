@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import html
 import re
+import shutil
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,7 +14,7 @@ from sqlmodel import Session, col, func, select
 
 from app import i18n
 from app.config import Settings
-from app.contacts import display_date, load_region_contacts, page_language, phone_href
+from app.contacts import DATA_DIR, display_date, load_region_contacts, page_language, phone_href
 from app.db import make_engine
 from app.models import RegionContact, RegionServicePage
 
@@ -184,10 +186,51 @@ def test_an_organiser_page_title_is_shown_when_it_says_more_than_the_topic(
         assert "<cite" not in item and item.count("Kuntouttava työtoiminta") == 1
     elif version != "fi-selko":
         assert '<cite lang="fi">Kuntouttava työtoiminta</cite>' in item
-    # Itä-Uusimaa's address does not say the page's language: the title has no lang.
+
+
+@pytest.mark.parametrize("version", i18n.VERSIONS)
+def test_a_page_title_whose_language_only_the_data_gives_is_marked_with_it(
+    client: TestClient, version: str
+) -> None:
+    # Itä-Uusimaa's page on ostranyland.fi is in Swedish: its address does not say so, but
+    # the bundled data does (page_lang, WCAG 2.2 SC 3.1.2 language of parts).
     item = _page_item(_where_to_ask(_page(client, "/alueet/01", version)), "ostranyland.fi")
-    assert "<cite>Rehabiliterande arbetsverksamhet</cite>" in item
-    assert "hreflang" not in item
+    assert 'hreflang="sv"' in item
+    if version == "sv":
+        assert "<cite>Rehabiliterande arbetsverksamhet</cite>" in item
+    else:
+        assert '<cite lang="sv">Rehabiliterande arbetsverksamhet</cite>' in item
+
+
+def test_every_bundled_page_has_a_known_language_or_none(site_settings: Settings) -> None:
+    engine = make_engine(site_settings.database_url)
+    try:
+        with Session(engine) as session:
+            pages = session.exec(select(RegionServicePage)).all()
+            languages = {(p.region_code, p.topic): p.page_lang for p in pages}
+    finally:
+        engine.dispose()
+    assert set(languages.values()) <= {"fi", "sv", "en"}  # every bundled row says it
+    assert languages[("01", "ktt")] == "sv"
+    assert languages[("90", "social-rehab")] == "en"
+    assert languages[("03", "ktt")] == "fi"
+
+
+def test_an_unknown_page_language_in_the_bundled_file_stops_the_load(
+    site_settings: Settings, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data)
+    pages_csv = data / "region_service_pages.csv"
+    text = pages_csv.read_text(encoding="utf-8")
+    assert text.count(",sv\n") == 1  # Itä-Uusimaa's page, the file's first row
+    pages_csv.write_text(text.replace(",sv\n", ",swe\n"), encoding="utf-8")
+    engine = make_engine(site_settings.database_url)
+    try:
+        with Session(engine) as session, pytest.raises(ValueError, match="line 2: unknown"):
+            load_region_contacts(session=session, data_dir=data)
+    finally:
+        engine.dispose()
 
 
 @pytest.mark.parametrize("version", i18n.VERSIONS)
@@ -229,7 +272,10 @@ def test_the_api_gives_contacts_as_fields_without_notes(client: TestClient) -> N
     assert palse["phone"] == "0449067556" and palse["hours_fi"] is None
     assert palse["page_title"].startswith("Satakunnan hyvinvointialue / Vammaisten")
     for page in regions["01"]["service_pages"]:
-        assert set(page) == {"topic", "url", "page_title", "phone", "hours_fi", "source_date"}
+        assert set(page) == {
+            "topic", "url", "page_title", "page_lang", "phone", "hours_fi", "source_date"
+        }  # fmt: skip
+    assert regions["01"]["service_pages"][0]["page_lang"] == "sv"  # from the data, not the address
     assert regions["07"]["service_pages"] == []
     for channel in regions["08"]["contacts"]:
         assert set(channel) == {
