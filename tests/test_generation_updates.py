@@ -71,14 +71,31 @@ def full_inputs(generation: Path) -> tuple[Any, ...]:
         return facet_table._inputs_from(searcher)
 
 
+def table_facts(table: FacetTable) -> tuple[Any, ...]:
+    """What a table answers with, less how it numbers its (facet, value) pairs internally and
+    pairs no document has any more (an updated table keeps their empty sets)."""
+    pair_list = table._pair_list
+    return (
+        table.records, table.by_name, table.by_municipality, table.free_places_since,
+        table.newest_free_places_date, table._open, table._municipality, table._region,
+        {pair: docs for pair, docs in table._docs_with.items() if docs},
+        table._docs_without,
+        {d: tuple(pair_list[i] for i in ids) for d, ids in table._pairs.items()},
+        [{pair_list[i] for i in ids if table._docs_with.get(pair_list[i])}
+         for ids in table._facet_pair_ids],
+    )  # fmt: skip
+
+
 def saved_inputs(generation: Path) -> tuple[Any, ...]:
     # a file the app wrote into the test's own index folder
     _format, _documents, table = pickle.loads((generation / SNAPSHOT_FILE).read_bytes())  # noqa: S301
     assert isinstance(table, FacetTable)
     fresh = FacetTable(*full_inputs(generation))
     assert vars(table).keys() == vars(fresh).keys()
-    for name, value in vars(fresh).items():
-        assert getattr(table, name) == value, f"{name} differs from a table built anew"
+    for position, (saved, built) in enumerate(
+        zip(table_facts(table), table_facts(fresh), strict=True)
+    ):
+        assert saved == built, f"part {position} differs from a table built anew"
     return (table.records, table.by_name, table.by_municipality, table.free_places_since,
             table.newest_free_places_date)  # fmt: skip
 
@@ -100,8 +117,17 @@ def test_a_chain_of_updates_carries_the_facet_inputs_over_exactly(tmp_path: Path
 
     next_number = 300
     merged = False
+    in_memory: list[bool] = []
+    real_updated_from = facet_table._Written.updated_from
+
+    def noted(self: facet_table._Written, *args: Any) -> Any:
+        found = real_updated_from(self, *args)
+        in_memory.append(found is not None)
+        return found
+
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(facet_table, "_document_facts", counted)
+        patch.setattr(facet_table._Written, "updated_from", noted)
         for _round in range(40):
             read_counts.append(0)
             changed = [provider(rng.randrange(next_number), rng) for _ in range(rng.randint(1, 4))]
@@ -121,9 +147,15 @@ def test_a_chain_of_updates_carries_the_facet_inputs_over_exactly(tmp_path: Path
             verify_generation(generation)
     assert merged, "Whoosh merged segments at least once on the way"
     assert max(read_counts[::2]) < 100, "only documents in new segments were read"
+    assert in_memory.count(True) > 25, "most updates changed the last table in memory"
+    assert in_memory.count(False) > 0, "after a merge the saved facts were carried over"
 
 
-def test_an_unusable_previous_snapshot_means_a_full_read(tmp_path: Path) -> None:
+def test_an_unusable_previous_snapshot_means_a_full_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a keeper started anew: it has not written the previous generation itself
+    monkeypatch.setattr(facet_table, "_WRITTEN", facet_table._Written())
     rng = seeded(3)
     generation = build_index(
         tmp_path, SCHEMA, [provider(n, rng) for n in range(50)], finish=write_derived_files
@@ -274,21 +306,6 @@ def test_reading_a_derived_file_leaves_the_garbage_collector_as_it_was(tmp_path:
         gc.enable()
 
 
-def table_facts(table: FacetTable) -> tuple[Any, ...]:
-    """What a table answers with, less how it numbers its (facet, value) pairs internally and
-    pairs no document has any more (an updated table keeps their empty sets)."""
-    pair_list = table._pair_list
-    return (
-        table.records, table.by_name, table.by_municipality, table.free_places_since,
-        table.newest_free_places_date, table._open, table._municipality, table._region,
-        {pair: docs for pair, docs in table._docs_with.items() if docs},
-        table._docs_without,
-        {d: tuple(pair_list[i] for i in ids) for d, ids in table._pairs.items()},
-        [{pair_list[i] for i in ids if table._docs_with.get(pair_list[i])}
-         for ids in table._facet_pair_ids],
-    )  # fmt: skip
-
-
 def test_a_worker_updates_its_table_in_memory_exactly(tmp_path: Path) -> None:
     """Forty updates: where the update kept every other document's number, the previous
     table updated in memory answers as a table read anew, filters and counts included; after
@@ -374,3 +391,5 @@ def test_a_removed_newest_free_places_date_is_not_kept(tmp_path: Path) -> None:
         fresh = FacetTable.from_searcher(searcher)
     assert fresh.newest_free_places_date == dt.date(2026, 11, 2)
     assert carried is None or carried.newest_free_places_date == dt.date(2026, 11, 2)
+    # the keeper's table for it, changed in memory from the one it wrote before
+    assert saved_inputs(newer)[4] == dt.date(2026, 11, 2)

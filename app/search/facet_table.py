@@ -32,6 +32,7 @@ from app.catalogue.policy import AVAILABILITY_SHOWN_FOR
 from app.search.derived_files import DERIVED_FILE_PREFIX, read_derived_file, write_derived_file
 from app.search.documents import FACET_FIELDS
 from app.search.places import Place
+from app.search.store import BUILDING_PREFIX
 
 if TYPE_CHECKING:
     from app.search.store import Lease
@@ -488,13 +489,25 @@ class Latest:
         return _updated_table(searcher, layout, table)
 
 
-def _updated_table(searcher: Searcher, layout: Layout, table: FacetTable) -> FacetTable | None:
-    reader = searcher.reader()
+@dataclass(frozen=True)
+class _Update:
+    """What an index update changed, when it kept every other document's number."""
+
+    removed: list[int]  # provider documents of the previous table deleted since
+    added: dict[int, tuple[Record, Extra]]  # provider documents in the new segments
+
+    def free_places(self) -> dict[int, dt.date]:
+        return {d: date for d, (_r, (_n, _m, free, date)) in self.added.items() if free and date}
+
+
+def _update_since(
+    reader: IndexReader, layout: Layout, records: dict[int, Record]
+) -> _Update | None:
+    """The documents removed from and added to a table of `layout`'s generation, or None
+    when a segment was merged away (numbers shifted)."""
     before = {segment: (first, count) for segment, first, count in layout}
     removed: list[int] = []
-    added: dict[int, Record] = {}
-    free_places: dict[int, dt.date] = {}
-    given: list[dt.date] = []
+    added: dict[int, tuple[Record, Extra]] = {}
     for (leaf, first), (segment, _first, count) in zip(
         reader.leaf_readers(), _layout(reader), strict=True
     ):
@@ -503,33 +516,37 @@ def _updated_table(searcher: Searcher, layout: Layout, table: FacetTable) -> Fac
         if known is not None:
             if known != (first, count):
                 return None  # a segment before it was merged away: numbers shifted
-            removed.extend(first + local for local in deleted if first + local in table.records)
+            removed.extend(first + local for local in deleted if first + local in records)
             continue
         gone = set(deleted)
         for local in range(count):
             facts = None if local in gone else _document_facts(leaf.stored_fields(local))
             if facts is not None:
-                record, (_name, _municipality, free, date) = facts
-                added[first + local] = record
-                if free is not None and date:
-                    given.append(date)
-                    if free:
-                        free_places[first + local] = date
-    if before:
-        return None  # a segment merged into a new one
+                added[first + local] = facts
+    return None if before else _Update(removed, added)  # left in `before`: merged
+
+
+def _updated_table(searcher: Searcher, layout: Layout, table: FacetTable) -> FacetTable | None:
+    update = _update_since(searcher.reader(), layout, table.records)
+    if update is None:
+        return None
     newest = table.newest_free_places_date
-    for docnum in removed:
+    for docnum in update.removed:
         summary = searcher.stored_fields(docnum).get("summary") or {}
         given_before = summary.get("free_places") is not None and summary.get("availability_date")
         if newest is not None and given_before == newest:
             return None  # the newest date may have gone: read the saved table
+    given = [
+        date for _r, (_n, _m, free, date) in update.added.values() if free is not None and date
+    ]
     newest = max([*given, *([newest] if newest else [])], default=None)
 
     def sort_keys(docnum: int) -> tuple[str, str]:
         fields = searcher.stored_fields(docnum)
         return fields.get("name_sort", ""), fields.get("municipality_sort", "")
 
-    return table.updated(removed, added, sort_keys, free_places, newest)
+    added = {docnum: record for docnum, (record, _extra) in update.added.items()}
+    return table.updated(update.removed, added, sort_keys, update.free_places(), newest)
 
 
 def _inputs(records: dict[int, Record], extras: dict[int, Extra]) -> tuple[Any, ...]:
@@ -559,14 +576,62 @@ def write_snapshot(
     """
     reader = searcher.reader()
     layout = _layout(reader)
-    carried = _read_carried(previous_dir) if previous_dir is not None else None
-    if carried is None:
-        records, extras = _read_all(reader)
-    else:
-        records, extras = _carried_over(reader, layout, carried)
+    table, extras = _WRITTEN.updated_from(previous_dir, reader) or (None, None)
+    if table is None or extras is None:
+        carried = _read_carried(previous_dir) if previous_dir is not None else None
+        if carried is None:
+            records, extras = _read_all(reader)
+        else:
+            records, extras = _carried_over(reader, layout, carried)
+        table = FacetTable(*_inputs(records, extras))
     documents = searcher.doc_count_all()
     # The whole table, its lookup structures included: loading them takes a worker a third
     # of the time building them from the inputs takes.
-    table = FacetTable(*_inputs(records, extras))
     write_derived_file(generation_dir / SNAPSHOT_FILE, SNAPSHOT_FORMAT, documents, table)
     write_derived_file(generation_dir / KEYS_FILE, SNAPSHOT_FORMAT, layout, extras)
+    # remembered under the name the generation will have once built (see store.py)
+    final_dir = generation_dir.with_name(generation_dir.name.removeprefix(BUILDING_PREFIX))
+    _WRITTEN.remember(final_dir, layout, table, extras)
+
+
+class _Written:
+    """The last table this process wrote (the node's keeper writes one per update), so that
+    the next update changes it in memory instead of loading and rebuilding it (at 100 000
+    providers most of the keeper's second per update)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last: tuple[Path, Layout, FacetTable, dict[int, Extra]] | None = None
+
+    def remember(
+        self, directory: Path, layout: Layout, table: FacetTable, extras: dict[int, Extra]
+    ) -> None:
+        with self._lock:
+            self._last = (directory, layout, table, extras)
+
+    def updated_from(
+        self, previous_dir: Path | None, reader: IndexReader
+    ) -> tuple[FacetTable, dict[int, Extra]] | None:
+        """The table and facts written for `previous_dir`, updated to the reader's
+        generation; None when this process did not write that one, or after a merge."""
+        with self._lock:
+            last = self._last
+        if last is None or previous_dir is None or last[0] != previous_dir:
+            return None
+        _directory, layout, table, extras = last
+        update = _update_since(reader, layout, table.records)
+        if update is None:
+            return None
+        gone = set(update.removed)
+        extras = {d: extra for d, extra in extras.items() if d not in gone}
+        extras.update((d, extra) for d, (_record, extra) in update.added.items())
+        given = (date for _n, _m, free, date in extras.values() if free is not None and date)
+        added = {docnum: record for docnum, (record, _extra) in update.added.items()}
+        table = table.updated(
+            update.removed, added, lambda d: (extras[d][0], extras[d][1]), update.free_places(),
+            max(given, default=None),
+        )  # fmt: skip
+        return table, extras
+
+
+_WRITTEN = _Written()
