@@ -216,14 +216,25 @@ def _base_of(searcher: Searcher) -> str | None:
     return weighting.statistics.base if isinstance(weighting, BaseRankedBM25F) else None
 
 
-def _sort(ranked: Ranked) -> Ranked:
-    ranked.sort(key=lambda match: (-match[0], match[1]))
-    return ranked
+def _rank_key(match: tuple[float, int]) -> tuple[float, int]:
+    return -match[0], match[1]
 
 
-def _carried(kept: _Kept, reader: IndexReader, layout: Layout) -> tuple[Ranked, list[int]]:
+def _merged(carried: Ranked, in_order: bool, found: Ranked) -> Ranked:
+    """The carried matches with the new segments' ones, best first."""
+    if in_order and len(found) < 1000:  # the usual update: a few new documents
+        for match in found:
+            bisect.insort(carried, match, key=_rank_key)
+        return carried
+    carried.extend(found)
+    carried.sort(key=_rank_key)
+    return carried
+
+
+def _carried(kept: _Kept, reader: IndexReader, layout: Layout) -> tuple[Ranked, bool, list[int]]:
     """The kept matches in segments the new generation shares, renumbered, less documents
-    deleted since; and the positions (in `layout`) of the segments to search."""
+    deleted since; whether they are still in rank order; and the positions (in `layout`) of
+    the segments to search."""
     before = {segment: (first, count) for segment, first, count in kept.layout}
     moves: list[tuple[int, int, int, frozenset[int]]] = []  # old first, count, new first, del.
     new_segments: list[int] = []
@@ -236,6 +247,10 @@ def _carried(kept: _Kept, reader: IndexReader, layout: Layout) -> tuple[Ranked, 
         else:
             new_segments.append(position)
     moves.sort()
+    if len(moves) == len(kept.layout) and all(old == new for old, _c, new, _d in moves):
+        # No segment merged or moved (the usual update): numbers stay, order stays.
+        removed = {first + local for first, _count, _new, gone in moves for local in gone}
+        return [match for match in kept.ranked if match[1] not in removed], True, new_segments
     starts = [old_first for old_first, _count, _new, _deleted in moves]
     carried: Ranked = []
     for score, docnum in kept.ranked:
@@ -246,7 +261,7 @@ def _carried(kept: _Kept, reader: IndexReader, layout: Layout) -> tuple[Ranked, 
         local = docnum - old_first
         if local < count and local not in deleted:
             carried.append((score, new_first + local))
-    return carried, new_segments
+    return carried, False, new_segments
 
 
 def _search_segments(searcher: Searcher, query: q.Query, positions: list[int]) -> Ranked:
@@ -297,8 +312,8 @@ class RankedMatches:
         reader = searcher.reader()
         layout = layout_of(reader)
         if kept is not None and base == kept.base and kept.generation < generation:
-            carried, new_segments = _carried(kept, reader, layout)
-            ranked = _sort(carried + _search_segments(searcher, query, new_segments))
+            carried, in_order, new_segments = _carried(kept, reader, layout)
+            ranked = _merged(carried, in_order, _search_segments(searcher, query, new_segments))
             answer = "carried"
         else:
             ranked = list(searcher.search(query, limit=None).top_n)
