@@ -66,6 +66,23 @@ def places() -> Iterator[dict[str, Any]]:
            "text": " ".join(names), "plain": " ".join(names), "place_names": names}  # fmt: skip
 
 
+def random_update(
+    index_dir: Path, rng: random.Random, next_number: int, revision: int
+) -> tuple[Path, int]:
+    """One to five providers changed, sometimes one added and one deleted: the new generation
+    and the next unused provider number."""
+    changed = [provider(rng.randrange(next_number), rng) for _ in range(rng.randint(1, 4))]
+    if rng.random() < 0.3:
+        changed.append(provider(next_number, rng))
+        next_number += 1
+    gone = [f"provider:{rng.randrange(next_number)}"] if rng.random() < 0.3 else []
+    generation = update_index(
+        index_dir, upserts=[d for d in changed if d["doc_id"] not in gone], deletions=gone,
+        revision=revision, schema_version="test", finish=write_derived_files,
+    )  # fmt: skip
+    return generation, next_number
+
+
 def full_inputs(generation: Path) -> tuple[Any, ...]:
     with whoosh_index.open_dir(str(generation)).searcher() as searcher:
         return facet_table._inputs_from(searcher)
@@ -130,17 +147,8 @@ def test_a_chain_of_updates_carries_the_facet_inputs_over_exactly(tmp_path: Path
         patch.setattr(facet_table._Written, "updated_from", noted)
         for _round in range(40):
             read_counts.append(0)
-            changed = [provider(rng.randrange(next_number), rng) for _ in range(rng.randint(1, 4))]
-            if rng.random() < 0.3:
-                changed.append(provider(next_number, rng))
-                next_number += 1
-            gone = [f"provider:{rng.randrange(next_number)}"] if rng.random() < 0.3 else []
-            changed = [d for d in changed if d["doc_id"] not in gone]
             segments_before = len(list(generation.glob("*.seg")))
-            generation = update_index(
-                tmp_path, upserts=changed, deletions=gone, revision=_round,
-                schema_version="test", finish=write_derived_files,
-            )  # fmt: skip
+            generation, next_number = random_update(tmp_path, rng, next_number, _round)
             merged |= len(list(generation.glob("*.seg"))) <= segments_before
             read_counts.append(0)  # the check below reads everything: not counted
             assert saved_inputs(generation) == full_inputs(generation), f"round {_round}"
@@ -320,15 +328,7 @@ def test_a_worker_updates_its_table_in_memory_exactly(tmp_path: Path) -> None:
     updated_in_memory = not_updated = 0
     next_number = 300
     for revision in range(40):
-        changed = [provider(rng.randrange(next_number), rng) for _ in range(rng.randint(1, 4))]
-        if rng.random() < 0.3:
-            changed.append(provider(next_number, rng))
-            next_number += 1
-        gone = [f"provider:{rng.randrange(next_number)}"] if rng.random() < 0.3 else []
-        generation = update_index(
-            tmp_path, upserts=[d for d in changed if d["doc_id"] not in gone], deletions=gone,
-            revision=revision, schema_version="test", finish=write_derived_files,
-        )  # fmt: skip
+        generation, next_number = random_update(tmp_path, rng, next_number, revision)
         with whoosh_index.open_dir(str(generation)).searcher() as searcher:
             fresh = FacetTable.from_searcher(searcher)
             carried = latest.carried_to(searcher, generation.name)

@@ -3,7 +3,6 @@ next: what a node computes cheaply after an update must equal a full search."""
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ from app.search.ranking import STATISTICS_FILE, BaseRankedBM25F, RankedMatches, 
 from app.search.service import ProviderQuery, ProviderSearch, Synonyms, query_words, text_query
 from app.search.store import IndexReader, build_index, update_index
 from app.search.vocabulary import QueryVocabulary
-from tests.test_generation_updates import SCHEMA, places, provider, seeded
+from tests.test_generation_updates import SCHEMA, places, provider, random_update, seeded
 
 TEXTS = [
     "kierrätys", "puutyö kahvila", "paja", "nuoret työtoimintaa", "ompelimo nuorille", "kahviloissa"
@@ -34,23 +33,6 @@ def queries(searcher: Searcher, generation: Path) -> list[q.Query]:
     vocabulary = QueryVocabulary.for_generation(searcher, generation)
     synonyms = Synonyms()
     return [text_query(query_words(t), synonyms, searcher, vocabulary) for t in TEXTS]
-
-
-def random_update(
-    tmp_path: Path, rng: random.Random, next_number: int, revision: int
-) -> tuple[Path, int]:
-    """One to five providers changed, sometimes one added and one deleted."""
-    changed = [provider(rng.randrange(next_number), rng) for _ in range(rng.randint(1, 4))]
-    if rng.random() < 0.3:
-        changed.append(provider(next_number, rng))
-        next_number += 1
-    gone = [f"provider:{rng.randrange(next_number)}"] if rng.random() < 0.3 else []
-    changed = [d for d in changed if d["doc_id"] not in gone]
-    generation = update_index(
-        tmp_path, upserts=changed, deletions=gone, revision=revision, schema_version="test",
-        finish=write_derived_files,
-    )  # fmt: skip
-    return generation, next_number
 
 
 def test_on_a_full_build_the_base_figures_rank_exactly_as_whoosh(tmp_path: Path) -> None:
