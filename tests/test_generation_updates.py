@@ -23,6 +23,7 @@ from app.search import derived_files, facet_table, store
 from app.search.derived import write_derived_files
 from app.search.documents import build_schema
 from app.search.facet_table import KEYS_FILE, SNAPSHOT_FILE, FacetTable
+from app.search.segments import layout_of
 from app.search.store import build_index, update_index, verify_generation
 from app.search.vocabulary import QueryVocabulary
 
@@ -324,7 +325,7 @@ def test_a_worker_updates_its_table_in_memory_exactly(tmp_path: Path) -> None:
     latest = facet_table.Latest()
     with whoosh_index.open_dir(str(generation)).searcher() as searcher:
         table = FacetTable.from_searcher(searcher)
-        latest.remember(generation.name, facet_table._layout(searcher.reader()), table)
+        latest.remember(generation.name, layout_of(searcher.reader()), table)
     updated_in_memory = not_updated = 0
     next_number = 300
     for revision in range(40):
@@ -344,7 +345,7 @@ def test_a_worker_updates_its_table_in_memory_exactly(tmp_path: Path) -> None:
                         fresh.filter_and_count(fresh.pool(docnums), filters)
                     )
                 table = carried
-            latest.remember(generation.name, facet_table._layout(searcher.reader()), table)
+            latest.remember(generation.name, layout_of(searcher.reader()), table)
     assert updated_in_memory > 25, "most updates keep every other document's number"
     assert not_updated > 0, "merges (and a newest free-places date leaving) read the saved table"
 
@@ -357,7 +358,7 @@ def test_an_updated_table_leaves_the_previous_one_as_it_was(tmp_path: Path) -> N
     latest = facet_table.Latest()
     with whoosh_index.open_dir(str(generation)).searcher() as searcher:
         table = FacetTable.from_searcher(searcher)
-        latest.remember(generation.name, facet_table._layout(searcher.reader()), table)
+        latest.remember(generation.name, layout_of(searcher.reader()), table)
     before = pickle.dumps(table_facts(table))
     newer = update_index(
         tmp_path, upserts=[provider(3, rng), provider(40, rng)], deletions=["provider:5"],
@@ -381,7 +382,7 @@ def test_a_removed_newest_free_places_date_is_not_kept(tmp_path: Path) -> None:
     with whoosh_index.open_dir(str(generation)).searcher() as searcher:
         table = FacetTable.from_searcher(searcher)
         assert table.newest_free_places_date == dt.date(2026, 11, 30)
-        latest.remember(generation.name, facet_table._layout(searcher.reader()), table)
+        latest.remember(generation.name, layout_of(searcher.reader()), table)
     newer = update_index(
         tmp_path, upserts=[], deletions=["provider:4"], revision=1, schema_version="test",
         finish=write_derived_files,

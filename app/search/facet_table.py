@@ -32,6 +32,7 @@ from app.catalogue.policy import AVAILABILITY_SHOWN_FOR
 from app.search.derived_files import DERIVED_FILE_PREFIX, read_derived_file, write_derived_file
 from app.search.documents import FACET_FIELDS
 from app.search.places import Place
+from app.search.segments import Layout, layout_of
 from app.search.store import BUILDING_PREFIX
 
 if TYPE_CHECKING:
@@ -142,7 +143,7 @@ class FacetTable:
         table = latest.carried_to(lease.searcher, lease.generation)
         if table is None:
             table = cls.for_generation(lease.searcher, lease.directory)
-        latest.remember(lease.generation, _layout(lease.searcher.reader()), table)
+        latest.remember(lease.generation, layout_of(lease.searcher.reader()), table)
         return table
 
     def updated(
@@ -354,9 +355,6 @@ _TABLE_STATE = vars(FacetTable({}, [], [], {})).keys()
 # What the table is made of, per provider document, besides its record: the keys of its two
 # sort orders and its free places (flag and the date they were given).
 Extra = tuple[str, str, bool | None, dt.date | None]
-# Per Whoosh segment, in order: its id, its first document number and its documents
-# (deleted ones included). A segment never changes once written, except for deletions.
-Layout = tuple[tuple[str, int, int], ...]
 
 
 def _document_facts(fields: dict[str, Any]) -> tuple[Record, Extra] | None:
@@ -372,13 +370,6 @@ def _document_facts(fields: dict[str, Any]) -> tuple[Record, Extra] | None:
         summary.get("availability_date"),
     )
     return record, extra
-
-
-def _layout(reader: IndexReader) -> Layout:
-    return tuple(
-        (leaf.segment().segment_id(), offset, leaf.doc_count_all())
-        for leaf, offset in reader.leaf_readers()
-    )
 
 
 def _read_all(reader: IndexReader) -> tuple[dict[int, Record], dict[int, Extra]]:
@@ -509,7 +500,7 @@ def _update_since(
     removed: list[int] = []
     added: dict[int, tuple[Record, Extra]] = {}
     for (leaf, first), (segment, _first, count) in zip(
-        reader.leaf_readers(), _layout(reader), strict=True
+        reader.leaf_readers(), layout_of(reader), strict=True
     ):
         deleted = leaf.segment().deleted_docs()
         known = before.pop(segment, None)
@@ -575,7 +566,7 @@ def write_snapshot(
     100 000); without one, or when its snapshot is missing or unusable, all are.
     """
     reader = searcher.reader()
-    layout = _layout(reader)
+    layout = layout_of(reader)
     table, extras = _WRITTEN.updated_from(previous_dir, reader) or (None, None)
     if table is None or extras is None:
         carried = _read_carried(previous_dir) if previous_dir is not None else None

@@ -35,6 +35,7 @@ from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
 from app.search.derived_files import DERIVED_FILE_PREFIX, read_derived_file, write_derived_file
+from app.search.segments import Layout, layout_of
 
 logger = logging.getLogger(__name__)
 
@@ -47,17 +48,6 @@ REFRESH_SHARE = 0.1
 
 # (score, document number), best first; equal scores by document number, as Whoosh orders
 Ranked = list[tuple[float, int]]
-# Per Whoosh segment, in order: its id, its first document number and its documents
-# (deleted ones included). A segment never changes once written, except for deletions.
-Layout = tuple[tuple[str, int, int], ...]
-
-
-def layout_of(reader: IndexReader) -> Layout:
-    """The segments a reader reads, in document order."""
-    return tuple(
-        (leaf.segment().segment_id(), first, leaf.doc_count_all())
-        for leaf, first in reader.leaf_readers()
-    )
 
 
 @dataclass(frozen=True)
