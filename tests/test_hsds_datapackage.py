@@ -136,9 +136,13 @@ def builds(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
 
 
 def packages(folder: Path) -> list[str]:
-    """The packages and scratch folders in `folder` (not the lock and the build timings)."""
+    """The packages and scratch folders in `folder` (not the lock and the build timings),
+    once a build running in the background has ended: a request gets the new package as soon
+    as it is renamed into place, a moment before the build removes its scratch folder and
+    the older packages."""
     kept = {datapackage.LOCK_FILE, datapackage.STATE_FILE}
-    return sorted(path.name for path in folder.iterdir() if path.name not in kept)
+    with datapackage.build_lock(folder):
+        return sorted(path.name for path in folder.iterdir() if path.name not in kept)
 
 
 WAIT_S = 30  # long enough for any build in these tests: the caller gets the current package
