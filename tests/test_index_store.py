@@ -38,6 +38,21 @@ def test_reader_picks_up_a_new_generation(tmp_path: Path) -> None:
     reader.close()
 
 
+def test_a_nodes_searchers_read_files_not_private_copies_of_memory_maps(tmp_path: Path) -> None:
+    # Whoosh copies each memory-mapped segment part into every searcher it opens (one per
+    # thread and generation): 2.6 GB for eight searchers at 100 000 providers
+    # (bench/searcher_open.py). Read through files, they share the page cache instead.
+    build_index(tmp_path, SCHEMA, documents("a", 10))
+    reader = IndexReader(tmp_path)
+    try:
+        searcher = reader.searcher()
+        assert searcher._ix.storage.supports_mmap is False
+        assert searcher.doc_count() == 10
+        assert searcher.stored_fields(3)["doc_id"] == "a-3"
+    finally:
+        reader.close()
+
+
 def test_reader_follows_a_pointer_rewritten_in_place(tmp_path: Path) -> None:
     # The reader only stats the pointer per search; an operator rolling back by writing
     # CURRENT in place (same inode, same length) must still be followed.

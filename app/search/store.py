@@ -42,6 +42,7 @@ from typing import Any, TypeVar, cast
 
 from whoosh import index as whoosh_index
 from whoosh.fields import Schema
+from whoosh.filedb.filestore import FileStorage
 from whoosh.searching import Searcher
 
 from app.search.derived_files import DERIVED_FILE_PREFIX
@@ -536,7 +537,13 @@ class IndexReader:
         try:
             directory = self.index_dir / generation
             weighting = self._weightings.for_generation(directory)
-            return whoosh_index.open_dir(str(directory)).searcher(weighting=weighting)
+            # Read through files, not memory maps: Whoosh copies each memory-mapped segment
+            # part it opens into a private buffer, for every searcher (one per thread and
+            # generation): 2.6 GB for eight searchers at 100 000 providers, and 45 ms to
+            # open each, against 25 MB and 2 ms. Searching Whoosh costs ~18 % more CPU
+            # (the page cache serves the reads); most searches are answered from caches.
+            storage = FileStorage(str(directory), supports_mmap=False)
+            return storage.open_index().searcher(weighting=weighting)
         except Exception as error:  # a missing or corrupt folder means "unavailable"
             raise IndexUnavailableError(str(error)) from error
 
