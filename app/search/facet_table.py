@@ -18,7 +18,7 @@ import bisect
 import datetime as dt
 import threading
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import chain
 from operator import itemgetter
@@ -147,19 +147,18 @@ class FacetTable:
         return table
 
     def updated(
-        self, removed: Collection[int], added: dict[int, Record],
-        sort_keys: Callable[[int], tuple[str, str]], free_places: dict[int, dt.date],
+        self, update: _Update, sort_keys: Callable[[int], tuple[str, str]],
         newest_free_places_date: dt.date | None,
     ) -> FacetTable:  # fmt: skip
-        """This table less the `removed` documents and with the `added` ones, every other
-        document keeping its number; built without going over every document again.
+        """This table less the update's removed documents and with its added ones, every
+        other document keeping its number; built without going over every document again.
 
-        `sort_keys` gives a document's name and municipality sort keys, read from the index
-        (the table does not hold them; by municipality means by municipality, then name);
-        `free_places` the added documents' free-place dates. This table is left as it is
-        (searches on its generation still use it): what changes is copied first.
+        `sort_keys` gives a document's name and municipality sort keys (the table does not
+        hold them; by municipality means by municipality, then name). This table is left as
+        it is (searches on its generation still use it): what changes is copied first.
         """
-        gone = {docnum for docnum in removed if docnum in self.records}
+        gone = {docnum for docnum in update.removed if docnum in self.records}
+        added = {docnum: record for docnum, (record, _extra) in update.added.items()}
         table = object.__new__(FacetTable)
         table.records = {d: r for d, r in self.records.items() if d not in gone}
         table.records.update(added)
@@ -171,7 +170,9 @@ class FacetTable:
         table.free_places_since = {
             d: date for d, date in self.free_places_since.items() if d not in gone
         }
-        table.free_places_since.update(free_places)
+        table.free_places_since.update(
+            (d, date) for d, (_r, (_n, _m, free, date)) in update.added.items() if free and date
+        )
         table.newest_free_places_date = newest_free_places_date
         table._pair_list = list(self._pair_list)
         table._facet_pair_ids = [list(ids) for ids in self._facet_pair_ids]
@@ -487,9 +488,6 @@ class _Update:
     removed: list[int]  # provider documents of the previous table deleted since
     added: dict[int, tuple[Record, Extra]]  # provider documents in the new segments
 
-    def free_places(self) -> dict[int, dt.date]:
-        return {d: date for d, (_r, (_n, _m, free, date)) in self.added.items() if free and date}
-
 
 def _update_since(
     reader: IndexReader, layout: Layout, records: dict[int, Record]
@@ -536,8 +534,7 @@ def _updated_table(searcher: Searcher, layout: Layout, table: FacetTable) -> Fac
         fields = searcher.stored_fields(docnum)
         return fields.get("name_sort", ""), fields.get("municipality_sort", "")
 
-    added = {docnum: record for docnum, (record, _extra) in update.added.items()}
-    return table.updated(update.removed, added, sort_keys, update.free_places(), newest)
+    return table.updated(update, sort_keys, newest)
 
 
 def _inputs(records: dict[int, Record], extras: dict[int, Extra]) -> tuple[Any, ...]:
@@ -617,11 +614,7 @@ class _Written:
         extras = {d: extra for d, extra in extras.items() if d not in gone}
         extras.update((d, extra) for d, (_record, extra) in update.added.items())
         given = (date for _n, _m, free, date in extras.values() if free is not None and date)
-        added = {docnum: record for docnum, (record, _extra) in update.added.items()}
-        table = table.updated(
-            update.removed, added, lambda d: (extras[d][0], extras[d][1]), update.free_places(),
-            max(given, default=None),
-        )  # fmt: skip
+        table = table.updated(update, lambda d: extras[d][:2], max(given, default=None))
         return table, extras
 
 

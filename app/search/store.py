@@ -450,12 +450,6 @@ class Lease:
         """A value derived from the leased generation, built once and shared by all threads."""
         return self._reader._shared_value(self._handle, build, lambda: build(self.searcher))
 
-    def shared_from_folder(self, build: Callable[[Searcher, Path], T]) -> T:
-        """As `shared`, for a value that may also read the generation's folder."""
-        return self._reader._shared_value(
-            self._handle, build, lambda: build(self.searcher, self.directory)
-        )
-
     def shared_with(self, build: Callable[[Lease], T]) -> T:
         """As `shared`, for a value built from the lease itself (its generation, folder
         and what the reader keeps across generations)."""
