@@ -159,9 +159,13 @@ def current_package(
 def current_file(
     engine: Engine, folder: Path, catalogue: CatalogueResources
 ) -> datapackage.PackageFile:
+    """The current package, once the build that wrote it has ended: a request gets the
+    package as soon as it is renamed into place, a moment before the build records its
+    length and removes the older packages."""
     package = current_package(engine, folder, catalogue)
     assert isinstance(package, datapackage.PackageFile)
-    return package
+    with datapackage.build_lock(folder):
+        return package
 
 
 def test_the_package_is_written_once_per_revision_and_older_ones_removed(
