@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from collections import Counter
 
 import pytest
@@ -108,3 +109,17 @@ def test_the_bundled_data_has_gaps_to_count(
     unrecorded = table.unrecorded(pool, {})
     assert unrecorded["activity"] > 0 and unrecorded["target_group"] > 0
     assert unrecorded["region"] == 0  # every provider has a region
+
+
+def test_documents_with_the_same_values_share_them(table: FacetTable) -> None:
+    """One object per combination of a facet's values: pickle then saves it once (the keeper
+    saves a table with every index update), and a loaded table shares them again."""
+    seen: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for record in table.records.values():
+        for values in record:
+            assert seen.setdefault(values, values) is values
+    assert len(seen) < sum(len(record) for record in table.records.values())
+    loaded = pickle.loads(pickle.dumps(table))
+    region = FACET_FIELDS.index("region")
+    regions = [record[region] for record in loaded.records.values()]
+    assert len({id(values) for values in regions}) == len(set(regions))

@@ -118,6 +118,18 @@ def _read_pointer(index_dir: Path) -> str | None:
     return name or None
 
 
+def open_whoosh_index(directory: Path) -> whoosh_index.Index:
+    """A generation's Whoosh index, read through files, not memory maps.
+
+    Whoosh copies each memory-mapped segment part it opens into a private buffer, for every
+    reader: a node's eight searchers at 100 000 providers held 2.6 GB and took 45 ms each to
+    open, against 25 MB and 2 ms (bench/searcher_open.py), and the keeper spent ~0.2 s of
+    each update copying. A search that runs in Whoosh costs ~18 % more CPU (the page cache
+    serves the reads); most searches are answered from caches.
+    """
+    return FileStorage(str(directory), supports_mmap=False).open_index()
+
+
 # Writes a generation's derived files once its Whoosh files are complete; told the
 # generation it was updated from (None for a full build), to carry over what still holds.
 Finish = Callable[[Path, Path | None], None]
@@ -143,9 +155,8 @@ def build_index(
 
     def write(build_dir: Path, _current: str | None) -> None:
         build_dir.mkdir()
-        writer = whoosh_index.create_in(str(build_dir), schema).writer(
-            limitmb=WRITER_MEMORY_MB, procs=1
-        )
+        storage = FileStorage(str(build_dir), supports_mmap=False)  # see open_whoosh_index
+        writer = storage.create_index(schema).writer(limitmb=WRITER_MEMORY_MB, procs=1)
         count = 0
         for count, document in enumerate(documents, start=1):
             writer.add_document(**document)
@@ -182,7 +193,7 @@ def update_index(
         if current is None:
             raise IndexUnavailableError(f"no search index in {index_dir} to update")
         _copy_generation(index_dir / current, build_dir)
-        writer = whoosh_index.open_dir(str(build_dir)).writer(limitmb=WRITER_MEMORY_MB, procs=1)
+        writer = open_whoosh_index(build_dir).writer(limitmb=WRITER_MEMORY_MB, procs=1)
         for doc_id in deletions:
             writer.delete_by_term("doc_id", doc_id)
         for document in upserts:
@@ -531,13 +542,7 @@ class IndexReader:
         try:
             directory = self.index_dir / generation
             weighting = self._weightings.for_generation(directory)
-            # Read through files, not memory maps: Whoosh copies each memory-mapped segment
-            # part it opens into a private buffer, for every searcher (one per thread and
-            # generation): 2.6 GB for eight searchers at 100 000 providers, and 45 ms to
-            # open each, against 25 MB and 2 ms. Searching Whoosh costs ~18 % more CPU
-            # (the page cache serves the reads); most searches are answered from caches.
-            storage = FileStorage(str(directory), supports_mmap=False)
-            return storage.open_index().searcher(weighting=weighting)
+            return open_whoosh_index(directory).searcher(weighting=weighting)
         except Exception as error:  # a missing or corrupt folder means "unavailable"
             raise IndexUnavailableError(str(error)) from error
 
