@@ -183,6 +183,9 @@ def test_an_edit_is_logged_shown_publicly_and_kept_when_init_reloads_the_file(
     assert all(e.user_id is not None and e.source == "web" for e in log)
     history = soup(client.get(url).text).select("#history ~ .table-wrap tbody tr")
     assert any("kymi" in row.get_text() and "05 234 5678" in row.get_text() for row in history)
+    history = soup(client.get(f"/en{url}").text).select("#history ~ .table-wrap tbody tr")
+    kinds = [row.select("td")[4].get_text() for row in history if "Kind of channel" in str(row)]
+    assert kinds == ["Chat or contact request"]  # the kind's name, not its code
 
     public = client.get(f"/alueet/{KYMENLAAKSO}").text
     assert 'href="tel:+35852345678"' in public and "kymenhva.fi/chat" in public

@@ -375,6 +375,8 @@ def test_an_edit_is_logged_and_every_node_shows_it_at_once(
             and "02 627 7000" in row.get_text()
             for row in history
         )
+        topics = [row.select("td")[4].get_text() for row in history if "): Topic" in str(row)]
+        assert topics == ["Advice for working-age adults"]  # the topic's name, not its code
 
         for node in (node_a, node_b):
             public = node.get(f"/alueet/{SATAKUNTA}").text
@@ -473,7 +475,16 @@ def test_a_changed_page_language_is_logged_and_marks_the_public_title(
         [("edit", 1, "page_lang", "sv", None), ("edit", 1, "page_lang", None, "sv")], key=str
     )
     history = soup(boss.get(f"/en{url}").text).select("#history ~ .table-wrap tbody tr")
-    assert any("(page 1): Language of the page" in row.get_text() for row in history)
+    changed = [
+        [cell.get_text() for cell in row.select("td")[2:]]
+        for row in history
+        if "(page 1): Language of the page" in row.get_text()
+    ]
+    # the languages' names, not their codes
+    assert sorted(changed) == [
+        ["Changed (page 1): Language of the page", "Swedish", "–"],
+        ["Changed (page 1): Language of the page", "–", "Swedish"],
+    ]
 
 
 def test_a_new_page_is_saved_with_its_language(
