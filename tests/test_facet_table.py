@@ -119,7 +119,7 @@ def test_documents_with_the_same_values_share_them(table: FacetTable) -> None:
         for values in record:
             assert seen.setdefault(values, values) is values
     assert len(seen) < sum(len(record) for record in table.records.values())
-    loaded = pickle.loads(pickle.dumps(table))
+    loaded = pickle.loads(pickle.dumps(table))  # noqa: S301 (its own table, just pickled)
     region = FACET_FIELDS.index("region")
     regions = [record[region] for record in loaded.records.values()]
     assert len({id(values) for values in regions}) == len(set(regions))
