@@ -20,10 +20,10 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, filterfalse
 from operator import itemgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
@@ -46,6 +46,7 @@ SNAPSHOT_FORMAT = 2
 
 Record = tuple[tuple[str, ...], ...]  # one tuple of values per facet, in FACET_FIELDS order
 STATUS_INDEX = FACET_FIELDS.index("status")
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -169,16 +170,16 @@ class FacetTable:
         gone = {docnum for docnum in update.removed if docnum in self.records}
         added = {docnum: record for docnum, (record, _extra) in update.added.items()}
         table = object.__new__(FacetTable)
-        table.records = {d: r for d, r in self.records.items() if d not in gone}
+        # Copied whole, then the few removed: a dict or list copy runs in C (2 ms at 100 000
+        # documents, against 20 ms for a comprehension that tests every one).
+        table.records = _without(self.records, gone)
         table.records.update(added)
-        table.by_name = [d for d in self.by_name if d not in gone]
-        table.by_municipality = [d for d in self.by_municipality if d not in gone]
+        table.by_name = list(filterfalse(gone.__contains__, self.by_name))
+        table.by_municipality = list(filterfalse(gone.__contains__, self.by_municipality))
         for docnum in sorted(added):  # after equal keys: the order a stable sort gives
             bisect.insort(table.by_name, docnum, key=lambda d: sort_keys(d)[0])
             bisect.insort(table.by_municipality, docnum, key=lambda d: sort_keys(d)[::-1])
-        table.free_places_since = {
-            d: date for d, date in self.free_places_since.items() if d not in gone
-        }
+        table.free_places_since = _without(self.free_places_since, gone)
         table.free_places_since.update(
             (d, date) for d, (_r, (_n, _m, free, date)) in update.added.items() if free and date
         )
@@ -186,7 +187,7 @@ class FacetTable:
         table._pair_list = list(self._pair_list)
         table._facet_pair_ids = [list(ids) for ids in self._facet_pair_ids]
         pair_ids = {pair: pair_id for pair_id, pair in enumerate(self._pair_list)}
-        table._pairs = {d: ids for d, ids in self._pairs.items() if d not in gone}
+        table._pairs = _without(self._pairs, gone)
         table._docs_with = dict(self._docs_with)
         table._docs_without = list(self._docs_without)
         copied: set[object] = set()  # sets already copied for the new table
@@ -228,8 +229,8 @@ class FacetTable:
         }
         municipality_index = FACET_FIELDS.index("municipality")
         region_index = FACET_FIELDS.index("region")
-        table._municipality = {d: m for d, m in self._municipality.items() if d not in gone}
-        table._region = {d: r for d, r in self._region.items() if d not in gone}
+        table._municipality = _without(self._municipality, gone)
+        table._region = _without(self._region, gone)
         for docnum, record in added.items():
             table._municipality[docnum] = next(iter(record[municipality_index]), None)
             table._region[docnum] = next(iter(record[region_index]), None)
@@ -356,6 +357,14 @@ class FacetTable:
         wanted = set(docnums)
         ordered = self.by_municipality if order == "municipality" else self.by_name
         return list(filter(wanted.__contains__, ordered))
+
+
+def _without(mapping: dict[int, V], removed: set[int]) -> dict[int, V]:
+    """A copy of `mapping` less the `removed` keys (few, against many kept)."""
+    copy = dict(mapping)
+    for key in removed:
+        copy.pop(key, None)
+    return copy
 
 
 # The attributes a table has, lookup structures included: a saved table with others was
@@ -619,8 +628,7 @@ class _Written:
         update = _update_since(reader, layout, table.records)
         if update is None:
             return None
-        gone = set(update.removed)
-        extras = {d: extra for d, extra in extras.items() if d not in gone}
+        extras = _without(extras, set(update.removed))
         extras.update((d, extra) for d, (_record, extra) in update.added.items())
         given = (date for _n, _m, free, date in extras.values() if free is not None and date)
         table = table.updated(update, lambda d: extras[d][:2], max(given, default=None))
