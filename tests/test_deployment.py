@@ -119,6 +119,32 @@ def test_an_untrusted_host_header_is_refused(site_settings: Settings) -> None:
     assert refused.status_code == 400
 
 
+def test_a_trailing_slash_redirects_within_the_version_and_never_to_the_host_header(
+    site_settings: Settings,
+) -> None:
+    """`/en/services/` is the English services page without the slash, as a path: Starlette's
+    own redirect gave `http://<Host header>/palvelut` (another host, and Finnish)."""
+    with TestClient(create_app(site_settings), follow_redirects=False) as client:
+        forged = {"Host": "evil.example"}
+        for asked, address in [
+            ("/en/services/", "/en/services"),
+            ("/sv/tjanster/?kunta=091", "/sv/tjanster?kunta=091"),
+            ("/palveluntuottajat//?q=puutyö", "/palveluntuottajat?q=puuty%C3%B6"),
+            ("/en/", "/en"),
+        ]:
+            response = client.get(asked, headers=forged)
+            assert (response.status_code, response.headers["location"]) == (308, address)
+            assert client.get(address).status_code == 200, address
+        # a POST keeps its method and body on the way
+        assert client.post("/saavutettavuus/palaute/").status_code == 308
+        assert client.get("/").status_code == 200
+        # "//host/" would name another host: not redirected, not found
+        for asked in ("//evil.example/", "/\\evil.example/"):
+            response = client.get(f"http://testserver{asked}")
+            assert response.status_code == 404, asked
+            assert "location" not in response.headers
+
+
 def test_health_probes_by_address_pass_the_host_check(site_settings: Settings) -> None:
     """Docker's HEALTHCHECK asks 127.0.0.1:8000, Kubernetes the pod's address: with
     TRUSTED_HOSTS set they must still reach /healthz, and only /healthz."""

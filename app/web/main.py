@@ -42,6 +42,7 @@ from app.web.middleware import (
     GZipExceptSecretPages,
     LocaleMiddleware,
     SecurityHeadersMiddleware,
+    TrailingSlashRedirect,
     TrustedHostExceptHealth,
 )
 from app.web.observability import (
@@ -95,6 +96,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # the interactive docs load scripts from a CDN; the schema stays
         redoc_url=None,
         lifespan=lifespan,
+        # Starlette's redirect would name the request's Host and, behind the locale, lose
+        # the reading version: TrailingSlashRedirect does it instead
+        redirect_slashes=False,
     )
     i18n.load_catalogues()
     app.state.settings = settings
@@ -134,11 +138,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(LocaleMiddleware)
     app.add_middleware(ConditionalGetMiddleware)  # inside gzip: hashes the plain body
     app.add_middleware(GZipExceptSecretPages, minimum_size=GZIP_MINIMUM_BYTES)
-    allowed_hosts = [host.strip() for host in settings.trusted_hosts.split(",") if host.strip()]
-    if allowed_hosts and "*" not in allowed_hosts:
-        # outermost of these: a request for another host is refused before any work is done
-        # (but for /healthz: probes ask by address)
-        app.add_middleware(TrustedHostExceptHealth, allowed_hosts=allowed_hosts)
     app.mount("/static", FingerprintedStaticFiles(directory=STATIC_DIR), name="static")
     routers = (
         pages, services, providers, submissions, pathway, admin, api, api_providers, api_pathway,
@@ -148,5 +147,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # the request limits answer any JSON operation 400 for a control character
         responses = REQUEST_REFUSED if module in (api, api_providers, api_pathway, hsds) else None
         app.include_router(module.router, responses=responses)
+    # sees the public path, before the locale; a route whose own path ends in a slash (the
+    # HSDS API's root, /hsds/) is left to the router
+    slashed = {
+        path
+        for module in routers
+        for route in module.router.routes
+        if (path := getattr(route, "path", "")).endswith("/")
+    }
+    app.add_middleware(TrailingSlashRedirect, routes_with_slash=slashed)
+    allowed_hosts = [host.strip() for host in settings.trusted_hosts.split(",") if host.strip()]
+    if allowed_hosts and "*" not in allowed_hosts:
+        # outermost of these: a request for another host is refused before any work is done
+        # (but for /healthz: probes ask by address)
+        app.add_middleware(TrustedHostExceptHealth, allowed_hosts=allowed_hosts)
     install_error_handlers(app)
     return app

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from urllib.parse import quote
+
 from starlette.datastructures import MutableHeaders
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -27,6 +30,42 @@ class LocaleMiddleware:
         scope["raw_path"] = canonical_path.encode("utf-8")
         scope.setdefault("state", {})["version"] = version
         await self.app(scope, receive, send)
+
+
+class TrailingSlashRedirect:
+    """A path with a trailing slash (`/en/services/`) is sent, permanently, to the same
+    address without it, in its own reading version and with its query.
+
+    Starlette's own redirect ran after the version prefix was stripped, so it lost the
+    reader's language (`/en/services/` went to the Finnish `/palvelut`), and it wrote the
+    request's Host header into the address. This one gives a path only: the browser stays on
+    the host it asked. A path starting `//` or `/\\` is left alone, as the address it
+    would give names another host.
+    """
+
+    def __init__(self, app: ASGIApp, routes_with_slash: Iterable[str] = ()) -> None:
+        self.app = app
+        self.routes_with_slash = frozenset(routes_with_slash)  # theirs: no redirect
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in self.routes_with_slash:
+            await self.app(scope, receive, send)
+            return
+        raw_path: bytes = scope.get("raw_path") or quote(scope["path"]).encode("ascii")
+        if not raw_path.endswith(b"/") or raw_path[1:2] in (b"", b"/", b"\\"):
+            await self.app(scope, receive, send)
+            return
+        location = raw_path.rstrip(b"/")
+        if scope.get("query_string"):
+            location += b"?" + scope["query_string"]
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 308,  # permanent, and a form's POST stays a POST
+                "headers": [(b"location", location), (b"content-length", b"0")],
+            }
+        )
+        await send({"type": "http.response.body", "body": b""})
 
 
 CONTENT_SECURITY_POLICY = "; ".join(
