@@ -9,11 +9,13 @@ import fcntl
 import getpass
 import logging
 import multiprocessing
+import multiprocessing.connection
 import multiprocessing.process
 import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -51,6 +53,60 @@ def command_keep_index(settings: Settings) -> int:
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C ends it like SIGTERM
         keep_index_until_stopped(settings)
     return 0
+
+
+logger = logging.getLogger("app.serve")  # not __name__: that is "__main__" under -m
+
+KEEPER_RESTART_FIRST_S = 1.0  # the wait before starting a stopped keeper again, doubled
+KEEPER_RESTART_MAX_S = 60.0  # up to this; back to the first once a keeper ran this long
+
+
+class KeeperSupervisor:
+    """`serve`'s index keeper child, started again whenever it stops while `serve` runs.
+
+    The keeper retries its own failures (an unwritable folder, a lost database); this covers
+    the process itself dying – killed for its memory during a full build, say. Without it the
+    node would go on serving the index it had, its lag growing, until `serve` restarted.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self.process = _start_index_keeper(settings)
+        self._watcher = threading.Thread(target=self._watch, name="keeper-watch", daemon=True)
+        self._watcher.start()
+
+    def _watch(self) -> None:
+        wait_s = KEEPER_RESTART_FIRST_S
+        while True:
+            process, started = self.process, time.monotonic()
+            # the sentinel, not join(): stop() joins the process from the main thread
+            multiprocessing.connection.wait([process.sentinel])
+            if self._stopping.is_set():
+                return
+            if time.monotonic() - started >= KEEPER_RESTART_MAX_S:
+                wait_s = KEEPER_RESTART_FIRST_S
+            process.join(timeout=1)
+            logger.error(
+                "the index keeper (pid %s) stopped with exit code %s; starting it again in %.0f s",
+                process.pid, process.exitcode, wait_s,
+            )  # fmt: skip
+            if self._stopping.wait(wait_s):
+                return
+            wait_s = min(2 * wait_s, KEEPER_RESTART_MAX_S)
+            with self._lock:
+                if self._stopping.is_set():
+                    return
+                self.process = _start_index_keeper(self.settings)
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopping.set()
+            process = self.process
+        process.terminate()
+        process.join(timeout=15)
+        self._watcher.join(timeout=5)
 
 
 def _start_index_keeper(settings: Settings) -> multiprocessing.process.BaseProcess:
@@ -286,7 +342,7 @@ def command_serve(
     from app.web.observability import logging_config
 
     metrics_dir, metrics_dir_lock = _multiprocess_metrics_dir(settings, workers)
-    keeper = _start_index_keeper(settings) if keep_index else None
+    keeper = KeeperSupervisor(settings) if keep_index else None
     try:
         uvicorn.run(
             "app.web.main:create_app",
@@ -303,8 +359,7 @@ def command_serve(
         )
     finally:
         if keeper is not None:
-            keeper.terminate()
-            keeper.join(timeout=15)
+            keeper.stop()
         if metrics_dir_lock is not None and metrics_dir is not None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
             os.close(metrics_dir_lock)

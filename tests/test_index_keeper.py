@@ -374,6 +374,61 @@ def test_a_keeper_whose_serve_was_killed_stops_by_itself(site_settings: Settings
             os.kill(keeper_pid, signal.SIGKILL)
 
 
+SERVE_WITH_SUPERVISOR = """
+import json, sys, time
+import app.__main__ as serve
+from app.config import Settings
+serve.KEEPER_RESTART_FIRST_S = 0.2
+keeper = serve.KeeperSupervisor(Settings(**json.loads(sys.argv[1])))
+while sys.stdin.readline().strip() != "stop":  # each line: print the keeper's pid
+    print(keeper.process.pid, flush=True)
+keeper.stop()
+print("stopped", keeper.process.pid, keeper.process.exitcode, flush=True)
+"""
+
+
+def test_a_keeper_that_dies_is_started_again_and_stops_with_serve(
+    site_settings: Settings,
+) -> None:
+    """A keeper killed while `serve` runs (for its memory, say) is replaced: the node's
+    search would otherwise stay at the index it had until `serve` restarted."""
+    settings = json.dumps(site_settings.model_dump(mode="json"))
+    serve = subprocess.Popen(
+        [sys.executable, "-c", SERVE_WITH_SUPERVISOR, settings],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert serve.stdin is not None and serve.stdout is not None
+    pids: list[int] = []
+
+    def keeper_pid() -> int:
+        assert serve.stdin is not None and serve.stdout is not None
+        serve.stdin.write("pid\n")
+        serve.stdin.flush()
+        return int(serve.stdout.readline())
+
+    try:
+        pids.append(keeper_pid())
+        time.sleep(1)
+        assert _is_running(pids[0]), "the keeper started"
+        os.kill(pids[0], signal.SIGKILL)
+        deadline = time.monotonic() + 20
+        while (pid := keeper_pid()) == pids[0] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert pid != pids[0], "no new keeper after the first was killed"
+        pids.append(pid)
+        assert _is_running(pid)
+        serve.stdin.write("stop\n")
+        serve.stdin.flush()
+        assert serve.stdout.readline().split()[:2] == ["stopped", str(pid)]
+        assert serve.wait(timeout=20) == 0
+        assert not _is_running(pid), "the keeper outlived serve's stop"
+    finally:
+        serve.kill()
+        for pid in pids:
+            if _is_running(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
 def _is_running(pid: int) -> bool:
     """True while `pid` exists and is not a zombie (an orphan is reaped by init)."""
     try:
