@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, cast
 
-from sqlalchemy import Delete, Insert, Update, event, text
+from sqlalchemy import Delete, Insert, Update, event, inspect, text
 from sqlalchemy.orm import ORMExecuteState
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Field, SQLModel
@@ -392,6 +392,14 @@ _JOURNALLED_TABLES = {
 }
 
 
+# Place names every provider's document holds (searchable, and the place words of queries):
+# a change to one of them changes documents of providers the journal would not name.
+_INDEXED_PLACE_FIELDS: dict[type[SQLModel], tuple[str, ...]] = {
+    Region: ("name_fi", "name_sv", "name_en"),
+    Municipality: ("name_fi", "name_sv", "region_code"),
+}
+
+
 def _changed(session: OrmSession) -> set[int | None]:
     changed: set[int | None] = session.info.setdefault(_CHANGED, set())
     return changed
@@ -408,13 +416,32 @@ def _stamp_modified_providers(session: OrmSession, _context: Any, _instances: An
 
 @event.listens_for(OrmSession, "after_flush")
 def _note_flushed_providers(session: OrmSession, _context: Any) -> None:
-    """Providers and code rows written by this flush (ids are assigned by now)."""
+    """Providers and code rows written by this flush (ids are assigned by now); "all" when
+    a place name every document may hold changed."""
     changed = _changed(session)
     for item in (*session.new, *session.dirty, *session.deleted):
         if isinstance(item, Provider):
             changed.add(item.id)
         elif isinstance(item, ProviderCode):
             changed.add(item.provider_id)
+
+    # a region or municipality added, removed, or given another indexed name or region
+    places = [
+        item for item in (*session.new, *session.deleted) if type(item) in _INDEXED_PLACE_FIELDS
+    ]
+    places += [
+        item for item in session.dirty if type(item) in _INDEXED_PLACE_FIELDS and _renamed(item)
+    ]
+    if places:
+        changed.add(None)
+
+
+def _renamed(place: SQLModel) -> bool:
+    """True when this flush changes one of the place's indexed fields."""
+    state = inspect(place)
+    return any(
+        state.attrs[name].history.has_changes() for name in _INDEXED_PLACE_FIELDS[type(place)]
+    )
 
 
 @event.listens_for(OrmSession, "do_orm_execute")

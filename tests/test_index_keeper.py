@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,14 @@ from app.accounts import create_user
 from app.catalogue import journal, maintenance
 from app.config import Settings
 from app.db import make_engine
-from app.models import CatalogueChange, Provider, ProviderActivity, User
+from app.models import (
+    CatalogueChange,
+    Municipality,
+    Provider,
+    ProviderActivity,
+    Region,
+    User,
+)
 from app.search import documents as documents_module
 from app.search import keeper as keeper_module
 from app.search.facet_table import SNAPSHOT_FILE, FacetTable
@@ -213,7 +221,7 @@ def test_no_index_or_other_documents_mean_a_full_rebuild(
     keeper_b.catch_up()
     # A new release whose documents look different: every node rebuilds once.
     for module in (keeper_module, documents_module):
-        monkeypatch.setattr(module, "schema_version", lambda: "another shape")
+        monkeypatch.setattr(module, "schema_version", lambda labels: "another shape")
     assert keeper_b.catch_up().action == "full"
     assert keeper_b.catch_up().action == "none"
     monkeypatch.undo()
@@ -231,6 +239,50 @@ def test_a_bulk_change_to_unknown_providers_rebuilds_everything(
     session.add(CatalogueChange(provider_id=None))
     session.commit()
     assert keeper_b.catch_up().action == "full"
+
+
+def test_a_release_with_other_labels_rebuilds_once(
+    keeper_b: IndexKeeper, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Labels make codes searchable ("puutyö" finds the woodwork code); they come with a
+    release, not through the journal: other labels mean every node rebuilds once."""
+    keeper_b.catch_up()
+    titles = dict(keeper_b.labels.service_titles)
+    code = sorted(titles)[0]
+    titles[code] = [*titles[code], "uusi nimi"]
+    monkeypatch.setattr(keeper_b, "labels", replace(keeper_b.labels, service_titles=titles))
+    assert keeper_b.catch_up().action == "full"
+    assert keeper_b.catch_up().action == "none"
+    monkeypatch.undo()
+    assert keeper_b.catch_up().action == "full"
+
+
+def test_a_renamed_place_rebuilds_every_node(session: Session, keeper_b: IndexKeeper) -> None:
+    """Every provider's document holds its municipality's and region's names: `init`
+    renaming one (a merger of municipalities, a corrected Swedish name) journals "all"."""
+    keeper_b.catch_up()
+    municipality = session.exec(select(Municipality).order_by(col(Municipality.code))).first()
+    assert municipality is not None
+    original = municipality.name_sv
+    before = journal.catalogue_revision(session=session)
+    region = session.get(Region, municipality.region_code)
+    assert region is not None
+    region.website, site = "https://example.org/hyvinvointialue", region.website
+    session.commit()  # nothing indexed changed: no revision
+    region.website = site
+    session.commit()
+    assert journal.catalogue_revision(session=session) == before
+    try:
+        municipality.name_sv = f"{original} (ny)"
+        session.commit()
+        changes = journal.changes_after(session=session, revision=before)
+        assert [change.provider_id for change in changes] == [None]
+        assert keeper_b.catch_up().action == "full"
+    finally:
+        municipality.name_sv = original
+        session.commit()
+    assert keeper_b.catch_up().action == "full"
+    assert keeper_b.catch_up().action == "none"
 
 
 def test_a_revision_still_committing_is_waited_for_then_given_up(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Collection, Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -46,9 +48,13 @@ FACET_FIELDS = (
 DOCUMENT_FORMAT = 2  # 2: place names stored; compound parts keep linking letters
 
 
-def schema_version() -> str:
-    """What a generation's documents look like; a node rebuilds in full when it differs."""
-    return f"{DOCUMENT_FORMAT}:{','.join(sorted(build_schema().names()))}"
+def schema_version(labels: IndexLabels) -> str:
+    """What a generation's documents look like; a node rebuilds in full when it differs.
+
+    The labels that make codes searchable come with a release (content files), not through
+    the journal: a release that changes them makes every node rebuild once.
+    """
+    return f"{DOCUMENT_FORMAT}:{','.join(sorted(build_schema().names()))}:{labels.digest()}"
 
 
 def build_schema() -> Schema:
@@ -86,6 +92,11 @@ class IndexLabels:
 
     vocabularies: Vocabularies
     service_titles: dict[str, list[str]]  # service code -> its titles in all versions
+
+    def digest(self) -> str:
+        """A short fingerprint of the labels (part of the index's schema version)."""
+        labels = json.dumps([asdict(self.vocabularies), self.service_titles], sort_keys=True)
+        return hashlib.sha256(labels.encode("utf-8")).hexdigest()[:16]
 
     @classmethod
     def from_resources(cls, resources: CatalogueResources) -> IndexLabels:
@@ -229,7 +240,7 @@ def rebuild_search_index(
         documents(),
         progress=progress,
         revision=revision,
-        schema_version=schema_version(),
+        schema_version=schema_version(labels),
         grace_s=grace_s,
         finish=write_derived_files,
     )
@@ -254,7 +265,7 @@ def update_providers_in_index(
         upserts=documents,
         deletions=[f"provider:{pid}" for pid in sorted(set(provider_ids) - found)],
         revision=revision,
-        schema_version=schema_version(),
+        schema_version=schema_version(labels),
         grace_s=grace_s,
         finish=write_derived_files,
     )

@@ -105,7 +105,7 @@ class IndexKeeper:
             if (
                 state is None
                 or state.revision is None
-                or state.schema_version != schema_version()
+                or state.schema_version != schema_version(self.labels)
                 or state.revision > newest  # the database was replaced or restored
                 or state.damaged  # a worker found the served files damaged
             ):
