@@ -22,7 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 from sqlmodel import Session, col, delete, select
 
 from app.accounts import create_user
@@ -40,7 +40,7 @@ from app.models import (
 from app.search import documents as documents_module
 from app.search import keeper as keeper_module
 from app.search.facet_table import SNAPSHOT_FILE, FacetTable
-from app.search.keeper import GAP_WAIT_S, IndexKeeper
+from app.search.keeper import GAP_WAIT_S, CatchUp, IndexKeeper
 from app.search.store import IndexReader, IndexUnavailableError, index_state, verify_generation
 from app.site_setup import index_keeper, initialise_site
 from app.web.main import create_app
@@ -307,6 +307,47 @@ def test_a_revision_still_committing_is_waited_for_then_given_up(
     assert keeper_b.catch_up().revision == held
     now[0] += GAP_WAIT_S
     assert keeper_b.catch_up().revision == held + 2  # n+1 never came
+
+
+def test_a_restarted_keeper_still_applies_a_late_commit_below_its_index(
+    session: Session, node_b: Settings, keeper_b: IndexKeeper
+) -> None:
+    """A full rebuild at revision n+3 while n+1 was still committing, then the node
+    restarts: its new keeper knows nothing of the first one's gaps, and must still apply
+    n+1 when it commits (looked for during GAP_WAIT_S, as any gap)."""
+    keeper_b.catch_up()
+    held = journal.catalogue_revision(session=session)
+    provider = _provider(session)
+    assert provider.id is not None and provider.status != "closed"
+    status = provider.status
+    assert _indexed_status(node_b, provider.id) == status
+    late, present, everything = (CatalogueChange(provider_id=provider.id) for _ in range(3))
+    everything.provider_id = None  # "anything may have changed": a full rebuild
+    for change in (late, present, everything):
+        session.add(change)
+        session.commit()
+    assert (late.id, everything.id) == (held + 1, held + 3)
+    session.delete(late)  # its transaction is still committing
+    session.commit()
+    assert keeper_b.catch_up() == CatchUp("full", held + 3)
+
+    restarted = index_keeper(node_b)
+    try:
+        assert restarted.catch_up().action == "none"
+        # n+1 commits: the provider closed (written past the session's own journalling, as
+        # the transaction that took revision n+1 before the rebuild would have)
+        session.execute(
+            text("UPDATE provider SET status = 'closed' WHERE id = :id"), {"id": provider.id}
+        )
+        session.add(CatalogueChange(id=held + 1, provider_id=provider.id))
+        session.commit()
+        assert restarted.catch_up().action == "incremental"
+        assert _indexed_status(node_b, provider.id) == "closed"
+    finally:
+        restarted.engine.dispose()
+        session.refresh(provider)
+        provider.status = status  # for the module's other tests
+        session.commit()
 
 
 def test_a_restored_older_database_rebuilds_the_index(

@@ -94,6 +94,7 @@ class IndexKeeper:
         self.engine: Engine = make_engine(settings.database_url, pool_size=1, max_overflow=1)
         self._clock = clock
         self._gaps: dict[int, float] = {}  # missing revision -> when first missed
+        self._gaps_known = False  # those below the index's revision looked for yet
         self._last_prune = -PRUNE_EVERY_S
 
     def catch_up(self) -> CatchUp:
@@ -113,6 +114,11 @@ class IndexKeeper:
             oldest = journal.oldest_revision(session=session)
             if oldest is not None and state.revision < oldest - 1 and not self._gaps:
                 return self._rebuild(session, newest)  # the journal was pruned past us
+            if not self._gaps_known:
+                # a keeper started (or restarted) on an index built by another – a keeper
+                # stopped within GAP_WAIT_S of its rebuild, `reindex` – watches its gaps too
+                # (above the oldest row kept: those below were pruned, not missing)
+                self._watch_gaps_below(session, state.revision, above=(oldest or 1) - 1)
             changes = journal.changes_after(
                 session=session, revision=state.revision, also=self._gaps
             )
@@ -143,9 +149,13 @@ class IndexKeeper:
             revision=revision,
             grace_s=self.settings.index_generation_grace_s,
         )
-        # Revisions below the one just built that are not in the journal may belong to
-        # transactions still committing: watch them like any other gap.
-        low = max(revision - 1000, 0)
+        self._watch_gaps_below(session, revision)
+        return CatchUp("full", revision)
+
+    def _watch_gaps_below(self, session: Session, revision: int, above: int = 0) -> None:
+        """Revisions below the index's that are not in the journal may belong to
+        transactions still committing: watch them like any other gap (GAP_WAIT_S)."""
+        low = max(revision - 1000, above, 0)
         present = journal.present_revisions(session=session, low=low, high=revision)
         now = self._clock()
         self._gaps = {
@@ -153,7 +163,7 @@ class IndexKeeper:
             for missing in range(low + 1, revision + 1)
             if missing not in present
         }
-        return CatchUp("full", revision)
+        self._gaps_known = True
 
     def _complete_up_to(self, revision: int, seen: set[int]) -> int:
         """The newest revision up to which nothing is missing; remembers the gaps above it."""
