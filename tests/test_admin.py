@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 from pathlib import Path
 
+import httpx
 import pytest
 from bs4 import BeautifulSoup
 from fastapi import FastAPI
@@ -29,7 +30,7 @@ def soup(html: str) -> BeautifulSoup:
     return BeautifulSoup(html, "html.parser")
 
 
-def edit_fields(client: TestClient, url: str, **changes: str) -> list[tuple[str, str]]:
+def edit_fields(client: httpx.Client, url: str, **changes: str) -> list[tuple[str, str]]:
     """The edit form's current values, with some changed, as a browser would send them."""
     form = soup(client.get(url).text).select("main form")[-1]
     fields = [

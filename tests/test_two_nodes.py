@@ -30,6 +30,7 @@ from app.site_setup import initialise_site
 from app.web.security import SIGN_IN_COOKIE
 from tests.fixtures.databases import POSTGRES_URL, empty_database_url
 from tests.fixtures.web import free_port
+from tests.test_admin import edit_fields
 
 pytestmark = pytest.mark.postgresql
 
@@ -192,6 +193,35 @@ def test_a_provider_closed_on_node_a_leaves_node_b_search_within_10_seconds(site
         time.sleep(0.1)
     detail = httpx.get(f"{site.node_b}/api/v1/providers/{provider_id}").json()
     assert detail["status"] == "closed"
+
+
+def test_a_name_edited_on_node_a_is_found_by_node_b_search_within_10_seconds(
+    site: Site,
+) -> None:
+    word = "Kuusiokumpare"  # in no provider's text (a test's own word, never on a page)
+    search = {"q": word.lower(), "per_page": "10"}
+    assert httpx.get(f"{site.node_b}/api/v1/providers", params=search).json()["total"] == 0
+    engine = make_engine(site.database_url)
+    with Session(engine) as session:
+        provider = session.exec(
+            select(Provider).where(Provider.status != "closed").order_by(Provider.id.desc())  # type: ignore[union-attr]
+        ).first()
+        assert provider is not None and provider.id is not None
+        provider_id, name = provider.id, provider.name
+    engine.dispose()
+    with httpx.Client(base_url=site.node_a, follow_redirects=False) as node_a:
+        assert _sign_in(node_a, "coordinator", PASSWORD).status_code == 303
+        page = f"/admin/palveluntuottajat/{provider_id}"
+        saved = _post(node_a, page, edit_fields(node_a, page, name=f"{name} {word}"))
+        assert saved.status_code == 303, saved.text[:500]
+    started = time.monotonic()
+    while True:
+        found = httpx.get(f"{site.node_b}/api/v1/providers", params=search).json()
+        if found["total"]:
+            break
+        assert time.monotonic() - started < 10, "node B's search does not find the new name"
+        time.sleep(0.1)
+    assert [item["id"] for item in found["items"]] == [provider_id]
 
 
 def test_throttles_see_the_real_clients_behind_nginx(site: Site) -> None:
