@@ -403,7 +403,7 @@ def test_the_image_recipe_serves_as_its_user_in_production(container: Container)
 
         home = httpx.get(f"{base}/", headers=PROXY_HEADERS, timeout=10)
         assert home.status_code == 200 and '<html lang="fi"' in home.text
-        swedish = httpx.get(f"{base}/sv/", headers=PROXY_HEADERS, timeout=10)
+        swedish = httpx.get(f"{base}/sv", headers=PROXY_HEADERS, timeout=10)
         assert swedish.status_code == 200 and '<html lang="sv"' in swedish.text
         found = httpx.get(f"{base}/api/v1/providers", params={"q": "työ"},
                           headers=PROXY_HEADERS, timeout=10)  # fmt: skip

@@ -162,7 +162,7 @@ def test_the_installed_app_serves_pages_in_every_language_with_their_static_file
     home = httpx.get(f"{served}/", timeout=10)
     assert home.status_code == 200
     assert '<html lang="fi"' in home.text
-    swedish = httpx.get(f"{served}/sv/", timeout=10)
+    swedish = httpx.get(f"{served}/sv", timeout=10)
     assert swedish.status_code == 200
     assert '<html lang="sv"' in swedish.text
     stylesheet = re.search(r'href="(/static/css/polku\.css\?v=[0-9a-f]+)"', home.text)
