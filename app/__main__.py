@@ -31,6 +31,8 @@ from app.site_setup import (
     reindex_site,
 )
 
+logger = logging.getLogger("app.serve")  # not __name__: that is "__main__" under -m
+
 
 def _report(message: str) -> None:
     print(f"• {message}", file=sys.stderr, flush=True)
@@ -54,8 +56,6 @@ def command_keep_index(settings: Settings) -> int:
         keep_index_until_stopped(settings)
     return 0
 
-
-logger = logging.getLogger("app.serve")  # not __name__: that is "__main__" under -m
 
 KEEPER_RESTART_FIRST_S = 1.0  # the wait before starting a stopped keeper again, doubled
 KEEPER_RESTART_MAX_S = 60.0  # up to this; back to the first once a keeper ran this long
