@@ -286,7 +286,7 @@ def test_a_renamed_place_rebuilds_every_node(session: Session, keeper_b: IndexKe
 
 
 def test_a_revision_still_committing_is_waited_for_then_given_up(
-    session: Session, keeper_b: IndexKeeper, monkeypatch: pytest.MonkeyPatch
+    session: Session, node_b: Settings, keeper_b: IndexKeeper, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Revision n+1 is missing while n+2 is there: the index holds n until n+1 arrives or
     has been missing for GAP_WAIT_S (a rolled-back transaction)."""
@@ -302,9 +302,12 @@ def test_a_revision_still_committing_is_waited_for_then_given_up(
     assert (missing.id, present.id) == (held + 1, held + 2)
     session.delete(missing)  # as if its transaction were still committing, or rolled back
     session.commit()
-    assert keeper_b.catch_up().revision == held  # n+2 applied, but n+1 may still come
+    assert keeper_b.catch_up() == CatchUp("incremental", held, 1)  # n+2 in, n+1 may come
+    generation = (node_b.search_index_dir / "CURRENT").read_text()
     now[0] += GAP_WAIT_S / 2
-    assert keeper_b.catch_up().revision == held
+    # n+2 is not written again while the index waits below n+1: no new generation
+    assert keeper_b.catch_up() == CatchUp("none", held)
+    assert (node_b.search_index_dir / "CURRENT").read_text() == generation
     now[0] += GAP_WAIT_S
     assert keeper_b.catch_up().revision == held + 2  # n+1 never came
 

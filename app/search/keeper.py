@@ -95,6 +95,8 @@ class IndexKeeper:
         self._clock = clock
         self._gaps: dict[int, float] = {}  # missing revision -> when first missed
         self._gaps_known = False  # those below the index's revision looked for yet
+        # revisions above the index's that are in it already (held below a gap)
+        self._applied: set[int] = set()
         self._last_prune = -PRUNE_EVERY_S
 
     def catch_up(self) -> CatchUp:
@@ -127,7 +129,12 @@ class IndexKeeper:
             provider_ids = {change.provider_id for change in changes}
             if None in provider_ids or len(provider_ids) > MAX_INCREMENTAL:
                 return self._rebuild(session, newest)
-            held = self._complete_up_to(state.revision, {change.revision for change in changes})
+            revisions = {change.revision for change in changes}
+            held = self._complete_up_to(state.revision, revisions)
+            if held == state.revision and revisions <= self._applied:
+                # applied already; the index's revision waits below a gap (GAP_WAIT_S):
+                # writing the same documents again would cost every worker a generation
+                return CatchUp("none", state.revision)
             ids = {pid for pid in provider_ids if pid is not None}
             update_providers_in_index(
                 session=session,
@@ -137,6 +144,7 @@ class IndexKeeper:
                 revision=held,
                 grace_s=self.settings.index_generation_grace_s,
             )
+            self._applied = {revision for revision in revisions if revision > held}
             logger.info("search index: %d providers updated, revision %d", len(ids), held)
             return CatchUp("incremental", held, len(ids))
 
@@ -150,6 +158,7 @@ class IndexKeeper:
             grace_s=self.settings.index_generation_grace_s,
         )
         self._watch_gaps_below(session, revision)
+        self._applied = set()
         return CatchUp("full", revision)
 
     def _watch_gaps_below(self, session: Session, revision: int, above: int = 0) -> None:
