@@ -2,7 +2,7 @@
 # hash-pinned lock file, the project as a built wheel (not an editable checkout), uvicorn
 # with workers. The container only serves: migrations and the bundled data are a one-off job
 # run once per deployment, never by every replica at start-up:
-#   docker run --rm --env-file polku.env IMAGE python -m app init
+#   docker run --rm --env-file polku.env IMAGE python -m app migrate
 # with the nodes' own settings (DATABASE_URL, SECRET_KEY, BASE_URL…; see docs/deployment.md). There is no Docker in CI: tests/test_image_recipe.py reads this
 # file and carries out its last stage on the test machine (what it cannot check is listed
 # in docs/deployment.md, "What CI checks of the image").

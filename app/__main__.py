@@ -1,4 +1,5 @@
-"""Command line: `python -m app init | serve | reindex | create-user | import | export`."""
+"""Command line: `python -m app init | migrate | serve | reindex | create-user | import |
+export | fetch`."""
 
 from __future__ import annotations
 
@@ -42,10 +43,11 @@ def _progress(count: int) -> None:
     print(f"\r  indexed {count} documents", end="", file=sys.stderr, flush=True)
 
 
-def command_init(settings: Settings) -> int:
-    """Migrate, load bundled data and build the search index; safe to run again."""
+def command_init(settings: Settings, *, build_index: bool = True) -> int:
+    """Migrate, load bundled data and build the search index; safe to run again. Without
+    the index (`migrate`): a deployment's one-off job, each node's keeper builds its own."""
     started = time.monotonic()
-    initialise_site(settings, _report)
+    initialise_site(settings, _report, build_index=build_index)
     print(f"\n• Done in {time.monotonic() - started:.1f} s", file=sys.stderr)
     return 0
 
@@ -430,6 +432,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m app", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("init", help="migrate, load bundled data, build the search index")
+    commands.add_parser(
+        "migrate", help="migrate and load bundled data, no index: a deployment's one-off job"
+    )
     commands.add_parser("reindex", help="rebuild the search index from the database")
     commands.add_parser(
         "keep-index", help="keep this node's search index current (serve starts one itself)"
@@ -492,6 +497,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.command == "init":
         return command_init(settings)
+    if args.command == "migrate":
+        return command_init(settings, build_index=False)
     if args.command == "reindex":
         return command_reindex(settings)
     if args.command == "keep-index":

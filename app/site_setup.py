@@ -38,8 +38,11 @@ def _quiet(_message: str) -> None:
     """Report nothing."""
 
 
-def initialise_site(settings: Settings, report: Report = _quiet) -> None:
-    """Migrate, load the bundled data and build the index; safe to run again."""
+def initialise_site(
+    settings: Settings, report: Report = _quiet, *, build_index: bool = True
+) -> None:
+    """Migrate, load the bundled data and (unless told not to) build this machine's index;
+    safe to run again. A deployment's one-off job leaves the index to each node's keeper."""
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     settings.resolved_secret_key()
     report("Migrating the database")
@@ -66,7 +69,8 @@ def initialise_site(settings: Settings, report: Report = _quiet) -> None:
             report(f"Loaded {providers} providers from the bundled data")
     finally:
         engine.dispose()
-    reindex_site(settings, report)
+    if build_index:
+        reindex_site(settings, report)
 
 
 def index_keeper(settings: Settings) -> IndexKeeper:

@@ -10,8 +10,10 @@ from pathlib import Path
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from app.config import Settings
 from app.db import make_engine
-from app.models import ImportRun, Municipality, User
+from app.models import ImportRun, Municipality, Provider, User
+from app.site_setup import index_keeper
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,6 +41,26 @@ def test_init_is_safe_to_run_again(tmp_path: Path) -> None:
         assert session.exec(select(func.count()).select_from(ImportRun)).one() == 1
     engine.dispose()
     assert (tmp_path / "secret_key").exists()
+
+
+def test_migrate_loads_the_data_and_leaves_the_index_to_the_nodes(tmp_path: Path) -> None:
+    """A deployment's one-off job: the database migrated and the bundled data loaded, no
+    index written on the job's machine (each node's keeper builds its own)."""
+    migrated = run_cli(tmp_path, "migrate")
+    assert migrated.returncode == 0, migrated.stderr
+    assert "308 municipalities" in migrated.stderr
+    assert not (tmp_path / "index").exists()
+    engine = make_engine(f"sqlite:///{tmp_path / 'polku.sqlite3'}")
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(Provider)).one() > 0
+    engine.dispose()
+    # a node's keeper on that database builds the node's index itself
+    keeper = index_keeper(Settings(var_dir=tmp_path, database_url="", index_dir=None))
+    try:
+        assert keeper.catch_up().action == "full"
+    finally:
+        keeper.engine.dispose()
+    assert (tmp_path / "index" / "CURRENT").exists()
 
 
 def test_reindex_swaps_in_a_new_generation(tmp_path: Path) -> None:

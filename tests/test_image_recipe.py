@@ -9,7 +9,7 @@ do on this machine what its last stage says, with the image's paths (`/opt/venv`
   (the pip commands of its RUN lines, with the COPY destinations replaced by their sources);
   the venv and the working directory belong to root, and only VAR_DIR (the VOLUME) belongs to
   the image's user, as its `chown` says;
-- the one-off `python -m app init` the Dockerfile's comment documents, and then its CMD
+- the one-off `python -m app migrate` the Dockerfile's comment documents, and then its CMD
   verbatim (`sh -c "exec python -m app serve …"`, the port swapped for a free one), both as
   the image's USER (uid 10001, without a home) with the image's ENV plus what
   docs/deployment.md says a deployment sets (SECRET_KEY, DATABASE_URL, BASE_URL,
@@ -371,8 +371,8 @@ def test_the_image_recipe_serves_as_its_user_in_production(container: Container)
     assert refused.returncode == 2 and "SECRET_KEY" in refused.stderr, refused.stderr
 
     # the one-off job, then the CMD as Docker runs it
-    init = _as_user(container, ["python", "-m", "app", "init"])
-    assert init.returncode == 0, f"init failed:\n{init.stdout}\n{init.stderr}"
+    job = _as_user(container, ["python", "-m", "app", "migrate"])
+    assert job.returncode == 0, f"migrate failed:\n{job.stdout}\n{job.stderr}"
     check = health_check(stage)
     log_path = container.root / "serve.log"
     with log_path.open("wb") as log:
